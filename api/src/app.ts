@@ -1,0 +1,97 @@
+import Router from '@koa/router';
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import { auditRoutes } from './audit/routes.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { authRoutes } from './auth/routes.js';
+import { environmentRoutes } from './environments/routes.js';
+import { healthRoutes } from './health/routes.js';
+import type { ApiDeps } from './http/deps.js';
+import { problemMiddleware } from './http/problems.js';
+import { defineRoute, mountRoutes, type AnyRoute, type RequestState } from './http/route.js';
+import { infrastructureRoutes } from './infrastructure/routes.js';
+import { openApiDocument } from './openapi/document.js';
+import { projectRoutes } from './projects/routes.js';
+import { runRoutes } from './runs/routes.js';
+import { suiteRoutes } from './suites/routes.js';
+import { userRoutes } from './users/routes.js';
+
+export const API_VERSION = '0.1.0';
+
+/** Every route of the API, in the order the OpenAPI document lists them. */
+export function allRoutes(deps: ApiDeps): AnyRoute[] {
+  const authenticate = createAuthenticator(deps.signer);
+  const routes: AnyRoute[] = [
+    ...healthRoutes(deps, authenticate),
+    ...authRoutes(deps),
+    ...userRoutes(deps),
+    ...projectRoutes(deps),
+    ...environmentRoutes(deps),
+    ...suiteRoutes(deps),
+    ...runRoutes(deps),
+    ...auditRoutes(deps),
+    ...infrastructureRoutes(deps),
+  ];
+  routes.push(
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/openapi.json',
+      summary: 'This API as an OpenAPI 3.1 document',
+      tag: 'meta',
+      role: 'viewer',
+      response: { status: 200, description: 'OpenAPI 3.1 document' },
+      handler: async () => ({ raw: openApiDocument(routes, API_VERSION), contentType: 'application/json' }),
+    }),
+  );
+  return routes;
+}
+
+/** CORS for the Board's origins (NFR-SEC-03); other origins get no CORS headers. */
+function cors(origins: readonly string[]): Koa.Middleware {
+  const allowed = new Set(origins);
+  return async (ctx, next) => {
+    const origin = ctx.get('origin');
+    if (origin && allowed.has(origin)) {
+      ctx.set('Access-Control-Allow-Origin', origin);
+      ctx.set('Vary', 'Origin');
+      ctx.set('Access-Control-Expose-Headers', 'Content-Disposition, Retry-After');
+      if (ctx.method === 'OPTIONS') {
+        ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE, OPTIONS');
+        ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+        ctx.set('Access-Control-Max-Age', '600');
+        ctx.status = 204;
+        return;
+      }
+    }
+    await next();
+  };
+}
+
+/** The Koa application: problem details, metrics, CORS, body parsing, a unit of work per request, routes. */
+export function createApp(deps: ApiDeps): Koa {
+  const app = new Koa({ proxy: false });
+  app.silent = true;
+  const router = new Router();
+  mountRoutes(router, allRoutes(deps), createAuthenticator(deps.signer));
+
+  app.use(async (ctx, next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const route = (ctx.state as Partial<RequestState>).routePath ?? 'unmatched';
+      deps.metrics.observeRequest(ctx.method, route, ctx.status, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  });
+  app.use(problemMiddleware(deps.log));
+  app.use(cors(deps.config.api.corsOrigins));
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    (ctx.state as RequestState).em = deps.orm.em.fork();
+    await next();
+  });
+  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '64kb', jsonStrict: true }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: false }));
+  return app;
+}

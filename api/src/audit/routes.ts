@@ -1,0 +1,6 @@
+import type { ApiDeps } from '../http/deps.js';
+import type { AnyRoute } from '../http/route.js';
+
+export function auditRoutes(_deps: ApiDeps): AnyRoute[] {
+  return [];
+}

@@ -1,0 +1,156 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  generateServiceToken,
+  hashPassword,
+  Project,
+  RevokedSession,
+  ServiceToken,
+  User,
+  verifyAgainstDummy,
+  verifyPassword,
+  type Role,
+} from '@qatron/domain';
+import { actorOf, recordAudit } from '../audit/record.js';
+import { conflict, notFound, Problem, tooManyRequests, unauthorized, validationFailed } from '../http/problems.js';
+import type { Principal, RequestOrigin } from '../http/principal.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { SessionSigner } from './sessions.js';
+
+export interface AuthPolicy {
+  maxFailures: number;
+  lockMinutes: number;
+}
+
+const INVALID = 'Incorrect username or password';
+
+/**
+ * Password login (FR-AUTH-01) with brute-force protection: a per-address window (throttle) and a
+ * per-account lockout after `maxFailures` consecutive failures. Every attempt is audited (FR-AUD-01).
+ */
+export async function login(
+  em: EntityManager,
+  signer: SessionSigner,
+  throttle: LoginThrottle,
+  policy: AuthPolicy,
+  credentials: { username: string; password: string },
+  origin: RequestOrigin,
+  now = new Date(),
+): Promise<{ token: string; expiresIn: number }> {
+  const ip = origin.ip ?? 'unknown';
+  const wait = throttle.retryAfter(ip);
+  if (wait > 0) throw tooManyRequests('Too many failed logins from this address; try again later', wait);
+
+  const user = await em.findOne(User, { $or: [{ username: credentials.username }, { email: credentials.username.toLowerCase() }] });
+  if (!user) {
+    await verifyAgainstDummy(credentials.password);
+    throttle.recordFailure(ip);
+    throw unauthorized(INVALID);
+  }
+  if (user.lockedUntil && user.lockedUntil > now) {
+    throttle.recordFailure(ip);
+    throw tooManyRequests('This account is locked after repeated failed logins; try again later', (user.lockedUntil.getTime() - now.getTime()) / 1000);
+  }
+  const valid = await verifyPassword(credentials.password, user.passwordHash);
+  const actor = { organizationId: user.organization, userId: user.id, name: user.username };
+  if (!valid || !user.isActive) {
+    throttle.recordFailure(ip);
+    user.failedLogins += 1;
+    const locked = user.failedLogins >= policy.maxFailures;
+    if (locked) {
+      user.lockedUntil = new Date(now.getTime() + policy.lockMinutes * 60_000);
+      user.failedLogins = 0;
+    }
+    recordAudit(em, actor, 'user.login_failed', { type: 'user', id: user.id }, { reason: valid ? 'inactive' : 'bad_password', locked }, origin);
+    await em.flush();
+    throw unauthorized(INVALID);
+  }
+  throttle.recordSuccess(ip);
+  user.failedLogins = 0;
+  user.lockedUntil = null;
+  user.lastLoginAt = now;
+  const session = await signer.sign(user);
+  recordAudit(em, actor, 'user.login', { type: 'user', id: user.id }, { session: session.jti }, origin);
+  await em.flush();
+  return { token: session.token, expiresIn: session.expiresIn };
+}
+
+/** Ends the caller's session: its JWT is refused from now on (FR-AUD-01 logs it). */
+export async function logout(em: EntityManager, principal: Principal, origin: RequestOrigin): Promise<void> {
+  if (!principal.session) throw new Problem(400, 'not_a_session', 'Bad request', 'Service tokens have no session to end; revoke the token instead');
+  em.persist(new RevokedSession(principal.session.jti, principal.session.expiresAt));
+  recordAudit(em, actorOf(principal), 'user.logout', { type: 'user', id: principal.userId }, { session: principal.session.jti }, origin);
+  await em.flush();
+}
+
+/** Creates a user in the caller's organization (FR-AUTH-02). */
+export async function registerUser(
+  em: EntityManager,
+  principal: Principal,
+  input: { username: string; email: string; password: string; role: Role },
+  origin: RequestOrigin,
+): Promise<User> {
+  const email = input.email.toLowerCase();
+  const clash = await em.findOne(User, { $or: [{ username: input.username }, { email }] });
+  if (clash) {
+    throw conflict(clash.username === input.username ? `Username ${input.username} is taken` : `Email ${email} is already registered`, 'user_exists');
+  }
+  const user = new User(principal.organizationId, input.username, email, await hashPassword(input.password), input.role);
+  await em.transactional(async (tx) => {
+    tx.persist(user);
+    await tx.flush();
+    recordAudit(tx, actorOf(principal), 'user.registered', { type: 'user', id: user.id }, { username: user.username, role: user.role }, origin);
+  });
+  return user;
+}
+
+/** Issues a service token (FR-AUTH-05); the token is returned once and only its hash is kept. */
+export async function createServiceToken(
+  em: EntityManager,
+  principal: Principal,
+  input: { name: string; project_id?: number | null | undefined; role: Role; expires_at?: string | null | undefined },
+  origin: RequestOrigin,
+  now = new Date(),
+): Promise<{ serviceToken: ServiceToken; token: string }> {
+  const projectId = input.project_id ?? null;
+  if (projectId !== null) {
+    const project = await em.findOne(Project, { id: projectId, organization: principal.organizationId });
+    if (!project) throw validationFailed([{ field: 'project_id', message: `project ${projectId} does not exist` }]);
+  }
+  const expiresAt = input.expires_at ? new Date(input.expires_at) : null;
+  if (expiresAt && expiresAt <= now) throw validationFailed([{ field: 'expires_at', message: 'must be in the future' }]);
+  const generated = generateServiceToken();
+  const serviceToken = new ServiceToken(principal.organizationId, input.name, generated.hash, generated.displayPrefix);
+  serviceToken.project = projectId;
+  serviceToken.role = input.role;
+  serviceToken.createdBy = principal.userId;
+  serviceToken.expiresAt = expiresAt;
+  await em.transactional(async (tx) => {
+    tx.persist(serviceToken);
+    await tx.flush();
+    recordAudit(
+      tx,
+      actorOf(principal),
+      'service_token.created',
+      { type: 'service_token', id: serviceToken.id },
+      { name: serviceToken.name, project_id: projectId, role: serviceToken.role, expires_at: expiresAt?.toISOString() ?? null },
+      origin,
+    );
+  });
+  return { serviceToken, token: generated.token };
+}
+
+export async function listServiceTokens(em: EntityManager, principal: Principal): Promise<ServiceToken[]> {
+  return em.find(ServiceToken, { organization: principal.organizationId }, { orderBy: { id: 'desc' } });
+}
+
+/** Revokes a token at once; revoking twice is harmless and audited once. */
+export async function revokeServiceToken(em: EntityManager, principal: Principal, id: number, origin: RequestOrigin, now = new Date()): Promise<ServiceToken> {
+  const serviceToken = await em.findOne(ServiceToken, { id, organization: principal.organizationId });
+  if (!serviceToken) throw notFound('Service token', id);
+  if (!serviceToken.revokedAt) {
+    serviceToken.revokedAt = now;
+    recordAudit(em, actorOf(principal), 'service_token.revoked', { type: 'service_token', id }, { name: serviceToken.name }, origin);
+    await em.flush();
+  }
+  return serviceToken;
+}

@@ -1,0 +1,17 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { QatronConfig } from '@qatron/domain';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { SessionSigner } from '../auth/sessions.js';
+import type { Metrics } from '../health/metrics.js';
+import type { ReadinessProbe } from '../health/readiness.js';
+
+/** Everything the API's routes depend on, built once at start-up (or per test). */
+export interface ApiDeps {
+  orm: MikroORM;
+  config: QatronConfig;
+  signer: SessionSigner;
+  throttle: LoginThrottle;
+  metrics: Metrics;
+  readiness: ReadinessProbe;
+  log: (message: string, err?: unknown) => void;
+}

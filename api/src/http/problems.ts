@@ -1,0 +1,100 @@
+import type { Context, Next } from 'koa';
+import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
+import { z } from 'zod';
+
+/**
+ * RFC 9457 problem details. Every error the API answers is a Problem with a stable `code`;
+ * anything else is a bug, logged and answered as a generic 500 without internals.
+ */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export class Problem extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export const notFound = (what: string, id?: string | number) =>
+  new Problem(404, 'not_found', 'Not found', id === undefined ? `${what} not found` : `${what} ${id} not found`);
+export const conflict = (detail: string, code = 'conflict') => new Problem(409, code, 'Conflict', detail);
+export const unauthorized = (detail = 'Authentication required: send Authorization: Bearer <token>') =>
+  new Problem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
+export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail);
+export const badRequest = (detail: string, code = 'bad_request') => new Problem(400, code, 'Bad request', detail);
+export const validationFailed = (errors: FieldError[]) =>
+  new Problem(
+    422,
+    'validation_failed',
+    'Validation failed',
+    errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
+    errors,
+  );
+export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
+  new Problem(429, 'too_many_requests', 'Too many requests', detail, undefined, {
+    'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  });
+
+/** Zod issues as field errors, paths in the API's snake_case dotted form (`variables.BASE`). */
+export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => ({
+    field: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** The problem+json document for a Problem. */
+export function problemBody(problem: Problem, instance: string) {
+  return {
+    type: `https://qatron.dev/problems/${problem.code}`,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    code: problem.code,
+    instance,
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+}
+
+/** Koa middleware: turns thrown Problems (and body-parser/HTTP errors) into problem details. */
+export function problemMiddleware(log: (message: string, err: unknown) => void) {
+  return async (ctx: Context, next: Next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) throw notFound(`${ctx.method} ${ctx.path}`);
+    } catch (err) {
+      let problem: Problem;
+      if (err instanceof Problem) problem = err;
+      else if (err instanceof UniqueConstraintViolationException) {
+        // A concurrent request won the race the service's own check was guarding against.
+        problem = conflict('A resource with the same unique name already exists', 'already_exists');
+      } else if (err instanceof ForeignKeyConstraintViolationException) {
+        problem = conflict('The resource is still referenced by others', 'still_referenced');
+      }
+      else if (isHttpError(err) && err.status < 500) {
+        // Raised by Koa or the body parser: malformed JSON, payload too large, unsupported type.
+        problem = new Problem(err.status, err.status === 413 ? 'payload_too_large' : 'bad_request', 'Bad request', err.message);
+      } else {
+        log(`unhandled error on ${ctx.method} ${ctx.path}`, err);
+        problem = new Problem(500, 'internal_error', 'Internal server error', 'An unexpected error occurred; it has been logged.');
+      }
+      ctx.status = problem.status;
+      ctx.set(problem.headers);
+      ctx.type = 'application/problem+json';
+      ctx.body = problemBody(problem, ctx.path);
+    }
+  };
+}
+
+function isHttpError(err: unknown): err is { status: number; message: string } {
+  return typeof err === 'object' && err !== null && 'status' in err && typeof (err as { status: unknown }).status === 'number';
+}

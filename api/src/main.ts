@@ -1,0 +1,45 @@
+/**
+ * The api process: `node --import tsx api/src/main.ts`. Reads the configuration, connects the
+ * database (migrations are the start script's job, or `--migrate`), serves the API, and stops
+ * cleanly on SIGINT/SIGTERM.
+ */
+import { connectDatabase, migrate } from '@qatron/domain/db';
+import { ConfigError, DefaultCredentialsError, loadConfig, seedDefaults } from '@qatron/domain';
+import { buildApiDeps, resolveJwtSecret, startApiServer } from './server.js';
+import { serveBoard } from './board.js';
+
+const log = (message: string, err?: unknown) => {
+  const detail = err instanceof Error ? `: ${err.stack ?? err.message}` : err ? `: ${String(err)}` : '';
+  process.stderr.write(`[api] ${new Date().toISOString()} ${message}${detail}\n`);
+};
+
+try {
+  const config = loadConfig(process.env);
+  if (!config.database.url) throw new ConfigError('Invalid configuration: DATABASE_URL: is required for the api process');
+  const orm = await connectDatabase(config.database.url);
+  if (process.argv.includes('--migrate')) {
+    const applied = await migrate(orm);
+    if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
+    await seedDefaults(orm.em.fork(), { env: config.env, adminPassword: config.auth.defaultAdminPassword });
+  }
+  const deps = buildApiDeps(config, orm, await resolveJwtSecret(config), log);
+  const api = await startApiServer(deps, config.api.host, config.api.port);
+  const board = process.argv.includes('--board') ? await serveBoard(config, api.url) : undefined;
+  log(`listening on ${api.url}${board ? `; Board on ${board.url}` : ''}`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.allSettled([api.close(), board?.close()]);
+    await orm.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof DefaultCredentialsError) {
+    process.stderr.write(`[api] ${err.message}\n`);
+    process.exit(2);
+  }
+  throw err;
+}

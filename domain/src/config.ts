@@ -1,0 +1,141 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * QAtron's configuration, parsed once at process start (STYLE 4). Entry points call
+ * `loadConfig(process.env)`; nothing else reads the environment. Each external part is switched
+ * in by configuration alone: DATABASE_URL, TEMPORAL_ADDRESS, S3_*.
+ */
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const EnvSchema = z.object({
+  QATRON_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  QATRON_HOME: optionalString,
+  DATABASE_URL: optionalString.pipe(
+    z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL').optional(),
+  ),
+  EMBEDDED_PG_PORT: port.default(54329),
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: port.default(8000),
+  BOARD_PORT: port.default(3000),
+  PUBLIC_URL: optionalString,
+  JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  JWT_EXPIRES_MINUTES: positiveInt.default(30),
+  DEFAULT_ADMIN_PASSWORD: optionalString,
+  CORS_ORIGINS: z.string().default('http://localhost:3000,http://127.0.0.1:3000'),
+  METRICS_TOKEN: optionalString,
+  LOGIN_MAX_FAILURES: positiveInt.default(5),
+  LOGIN_LOCK_MINUTES: positiveInt.default(15),
+  HEARTBEAT_INTERVAL_SECONDS: positiveInt.default(30),
+  ARTIFACT_DIR: optionalString,
+  S3_BUCKET: optionalString,
+  S3_ENDPOINT: optionalString,
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_FORCE_PATH_STYLE: flag.default(true),
+  WORKER_NAME: optionalString,
+  WORKER_SHARD_SLOTS: positiveInt.default(2),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type ArtifactStoreConfig =
+  | { kind: 'local'; directory: string }
+  | {
+      kind: 's3';
+      bucket: string;
+      endpoint: string | undefined;
+      region: string;
+      accessKeyId: string | undefined;
+      secretAccessKey: string | undefined;
+      forcePathStyle: boolean;
+    };
+
+export interface QatronConfig {
+  env: 'development' | 'production' | 'test';
+  home: string;
+  database: { url: string | undefined; embeddedPort: number };
+  temporal: { address: string | undefined; namespace: string; port: number; uiPort: number };
+  api: { host: string; port: number; corsOrigins: string[]; metricsToken: string | undefined };
+  board: { port: number; publicUrl: string };
+  auth: {
+    jwtSecret: string | undefined;
+    jwtExpiresMinutes: number;
+    defaultAdminPassword: string | undefined;
+    loginMaxFailures: number;
+    loginLockMinutes: number;
+  };
+  heartbeatIntervalSeconds: number;
+  artifacts: ArtifactStoreConfig;
+  worker: { name: string | undefined; shardSlots: number };
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Thrown with every invalid setting named, so that start-up fails with one readable message. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses and validates the environment; throws ConfigError naming each bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): QatronConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const e = parsed.data;
+  const home = e.QATRON_HOME ?? join(homedir(), '.qatron');
+  const artifacts: ArtifactStoreConfig = e.S3_BUCKET
+    ? {
+        kind: 's3',
+        bucket: e.S3_BUCKET,
+        endpoint: e.S3_ENDPOINT,
+        region: e.S3_REGION,
+        accessKeyId: e.S3_ACCESS_KEY_ID,
+        secretAccessKey: e.S3_SECRET_ACCESS_KEY,
+        forcePathStyle: e.S3_FORCE_PATH_STYLE,
+      }
+    : { kind: 'local', directory: e.ARTIFACT_DIR ?? join(home, 'artifacts') };
+  return {
+    env: e.QATRON_ENV,
+    home,
+    database: { url: e.DATABASE_URL, embeddedPort: e.EMBEDDED_PG_PORT },
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    api: {
+      host: e.API_HOST,
+      port: e.API_PORT,
+      corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+      metricsToken: e.METRICS_TOKEN,
+    },
+    board: { port: e.BOARD_PORT, publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.BOARD_PORT}` },
+    auth: {
+      jwtSecret: e.JWT_SECRET,
+      jwtExpiresMinutes: e.JWT_EXPIRES_MINUTES,
+      defaultAdminPassword: e.DEFAULT_ADMIN_PASSWORD,
+      loginMaxFailures: e.LOGIN_MAX_FAILURES,
+      loginLockMinutes: e.LOGIN_LOCK_MINUTES,
+    },
+    heartbeatIntervalSeconds: e.HEARTBEAT_INTERVAL_SECONDS,
+    artifacts,
+    worker: { name: e.WORKER_NAME, shardSlots: e.WORKER_SHARD_SLOTS },
+    logLevel: e.LOG_LEVEL,
+  };
+}

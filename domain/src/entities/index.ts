@@ -1,0 +1,48 @@
+import { AuditLogSchema } from './audit-log.js';
+import { DatasetSchema, DatasetVersionSchema } from './dataset.js';
+import { EnvironmentSchema } from './environment.js';
+import { FeatureSchema, ScenarioSchema, StepSchema } from './feature.js';
+import { InfrastructureResourceSchema } from './infrastructure-resource.js';
+import { OrganizationSchema } from './organization.js';
+import { ProjectSchema } from './project.js';
+import { RevokedSessionSchema } from './revoked-session.js';
+import { RunArtifactSchema } from './run-artifact.js';
+import { RunSchema } from './run.js';
+import { ServiceTokenSchema } from './service-token.js';
+import { SuiteSchema } from './suite.js';
+import { UserSchema } from './user.js';
+
+export * from './audit-log.js';
+export * from './base.js';
+export * from './dataset.js';
+export * from './environment.js';
+export * from './feature.js';
+export * from './infrastructure-resource.js';
+export * from './organization.js';
+export * from './project.js';
+export * from './revoked-session.js';
+export * from './run-artifact.js';
+export * from './run.js';
+export * from './service-token.js';
+export * from './suite.js';
+export * from './user.js';
+
+/** Every mapped entity, for the ORM configuration. */
+export const ENTITY_SCHEMAS = [
+  OrganizationSchema,
+  UserSchema,
+  ProjectSchema,
+  DatasetSchema,
+  DatasetVersionSchema,
+  EnvironmentSchema,
+  SuiteSchema,
+  RunSchema,
+  RunArtifactSchema,
+  ServiceTokenSchema,
+  RevokedSessionSchema,
+  AuditLogSchema,
+  InfrastructureResourceSchema,
+  FeatureSchema,
+  ScenarioSchema,
+  StepSchema,
+];

