@@ -210,3 +210,29 @@ describe('service tokens', () => {
     expect((await api.request('DELETE', `/api/v1/auth/service-tokens/${foreign.serviceToken.id}`, { token: adminToken })).status).toBe(404);
   });
 });
+
+describe('POST /api/v1/auth/password', () => {
+  it('changes the own password after checking the current one, and audits it', async () => {
+    const { user, token } = await api.userWithToken('viewer');
+    const wrong = await api.request('POST', '/api/v1/auth/password', { token, json: { current_password: 'not-it', new_password: 'brand-new-pass' } });
+    expect(wrong.status).toBe(422);
+    expect(wrong.body.errors[0].field).toBe('current_password');
+    const ok = await api.request('POST', '/api/v1/auth/password', { token, json: { current_password: 'password123', new_password: 'brand-new-pass' } });
+    expect(ok.status).toBe(204);
+    await api.login(user.username, 'brand-new-pass');
+    const old = await api.request('POST', '/api/v1/auth/login', { form: { username: user.username, password: 'password123' } });
+    expect(old.status).toBe(401);
+    expect((await audit('user.password_changed')).some((a) => a.userId === user.id)).toBe(true);
+  });
+
+  it('refuses short passwords, service tokens and anonymous callers', async () => {
+    const { token } = await api.userWithToken('user');
+    const short = await api.request('POST', '/api/v1/auth/password', { token, json: { current_password: 'password123', new_password: 'short' } });
+    expect(short.status).toBe(422);
+    expect(short.body.errors[0].field).toBe('new_password');
+    const service = await buildServiceToken(api.orm.em.fork(), { organization: api.organization });
+    const viaToken = await api.request('POST', '/api/v1/auth/password', { token: service.token, json: { current_password: 'x', new_password: 'long-enough-1' } });
+    expect(viaToken.status).toBe(400);
+    expect((await api.request('POST', '/api/v1/auth/password', { json: {} })).status).toBe(401);
+  });
+});

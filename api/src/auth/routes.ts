@@ -3,9 +3,9 @@ import { User } from '@qatron/domain';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
-import { IdParams, LoginForm, MeOut, RegisterBody, ServiceTokenCreate, ServiceTokenCreated, ServiceTokenOut, TokenResponse, UserOut } from './schema.js';
+import { IdParams, LoginForm, PasswordChange, MeOut, RegisterBody, ServiceTokenCreate, ServiceTokenCreated, ServiceTokenOut, TokenResponse, UserOut } from './schema.js';
 import { serviceTokenOut, userOut } from './serialize.js';
-import { createServiceToken, listServiceTokens, login, logout, registerUser, revokeServiceToken } from './service.js';
+import { changePassword, createServiceToken, listServiceTokens, login, logout, registerUser, revokeServiceToken } from './service.js';
 
 /** PRD 16.1: login, register, me, logout, service tokens. */
 export function authRoutes(deps: ApiDeps): AnyRoute[] {
@@ -72,6 +72,19 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
             project_id: principal.projectId,
           },
         };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/password',
+      summary: "Change the caller's own password (the current one is required)",
+      tag: 'auth',
+      role: 'viewer',
+      body: PasswordChange,
+      response: { status: 204 },
+      handler: async ({ em, principal, body, origin }) => {
+        await changePassword(em, principal, body, origin);
+        return { status: 204 };
       },
     }),
     defineRoute({

@@ -30,6 +30,11 @@ export const RegisterBody = z.object({
   role: z.enum(ROLES).default('user').describe('Role of the new user; default user'),
 });
 
+export const PasswordChange = z.object({
+  current_password: z.string().min(1, 'is required').max(200),
+  new_password: password,
+});
+
 export const UserOut = z.object({
   id: z.number().int(),
   organization_id: z.number().int(),

@@ -82,6 +82,29 @@ export async function logout(em: EntityManager, principal: Principal, origin: Re
   await em.flush();
 }
 
+/**
+ * Changes the caller's own password after checking the current one. Other sessions of the user
+ * stay valid until they expire (at most JWT_EXPIRES_MINUTES); the change is audited.
+ */
+export async function changePassword(
+  em: EntityManager,
+  principal: Principal,
+  input: { current_password: string; new_password: string },
+  origin: RequestOrigin,
+): Promise<void> {
+  if (principal.userId === null) throw new Problem(400, 'not_a_user', 'Bad request', 'Service tokens have no password');
+  const user = await em.findOneOrFail(User, { id: principal.userId });
+  if (!(await verifyPassword(input.current_password, user.passwordHash))) {
+    throw validationFailed([{ field: 'current_password', message: 'is not the current password' }]);
+  }
+  if (input.new_password === input.current_password) {
+    throw validationFailed([{ field: 'new_password', message: 'must differ from the current password' }]);
+  }
+  user.passwordHash = await hashPassword(input.new_password);
+  recordAudit(em, actorOf(principal), 'user.password_changed', { type: 'user', id: user.id }, {}, origin);
+  await em.flush();
+}
+
 /** Creates a user in the caller's organization (FR-AUTH-02). */
 export async function registerUser(
   em: EntityManager,

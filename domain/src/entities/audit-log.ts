@@ -8,6 +8,7 @@ export const AUDIT_ACTIONS = [
   'user.logout',
   'user.registered',
   'user.role_changed',
+  'user.password_changed',
   'project.created',
   'project.updated',
   'project.deleted',

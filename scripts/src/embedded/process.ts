@@ -21,6 +21,8 @@ export async function supervise(
   args: string[],
   logFile: string,
   options: SpawnOptions = {},
+  /** Also copy each output line to this stream, prefixed with `[name]`. */
+  echo?: NodeJS.WritableStream,
 ): Promise<Supervised> {
   await mkdir(dirname(logFile), { recursive: true });
   const log = createWriteStream(logFile, { flags: 'a' });
@@ -28,6 +30,16 @@ export async function supervise(
   const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
+  if (echo) {
+    for (const stream of [child.stdout, child.stderr]) {
+      let pending = '';
+      stream?.on('data', (chunk: Buffer) => {
+        const lines = (pending + chunk.toString('utf8')).split('\n');
+        pending = lines.pop() ?? '';
+        for (const line of lines) if (line.trim()) echo.write(`[${name}] ${line.replace(/^\[\w+\] /, '')}\n`);
+      });
+    }
+  }
   let exitCode: number | null | undefined;
   const exited = new Promise<number | null>((resolve) => {
     child.once('exit', (code) => {
