@@ -1,6 +1,82 @@
 import type { ApiDeps } from '../http/deps.js';
-import type { AnyRoute } from '../http/route.js';
+import { pageOf, PageQuery } from '../http/pagination.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { IdParams } from '../projects/schema.js';
+import { EnvironmentCreate, EnvironmentOut, EnvironmentUpdate } from './schema.js';
+import { environmentOut } from './serialize.js';
+import { createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, updateEnvironment } from './service.js';
 
+/** A project's environments (PRD 9.1): base URL, variables, secret references, retention, dataset. */
 export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/projects/:id/environments',
+      summary: "List a project's environments by name",
+      tag: 'environments',
+      role: 'viewer',
+      params: IdParams,
+      query: PageQuery,
+      response: { status: 200, schema: pageOf(EnvironmentOut) },
+      errors: [404],
+      handler: async ({ em, principal, params, query }) => {
+        const { items, total } = await listEnvironments(em, principal, params.id, query);
+        return { body: { items: items.map((e) => environmentOut(e)), total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/projects/:id/environments',
+      summary: 'Add an environment to a project (admin)',
+      tag: 'environments',
+      role: 'admin',
+      params: IdParams,
+      body: EnvironmentCreate,
+      response: { status: 201, schema: EnvironmentOut },
+      errors: [404, 409],
+      handler: async ({ em, principal, params, body, origin }) => ({
+        status: 201,
+        body: environmentOut(await createEnvironment(em, principal, params.id, body, origin)),
+      }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/environments/:id',
+      summary: 'Get an environment',
+      tag: 'environments',
+      role: 'viewer',
+      params: IdParams,
+      response: { status: 200, schema: EnvironmentOut },
+      errors: [404],
+      handler: async ({ em, principal, params }) => ({ body: environmentOut(await getEnvironment(em, principal, params.id)) }),
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/environments/:id',
+      summary: 'Update an environment; fields left out keep their value, maps given replace the stored ones (admin)',
+      tag: 'environments',
+      role: 'admin',
+      params: IdParams,
+      body: EnvironmentUpdate,
+      response: { status: 200, schema: EnvironmentOut },
+      errors: [404, 409],
+      handler: async ({ em, principal, params, body, origin }) => ({
+        body: environmentOut(await updateEnvironment(em, principal, params.id, body, origin)),
+      }),
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/environments/:id',
+      summary: 'Delete an environment and its runs; refused while one of its runs is in progress (admin)',
+      tag: 'environments',
+      role: 'admin',
+      params: IdParams,
+      response: { status: 204 },
+      errors: [404, 409],
+      handler: async ({ em, principal, params, origin }) => {
+        await deleteEnvironment(em, principal, params.id, origin);
+        return { status: 204 };
+      },
+    }),
+  ];
 }

@@ -1,6 +1,82 @@
 import type { ApiDeps } from '../http/deps.js';
-import type { AnyRoute } from '../http/route.js';
+import { pageOf } from '../http/pagination.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { IdParams, ProjectCreate, ProjectListQuery, ProjectOut, ProjectUpdate } from './schema.js';
+import { projectOut } from './serialize.js';
+import { createProject, deleteProject, getProject, listProjects, updateProject } from './service.js';
 
+/** PRD 16.2: projects (FR-PRJ-01..04); writes are for admins and audited (FR-AUD-03, FR-AUD-04). */
 export function projectRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/projects',
+      summary: "List the organization's projects by name (a project-scoped token sees its own only)",
+      tag: 'projects',
+      role: 'viewer',
+      query: ProjectListQuery,
+      response: { status: 200, schema: pageOf(ProjectOut) },
+      handler: async ({ em, principal, query }) => {
+        const { items, total } = await listProjects(em, principal, query);
+        return { body: { items: items.map((v) => projectOut(v.project, v.counts)), total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/projects',
+      summary: 'Create a project: repository URL, default branch and how to authenticate to it (admin, organization-wide)',
+      tag: 'projects',
+      role: 'admin',
+      body: ProjectCreate,
+      response: { status: 201, schema: ProjectOut },
+      errors: [409],
+      handler: async ({ em, principal, body, origin }) => {
+        const { project, counts } = await createProject(em, principal, body, origin);
+        return { status: 201, body: projectOut(project, counts) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/projects/:id',
+      summary: 'Get a project',
+      tag: 'projects',
+      role: 'viewer',
+      params: IdParams,
+      response: { status: 200, schema: ProjectOut },
+      errors: [404],
+      handler: async ({ em, principal, params }) => {
+        const { project, counts } = await getProject(em, principal, params.id);
+        return { body: projectOut(project, counts) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/projects/:id',
+      summary: 'Update a project; fields left out keep their value (admin)',
+      tag: 'projects',
+      role: 'admin',
+      params: IdParams,
+      body: ProjectUpdate,
+      response: { status: 200, schema: ProjectOut },
+      errors: [404, 409],
+      handler: async ({ em, principal, params, body, origin }) => {
+        const { project, counts } = await updateProject(em, principal, params.id, body, origin);
+        return { body: projectOut(project, counts) };
+      },
+    }),
+    defineRoute({
+      method: 'delete',
+      path: '/api/v1/projects/:id',
+      summary: 'Delete a project with its environments, suites and runs; refused while a run is in progress (admin)',
+      tag: 'projects',
+      role: 'admin',
+      params: IdParams,
+      response: { status: 204 },
+      errors: [404, 409],
+      handler: async ({ em, principal, params, origin }) => {
+        await deleteProject(em, principal, params.id, origin);
+        return { status: 204 };
+      },
+    }),
+  ];
 }

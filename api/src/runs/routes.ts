@@ -1,6 +1,73 @@
+import { IdParams } from '../auth/schema.js';
 import type { ApiDeps } from '../http/deps.js';
-import type { AnyRoute } from '../http/route.js';
+import { pageOf } from '../http/pagination.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { RunCreate, RunListQuery, RunOut, RunUpdate } from './schema.js';
+import { runOut } from './serialize.js';
+import { getRun, listRuns, triggerRun, updateRunStatus } from './service.js';
 
-export function runRoutes(_deps: ApiDeps): AnyRoute[] {
-  return [];
+/** PRD 16.3: trigger, list, read and move runs. */
+export function runRoutes(deps: ApiDeps): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/runs',
+      summary:
+        'Trigger a run of a suite against an environment (FR-RUN-01). Name the project, suite and environment by id or by name. ' +
+        'A project the caller cannot see answers 404 (by id or by name); a suite or environment outside the project answers 422; ' +
+        'a suite that requires dataset health refuses an unvalidated dataset version with 409 dataset_unhealthy',
+      tag: 'runs',
+      role: 'user',
+      body: RunCreate,
+      response: { status: 201, schema: RunOut },
+      errors: [404, 409],
+      handler: async ({ em, principal, body, origin }) => {
+        const view = await triggerRun(em, principal, body, origin);
+        deps.metrics.runTriggered();
+        return { status: 201, body: runOut(view.run, view.names) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/runs',
+      summary: 'List runs, newest first, filtered by project, suite, environment, status (comma-separated) and branch (FR-RUN-02)',
+      tag: 'runs',
+      role: 'viewer',
+      query: RunListQuery,
+      response: { status: 200, schema: pageOf(RunOut) },
+      handler: async ({ em, principal, query }) => {
+        const page = await listRuns(em, principal, query);
+        return { body: { items: page.items.map((v) => runOut(v.run, v.names)), total: page.total, limit: query.limit, offset: query.offset } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/runs/:id',
+      summary: 'Get a run with its status, timestamps and counts (FR-RUN-03)',
+      tag: 'runs',
+      role: 'viewer',
+      params: IdParams,
+      response: { status: 200, schema: RunOut },
+      errors: [404],
+      handler: async ({ em, principal, params }) => {
+        const view = await getRun(em, principal, params.id);
+        return { body: runOut(view.run, view.names) };
+      },
+    }),
+    defineRoute({
+      method: 'put',
+      path: '/api/v1/runs/:id',
+      summary: 'Change a run status along the status model (FR-RUN-04, PRD 9.2); a move the model forbids answers 409 invalid_transition',
+      tag: 'runs',
+      role: 'user',
+      params: IdParams,
+      body: RunUpdate,
+      response: { status: 200, schema: RunOut },
+      errors: [404, 409],
+      handler: async ({ em, principal, params, body, origin }) => {
+        const view = await updateRunStatus(em, principal, params.id, body, origin);
+        return { body: runOut(view.run, view.names) };
+      },
+    }),
+  ];
 }

@@ -9,6 +9,8 @@ export const AUDIT_ACTIONS = [
   'user.registered',
   'user.role_changed',
   'user.password_changed',
+  'user.activated',
+  'user.deactivated',
   'project.created',
   'project.updated',
   'project.deleted',

@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { RUN_STATUSES, type RunStatus } from '@qatron/domain';
+import { PageQuery } from '../http/pagination.js';
+
+/**
+ * Whether `ref` is a branch name git accepts (`git check-ref-format --branch`), and one that cannot
+ * be read as a command-line option: the branch reaches `git fetch` on the workers.
+ */
+export function isValidBranchName(ref: string): boolean {
+  if (ref.length === 0 || ref.length > 255 || ref === '@') return false;
+  if (ref.startsWith('-') || ref.startsWith('/') || ref.endsWith('/') || ref.endsWith('.')) return false;
+  if (ref.includes('..') || ref.includes('//') || ref.includes('@{')) return false;
+  for (const char of ref) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code <= 0x20 || code === 0x7f || '~^:?*[\\'.includes(char)) return false;
+  }
+  return ref.split('/').every((part) => !part.startsWith('.') && !part.endsWith('.lock'));
+}
+
+const id = z.number().int().positive('must be a positive integer');
+const name = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const branch = z
+  .string()
+  .trim()
+  .refine(isValidBranchName, 'must be a valid git branch name (no spaces, "..", "~^:?*[\\", leading "-" or trailing ".lock")');
+const commit = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F]{7,40}$/, 'must be a commit hash of 7 to 40 hexadecimal characters')
+  .transform((sha) => sha.toLowerCase());
+
+/** Each resource of a run is named by id or by name: exactly one of the two. */
+const PAIRS = [
+  ['project_id', 'project'],
+  ['suite_id', 'suite'],
+  ['environment_id', 'environment'],
+] as const;
+
+/** `POST /api/v1/runs` (FR-RUN-01). Null counts as absent, so clients may send every key. */
+export const RunCreate = z
+  .object({
+    project_id: id.nullish().describe('The project, by id (or give `project`)'),
+    project: name(200).nullish().describe('The project, by name (or give `project_id`)'),
+    suite_id: id.nullish().describe('The suite, by id (or give `suite`); it must belong to the project'),
+    suite: name(100).nullish().describe('The suite, by name within the project (or give `suite_id`)'),
+    environment_id: id.nullish().describe('The environment, by id (or give `environment`); it must belong to the project'),
+    environment: name(100).nullish().describe('The environment, by name within the project (or give `environment_id`)'),
+    branch: branch.nullish().describe("Git branch to test; default the project's default branch"),
+    commit: commit.nullish().describe('Commit to test (7-40 hex characters); default the head of the branch when the run starts'),
+  })
+  .superRefine((body, ctx) => {
+    for (const [idKey, nameKey] of PAIRS) {
+      const byId = body[idKey] !== undefined && body[idKey] !== null;
+      const byName = body[nameKey] !== undefined && body[nameKey] !== null;
+      if (byId === byName) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [idKey],
+          message: byId ? `give either ${idKey} or ${nameKey}, not both` : `is required: give ${idKey} or ${nameKey}`,
+        });
+      }
+    }
+  });
+export type RunCreateInput = z.output<typeof RunCreate>;
+
+/** `PUT /api/v1/runs/:id` (FR-RUN-04): a status change along the status model (PRD 9.2). */
+export const RunUpdate = z.object({
+  status: z.enum(RUN_STATUSES).describe('The new status; only moves the status model allows'),
+  status_reason: z.string().trim().max(2000).nullish().describe('Why the run is in this status; omit to keep the current reason'),
+});
+export type RunUpdateInput = z.output<typeof RunUpdate>;
+
+const statusList = z
+  .string()
+  .transform((value, ctx): RunStatus[] => {
+    const statuses = value.split(',').map((s) => s.trim());
+    const unknown = statuses.filter((s) => !(RUN_STATUSES as readonly string[]).includes(s));
+    if (unknown.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `unknown status ${unknown.map((s) => `"${s}"`).join(', ')}; use ${RUN_STATUSES.join(', ')}` });
+      return z.NEVER;
+    }
+    return [...new Set(statuses as RunStatus[])];
+  })
+  .describe('One status or a comma-separated list (`failed,partial_failed`)');
+
+/** `GET /api/v1/runs` filters (FR-RUN-02); every filter narrows, none reveals what the caller may not see. */
+export const RunListQuery = PageQuery.extend({
+  project_id: z.coerce.number().int().positive('must be a positive integer').optional(),
+  suite_id: z.coerce.number().int().positive('must be a positive integer').optional(),
+  environment_id: z.coerce.number().int().positive('must be a positive integer').optional(),
+  status: statusList.optional(),
+  branch: z.string().min(1, 'must not be empty').max(255).optional().describe('Exact branch name'),
+});
+export type RunListFilter = z.output<typeof RunListQuery>;
+
+export const RunOut = z.object({
+  id: z.number().int(),
+  organization_id: z.number().int(),
+  project_id: z.number().int(),
+  project_name: z.string(),
+  suite_id: z.number().int(),
+  suite_name: z.string(),
+  environment_id: z.number().int(),
+  environment_name: z.string(),
+  status: z.enum(RUN_STATUSES),
+  status_reason: z.string().nullable(),
+  branch: z.string(),
+  commit: z.string().nullable().describe('The commit requested, or resolved from the branch when the run started'),
+  triggered_by: z.number().int().nullable().describe('The user who triggered the run; null for service tokens and the platform'),
+  triggered_by_name: z.string().describe('The username, or `token:<name>` for a service token'),
+  dataset_version_id: z.number().int().nullable().describe('The dataset version pinned when the run was created (FR-DATA-03)'),
+  created_at: z.iso.datetime(),
+  started_at: z.iso.datetime().nullable(),
+  completed_at: z.iso.datetime().nullable(),
+  total_tests: z.number().int(),
+  passed_tests: z.number().int(),
+  failed_tests: z.number().int(),
+  skipped_tests: z.number().int(),
+  flaky_tests: z.number().int(),
+  duration_seconds: z.number().nullable().describe("The longest shard's duration (PRD 12.4)"),
+  coverage_percent: z.number().nullable(),
+  artifacts_deleted: z.boolean().describe('True once retention removed the artifacts; the metadata stays'),
+  run_metadata: z.record(z.string(), z.unknown()).describe('Shards, plan, coverage details and scenario mapping (PRD 12.2)'),
+});

@@ -1,0 +1,231 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  canTransition,
+  Dataset,
+  DatasetVersion,
+  Environment,
+  isFinalStatus,
+  nextStatuses,
+  Project,
+  Run,
+  Suite,
+} from '@qatron/domain';
+import { actorOf, recordAudit } from '../audit/record.js';
+import { conflict, notFound, validationFailed, type FieldError } from '../http/problems.js';
+import type { Principal, RequestOrigin } from '../http/principal.js';
+import { findVisibleProject, projectChildFilter, projectFilter } from '../http/scope.js';
+import type { RunCreateInput, RunListFilter, RunUpdateInput } from './schema.js';
+import type { RunNames } from './serialize.js';
+
+/** A run with the names it is shown with. */
+export interface RunView {
+  run: Run;
+  names: RunNames;
+}
+
+/**
+ * Triggers a run (FR-RUN-01, DESIGN "A run, step by step" step 1): resolves the project, suite and
+ * environment by id or name, pins the environment's newest dataset version (FR-DATA-03), refuses
+ * when the suite requires a healthy dataset and the pinned version has not passed validation
+ * (FR-DATA-04/05), then writes the queued run and its `run.triggered` entry in one transaction.
+ *
+ * A project the caller cannot see answers 404 whether named by id or by name; a suite or
+ * environment outside that project answers 422 naming the field.
+ */
+export async function triggerRun(em: EntityManager, principal: Principal, input: RunCreateInput, origin: RequestOrigin): Promise<RunView> {
+  const project = await resolveProject(em, principal, input);
+  const errors: FieldError[] = [];
+  const suite = await resolveSuite(em, project, input, errors);
+  const environment = await resolveEnvironment(em, project, input, errors);
+  if (!suite || !environment) throw validationFailed(errors);
+  const datasetVersion = await pinDatasetVersion(em, suite, environment);
+
+  const run = new Run(project.organization, project.id, suite.id, environment.id, input.branch ?? project.defaultBranch, {
+    userId: principal.userId,
+    serviceTokenId: principal.serviceTokenId,
+    name: principal.name,
+  });
+  run.commit = input.commit ?? null;
+  run.datasetVersion = datasetVersion?.id ?? null;
+  await em.transactional(async (tx) => {
+    tx.persist(run);
+    await tx.flush();
+    recordAudit(
+      tx,
+      actorOf(principal),
+      'run.triggered',
+      { type: 'run', id: run.id },
+      {
+        project_id: project.id,
+        suite: suite.name,
+        environment: environment.name,
+        branch: run.branch,
+        commit: run.commit,
+        dataset_version_id: run.datasetVersion,
+      },
+      origin,
+    );
+  });
+  handOverToEngine(run);
+  return { run, names: { project: project.name, suite: suite.name, environment: environment.name } };
+}
+
+/**
+ * The one place where a committed, queued run leaves the API for the run engine. Starting the
+ * Temporal workflow `run-<id>` on `qatron-control` belongs here (DESIGN step 1). Until the engine
+ * is wired the run simply stays `queued`: nothing here may fake progress through the status model.
+ */
+function handOverToEngine(_run: Run): void {
+  // Intentionally empty until the run engine exists.
+}
+
+async function resolveProject(em: EntityManager, principal: Principal, input: RunCreateInput): Promise<Project> {
+  if (input.project_id !== undefined && input.project_id !== null) return findVisibleProject(em, principal, input.project_id);
+  const name = input.project ?? '';
+  const project = await em.findOne(Project, { ...projectFilter(principal), name });
+  if (!project) throw notFound('Project', JSON.stringify(name));
+  return project;
+}
+
+async function resolveSuite(em: EntityManager, project: Project, input: RunCreateInput, errors: FieldError[]): Promise<Suite | null> {
+  if (input.suite_id !== undefined && input.suite_id !== null) {
+    const suite = await em.findOne(Suite, { id: input.suite_id, project: project.id });
+    if (!suite) errors.push({ field: 'suite_id', message: `suite ${input.suite_id} is not a suite of project ${project.name}` });
+    return suite;
+  }
+  const suite = await em.findOne(Suite, { project: project.id, name: input.suite ?? '' });
+  if (!suite) errors.push({ field: 'suite', message: `project ${project.name} has no suite named ${JSON.stringify(input.suite)}` });
+  return suite;
+}
+
+async function resolveEnvironment(em: EntityManager, project: Project, input: RunCreateInput, errors: FieldError[]): Promise<Environment | null> {
+  if (input.environment_id !== undefined && input.environment_id !== null) {
+    const environment = await em.findOne(Environment, { id: input.environment_id, project: project.id });
+    if (!environment) errors.push({ field: 'environment_id', message: `environment ${input.environment_id} is not an environment of project ${project.name}` });
+    return environment;
+  }
+  const environment = await em.findOne(Environment, { project: project.id, name: input.environment ?? '' });
+  if (!environment) errors.push({ field: 'environment', message: `project ${project.name} has no environment named ${JSON.stringify(input.environment)}` });
+  return environment;
+}
+
+/**
+ * The dataset version a run pins (FR-DATA-03): the newest version of the environment's dataset.
+ * An environment without a dataset pins nothing, and a suite's health requirement has nothing to
+ * check then; with a dataset, a suite that requires health refuses a version that has not passed.
+ */
+async function pinDatasetVersion(em: EntityManager, suite: Suite, environment: Environment): Promise<DatasetVersion | null> {
+  if (environment.dataset === null) return null;
+  const version = await em.findOne(DatasetVersion, { dataset: environment.dataset }, { orderBy: { id: 'desc' } });
+  if (suite.requireDatasetHealth && version?.validationStatus !== 'passed') {
+    const dataset = await em.findOneOrFail(Dataset, { id: environment.dataset });
+    const state = version ? `version ${version.version} has validation status ${version.validationStatus}` : 'has no version yet';
+    throw conflict(
+      `Suite ${suite.name} requires a dataset that passed validation, but dataset ${dataset.name} ${state}; validate a version first`,
+      'dataset_unhealthy',
+    );
+  }
+  return version;
+}
+
+/**
+ * A page of runs, newest first (FR-RUN-02). One query for the page and one count, each served
+ * by a `(column, id)` index on runs, then one query for the page's names: the cost does not grow
+ * with the number of runs shown or stored.
+ */
+export async function listRuns(em: EntityManager, principal: Principal, filter: RunListFilter): Promise<{ items: RunView[]; total: number }> {
+  const scope = projectChildFilter(principal);
+  // A project filter outside a project-scoped token's project matches nothing, like an unknown id.
+  if (scope.project !== undefined && filter.project_id !== undefined && filter.project_id !== scope.project) return { items: [], total: 0 };
+  const where = {
+    ...scope,
+    ...(filter.project_id !== undefined && { project: filter.project_id }),
+    ...(filter.suite_id !== undefined && { suite: filter.suite_id }),
+    ...(filter.environment_id !== undefined && { environment: filter.environment_id }),
+    ...(filter.status !== undefined && { status: { $in: filter.status } }),
+    ...(filter.branch !== undefined && { branch: filter.branch }),
+  };
+  const [runs, total] = await em.findAndCount(Run, where, { orderBy: { id: 'desc' }, limit: filter.limit, offset: filter.offset });
+  const names = await runNames(em, runs);
+  return { items: runs.map((run) => ({ run, names: names.get(run.id)! })), total };
+}
+
+/** A run the caller may see (FR-RUN-03); 404 otherwise. */
+export async function getRun(em: EntityManager, principal: Principal, id: number): Promise<RunView> {
+  const run = await em.findOne(Run, { id, ...projectChildFilter(principal) });
+  if (!run) throw notFound('Run', id);
+  const names = await runNames(em, [run]);
+  return { run, names: names.get(run.id)! };
+}
+
+/**
+ * Moves a run along the status model (FR-RUN-04, PRD 9.2). The row is locked for the check, so
+ * two concurrent moves cannot both start from the same status. Entering provisioning or running
+ * stamps `started_at` once; a final status stamps `completed_at`.
+ */
+export async function updateRunStatus(
+  em: EntityManager,
+  principal: Principal,
+  id: number,
+  input: RunUpdateInput,
+  origin: RequestOrigin,
+  now = new Date(),
+): Promise<RunView> {
+  const run = await em.transactional(async (tx) => {
+    const run = await tx.findOne(Run, { id, ...projectChildFilter(principal) }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
+    if (!run) throw notFound('Run', id);
+    const from = run.status;
+    const to = input.status;
+    if (!canTransition(from, to)) {
+      const allowed = nextStatuses(from);
+      const next = allowed.length > 0 ? `allowed next statuses: ${allowed.join(', ')}` : `${from} is final, no further status is allowed`;
+      throw conflict(`Run ${id} cannot move from ${from} to ${to}; ${next}`, 'invalid_transition');
+    }
+    run.status = to;
+    if (input.status_reason !== undefined) run.statusReason = input.status_reason;
+    if ((to === 'provisioning' || to === 'running') && run.startedAt === null) run.startedAt = now;
+    if (isFinalStatus(to)) run.completedAt = now;
+    // Cancelling a live run will also have to cancel its workflow once the run engine exists.
+    recordAudit(
+      tx,
+      actorOf(principal),
+      to === 'cancelled' ? 'run.cancelled' : 'run.updated',
+      { type: 'run', id },
+      { from, to, ...(input.status_reason !== undefined && { status_reason: input.status_reason }) },
+      origin,
+    );
+    return run;
+  });
+  const names = await runNames(em, [run]);
+  return { run, names: names.get(run.id)! };
+}
+
+/**
+ * The project, suite and environment names of `runs`, keyed by run id, read in one query for the
+ * distinct ids of the page rather than once per run.
+ */
+export async function runNames(em: EntityManager, runs: readonly Run[]): Promise<Map<number, RunNames>> {
+  const byRun = new Map<number, RunNames>();
+  if (runs.length === 0) return byRun;
+  const projectIds = [...new Set(runs.map((r) => r.project))];
+  const suiteIds = [...new Set(runs.map((r) => r.suite))];
+  const environmentIds = [...new Set(runs.map((r) => r.environment))];
+  const placeholders = (ids: number[]) => ids.map(() => '?').join(', ');
+  const rows = await em.getConnection().execute<{ kind: 'project' | 'suite' | 'environment'; id: number; name: string }[]>(
+    `select 'project' as kind, id, name from projects where id in (${placeholders(projectIds)})
+     union all select 'suite', id, name from suites where id in (${placeholders(suiteIds)})
+     union all select 'environment', id, name from environments where id in (${placeholders(environmentIds)})`,
+    [...projectIds, ...suiteIds, ...environmentIds],
+  );
+  const names = { project: new Map<number, string>(), suite: new Map<number, string>(), environment: new Map<number, string>() };
+  for (const row of rows) names[row.kind].set(row.id, row.name);
+  for (const run of runs) {
+    byRun.set(run.id, {
+      project: names.project.get(run.project) ?? '',
+      suite: names.suite.get(run.suite) ?? '',
+      environment: names.environment.get(run.environment) ?? '',
+    });
+  }
+  return byRun;
+}
