@@ -10,6 +10,7 @@ import { RunArtifactSchema } from './run-artifact.js';
 import { RunSchema } from './run.js';
 import { ServiceTokenSchema } from './service-token.js';
 import { SuiteSchema } from './suite.js';
+import { TestResultSchema } from './test-result.js';
 import { UserSchema } from './user.js';
 
 export * from './audit-log.js';
@@ -25,6 +26,7 @@ export * from './run-artifact.js';
 export * from './run.js';
 export * from './service-token.js';
 export * from './suite.js';
+export * from './test-result.js';
 export * from './user.js';
 
 /** Every mapped entity, for the ORM configuration. */
@@ -45,4 +47,5 @@ export const ENTITY_SCHEMAS = [
   FeatureSchema,
   ScenarioSchema,
   StepSchema,
+  TestResultSchema,
 ];

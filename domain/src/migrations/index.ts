@@ -1,7 +1,9 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122002712_test_results } from './Migration20261122002712_test_results.js';
 import { Migration20261122001308_initial } from './Migration20261122001308_initial.js';
 
 /** Every migration, in order. `npm run migration:create` appends new ones. */
 export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122001308_initial', class: Migration20261122001308_initial },
+  { name: 'Migration20261122002712_test_results', class: Migration20261122002712_test_results },
 ];
