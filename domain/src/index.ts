@@ -3,6 +3,7 @@ export * from './auth/roles.js';
 export * from './auth/tokens.js';
 export * from './config.js';
 export * from './entities/index.js';
+export * from './infrastructure/registry.js';
 export * from './artifacts/local-store.js';
 export * from './artifacts/store.js';
 export * from './runs/planner.js';

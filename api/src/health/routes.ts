@@ -35,8 +35,8 @@ export function healthRoutes(deps: ApiDeps, authenticate: Authenticator): AnyRou
       summary: 'Readiness: the database and Temporal answer (503 otherwise)',
       tag: 'health',
       role: 'public',
-      response: { status: 200, schema: Readiness },
-      errors: [503],
+      // 503 answers the same Readiness body (which check failed), not a problem document.
+      response: { status: 200, schema: Readiness, description: 'Ready; 503 with the same body, naming the failed check, when not ready' },
       handler: async () => {
         const report = await deps.readiness.check();
         return { status: report.ready ? 200 : 503, body: { status: report.ready ? ('ready' as const) : ('unready' as const), checks: report.checks } };

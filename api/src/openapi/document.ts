@@ -36,6 +36,15 @@ function parameters(schema: z.ZodType | undefined, location: 'path' | 'query') {
   }));
 }
 
+/** `get_auth_service_tokens_id`, `get_healthz`: unique per method and path, identifier characters only (code generators use it). */
+function operationId(route: AnyRoute): string {
+  const name = route.path
+    .replace(/^\/(api\/v1\/)?/, '')
+    .replace(/[^A-Za-z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '');
+  return `${route.method}_${name}`;
+}
+
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
 
 /** The OpenAPI 3.1 document, generated from the same route definitions and zod schemas that serve requests. */
@@ -45,23 +54,30 @@ export function openApiDocument(routes: readonly AnyRoute[], version: string): R
     const path = route.path.replace(/:(\w+)/g, '{$1}');
     const responses: Record<string, unknown> = {};
     const status = route.response?.status ?? 200;
-    responses[String(status)] = route.response?.schema
-      ? { description: route.response.description ?? 'OK', content: { [route.response.contentType ?? 'application/json']: { schema: jsonSchema(route.response.schema, 'output') } } }
-      : { description: route.response?.description ?? 'No content' };
+    if (route.response?.schema) {
+      responses[String(status)] = {
+        description: route.response.description ?? 'OK',
+        content: { [route.response.contentType ?? 'application/json']: { schema: jsonSchema(route.response.schema, 'output') } },
+      };
+    } else if (route.response?.contentType) {
+      // A body without a zod schema (Prometheus text): still say what media type comes back.
+      responses[String(status)] = { description: route.response.description ?? 'OK', content: { [route.response.contentType]: { schema: { type: 'string' } } } };
+    } else {
+      responses[String(status)] = { description: route.response?.description ?? 'No content' };
+    }
     if (route.role !== 'public') {
       responses['401'] = problem('Missing, invalid or expired token');
       responses['403'] = problem(`Needs the ${route.role} role`);
     }
     if (route.params || route.query || route.body) responses['422'] = problem('Invalid input; `errors` names each field');
     for (const code of route.errors ?? []) responses[String(code)] = problem('See `code` and `detail`');
-    const body = route.body
+    const bodySchema = route.body ? jsonSchema(route.body as z.ZodType, 'input') : undefined;
+    const body = bodySchema
       ? {
-          required: true,
+          // A body whose fields are all optional (a heartbeat) may be left out entirely.
+          required: Array.isArray(bodySchema.required) && bodySchema.required.length > 0,
           content: Object.fromEntries(
-            (route.bodyFormat === 'form' ? ['application/x-www-form-urlencoded', 'application/json'] : ['application/json']).map((type) => [
-              type,
-              { schema: jsonSchema(route.body as z.ZodType, 'input') },
-            ]),
+            (route.bodyFormat === 'form' ? ['application/x-www-form-urlencoded', 'application/json'] : ['application/json']).map((type) => [type, { schema: bodySchema }]),
           ),
         }
       : undefined;
@@ -69,7 +85,7 @@ export function openApiDocument(routes: readonly AnyRoute[], version: string): R
     paths[path][route.method] = {
       summary: route.summary,
       tags: [route.tag],
-      operationId: `${route.method}_${route.path.replace(/^\/api\/v1\//, '').replace(/[/:{}-]+/g, '_').replace(/_+$/, '')}`,
+      operationId: operationId(route),
       ...(route.role === 'public' ? { security: [] } : { 'x-required-role': route.role }),
       parameters: [...parameters(route.params, 'path'), ...parameters(route.query, 'query')],
       ...(body ? { requestBody: body } : {}),

@@ -28,6 +28,7 @@ export const AUDIT_ACTIONS = [
   'service_token.created',
   'service_token.revoked',
   'infrastructure.registered',
+  'infrastructure.removed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -105,6 +105,7 @@ export const RunSchema = defineEntity({
     { properties: ['suite', 'id'] },
     { properties: ['environment', 'id'] },
     { properties: ['status', 'id'] },
+    { properties: ['project', 'status', 'id'] },
     { properties: ['branch', 'id'] },
     { properties: ['completedAt'] },
   ],
