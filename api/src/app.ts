@@ -69,7 +69,9 @@ function cors(origins: readonly string[]): Koa.Middleware {
 
 /** The Koa application: problem details, metrics, CORS, body parsing, a unit of work per request, routes. */
 export function createApp(deps: ApiDeps): Koa {
-  const app = new Koa({ proxy: false });
+  // Behind nginx or an Ingress, X-Forwarded-For carries the client's address (login throttle,
+  // audit); trusting it without a proxy would let any client forge it.
+  const app = new Koa({ proxy: deps.config.api.trustProxy });
   app.silent = true;
   const router = new Router();
   mountRoutes(router, allRoutes(deps), createAuthenticator(deps.signer));

@@ -17,10 +17,16 @@ try {
   const config = loadConfig(process.env);
   if (!config.database.url) throw new ConfigError('Invalid configuration: DATABASE_URL: is required for the api process');
   const orm = await connectDatabase(config.database.url);
-  if (process.argv.includes('--migrate')) {
+  // --migrate: migrate and seed, then serve; --migrate-only: migrate, seed and exit (a Helm
+  // pre-upgrade Job or init container, so that several replicas don't migrate at once).
+  if (process.argv.includes('--migrate') || process.argv.includes('--migrate-only')) {
     const applied = await migrate(orm);
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
     await seedDefaults(orm.em.fork(), { env: config.env, adminPassword: config.auth.defaultAdminPassword });
+    if (process.argv.includes('--migrate-only')) {
+      await orm.close();
+      process.exit(0);
+    }
   }
   const deps = buildApiDeps(config, orm, await resolveJwtSecret(config), log);
   const api = await startApiServer(deps, config.api.host, config.api.port);

@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(8000),
+  TRUST_PROXY: flag.default(false),
   BOARD_PORT: port.default(3000),
   PUBLIC_URL: optionalString,
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
@@ -69,7 +70,7 @@ export interface QatronConfig {
   home: string;
   database: { url: string | undefined; embeddedPort: number };
   temporal: { address: string | undefined; namespace: string; port: number; uiPort: number };
-  api: { host: string; port: number; corsOrigins: string[]; metricsToken: string | undefined };
+  api: { host: string; port: number; corsOrigins: string[]; metricsToken: string | undefined; trustProxy: boolean };
   board: { port: number; publicUrl: string };
   auth: {
     jwtSecret: string | undefined;
@@ -124,6 +125,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       port: e.API_PORT,
       corsOrigins: e.CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
       metricsToken: e.METRICS_TOKEN,
+      trustProxy: e.TRUST_PROXY,
     },
     board: { port: e.BOARD_PORT, publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.BOARD_PORT}` },
     auth: {
