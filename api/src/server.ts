@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { QatronConfig } from '@qatron/domain';
+import { createArtifactStore, type QatronConfig } from '@qatron/domain';
 import { createApp } from './app.js';
 import { LoginThrottle } from './auth/login-throttle.js';
 import { SessionSigner } from './auth/sessions.js';
@@ -36,6 +36,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     throttle: new LoginThrottle(config.auth.loginMaxFailures * 4, config.auth.loginLockMinutes * 60_000),
     metrics: createMetrics(orm),
     readiness: createReadinessProbe(orm, config.temporal.address, config.temporal.namespace),
+    store: createArtifactStore(config.artifacts),
     log,
   };
 }

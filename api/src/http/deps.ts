@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { QatronConfig } from '@qatron/domain';
+import type { ArtifactStore, QatronConfig } from '@qatron/domain';
 import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { SessionSigner } from '../auth/sessions.js';
 import type { Metrics } from '../health/metrics.js';
@@ -13,5 +13,7 @@ export interface ApiDeps {
   throttle: LoginThrottle;
   metrics: Metrics;
   readiness: ReadinessProbe;
+  /** Where run artifacts are read from (a local directory or S3, by configuration). */
+  store: ArtifactStore;
   log: (message: string, err?: unknown) => void;
 }

@@ -1,6 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connectDatabase, type MikroORM } from '@qatron/domain/db';
 import { buildUser } from '@qatron/domain/testing';
-import { loadConfig, Organization, seedDefaults, type Role, type User } from '@qatron/domain';
+import { loadConfig, seedDefaults, type ArtifactStore, type Organization, type Role, type User } from '@qatron/domain';
 import { createTestDatabase } from '@qatron/scripts/testing/database';
 import { buildApiDeps, startApiServer, type ApiServer } from '../server.js';
 
@@ -27,6 +30,8 @@ export interface TestApi {
   orm: MikroORM;
   server: ApiServer;
   organization: Organization;
+  /** The API's artifact store: a LocalArtifactStore in a temporary directory (removed on close) unless `env` names an S3 bucket. */
+  store: ArtifactStore;
   request<T = any>(method: string, path: string, options?: RequestOptions): Promise<TestResponse<T>>;
   /** Logs in through the API and returns the access token. */
   login(username: string, password: string): Promise<string>;
@@ -37,7 +42,8 @@ export interface TestApi {
 
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const db = await createTestDatabase();
-  const config = loadConfig({ QATRON_ENV: 'test', QATRON_HOME: '/nonexistent', LOGIN_MAX_FAILURES: '5', ...env });
+  const artifactDir = await mkdtemp(join(tmpdir(), 'qatron-test-artifacts-'));
+  const config = loadConfig({ QATRON_ENV: 'test', QATRON_HOME: '/nonexistent', LOGIN_MAX_FAILURES: '5', ARTIFACT_DIR: artifactDir, ...env });
   const orm = await connectDatabase(db.url, { pool: { min: 0, max: 5 } });
   const { organization } = await seedDefaults(orm.em.fork(), { env: 'test', adminPassword: undefined });
   const errors: unknown[] = [];
@@ -72,6 +78,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
     orm,
     server,
     organization,
+    store: deps.store,
     request,
     login,
     async userWithToken(role) {
@@ -82,6 +89,7 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
       await server.close();
       await orm.close(true);
       await db.drop();
+      await rm(artifactDir, { recursive: true, force: true });
       if (errors.length) throw new Error(`the API logged unexpected errors: ${JSON.stringify(errors, (_k, v) => (v instanceof Error ? v.stack : v))}`);
     },
   };

@@ -53,10 +53,13 @@ const SEGMENT = /^[A-Za-z0-9._=+@-][A-Za-z0-9 ._=+@-]*$/;
 
 /**
  * Refuses keys that could escape the store's root or be read differently by different stores:
- * absolute paths, `.`/`..` segments, empty segments, backslashes and control characters.
+ * absolute paths, `.`/`..` segments, empty segments, backslashes and control characters. With
+ * `prefix`, the key must end in '/': S3 matches prefixes by characters, a directory by segments,
+ * and only a trailing '/' makes `runs/1/` mean the same (never `runs/12/`) in both.
  */
 export function assertValidKey(key: string, { prefix = false } = {}): void {
   if (key.length === 0 || key.length > 1024) throw new InvalidArtifactKeyError(key, 'must be 1-1024 characters');
+  if (prefix && !key.endsWith('/')) throw new InvalidArtifactKeyError(key, 'a prefix must end in "/"');
   const body = prefix && key.endsWith('/') ? key.slice(0, -1) : key;
   for (const segment of body.split('/')) {
     if (segment === '' || segment === '.' || segment === '..') throw new InvalidArtifactKeyError(key, 'empty, "." or ".." segment');

@@ -150,7 +150,7 @@ export async function startEmbeddedPostgres(options: {
   } catch (err) {
     const tail = (await readFile(options.logFile, 'utf8').catch(() => '')).split('\n').slice(-8).join('\n');
     await proc.stop('SIGINT');
-    throw new Error(`${(err as Error).message}\n${tail}`);
+    throw new Error(`${(err as Error).message}\n${tail}`, { cause: err });
   }
   return {
     url,

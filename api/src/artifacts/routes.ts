@@ -1,0 +1,62 @@
+import type { ApiDeps } from '../http/deps.js';
+import { IdParams } from '../auth/schema.js';
+import { defineRoute, type AnyRoute } from '../http/route.js';
+import { ArtifactListQuery, ArtifactPage, RunArtifactParams } from './schema.js';
+import { artifactOut, contentDisposition } from './serialize.js';
+import { listRunArtifacts, openRunArtifact } from './service.js';
+
+/** FR-RUN-05, PRD 13: a run's stored artifacts (Allure, coverage, JUnit, logs, screenshots). */
+export function artifactRoutes(deps: ApiDeps): AnyRoute[] {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/runs/:id/artifacts',
+      summary: "List a run's artifacts in the order they were stored, optionally of one kind or one shard",
+      tag: 'artifacts',
+      role: 'viewer',
+      params: IdParams,
+      query: ArtifactListQuery,
+      response: { status: 200, schema: ArtifactPage },
+      errors: [404],
+      handler: async ({ em, principal, params, query }) => {
+        const page = await listRunArtifacts(em, principal, params.id, query);
+        return {
+          body: {
+            items: page.items.map(artifactOut),
+            total: page.total,
+            limit: query.limit,
+            offset: query.offset,
+            artifacts_deleted: page.artifactsDeleted,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/api/v1/runs/:id/artifacts/:artifactId/download',
+      summary:
+        'Download one artifact of a run, streamed from the artifact store as an attachment. ' +
+        "410 artifacts_deleted once retention removed the run's artifacts; 404 artifact_missing when the object is gone from the store",
+      tag: 'artifacts',
+      role: 'viewer',
+      params: RunArtifactParams,
+      response: { status: 200, description: 'The artifact bytes, with the content type it was stored with', contentType: 'application/octet-stream' },
+      errors: [404, 410],
+      handler: async ({ em, principal, params }) => {
+        const { artifact, body, sizeBytes } = await openRunArtifact(em, deps.store, principal, params.id, params.artifactId);
+        return {
+          raw: body,
+          headers: {
+            // Set as a header, not through Koa's `type`, which would append a charset to text types.
+            'Content-Type': artifact.contentType,
+            'Content-Length': String(sizeBytes),
+            'Content-Disposition': contentDisposition(artifact.name),
+            // Artifacts are readable by this caller only; an HTML report must not run as the API's origin.
+            'Cache-Control': 'private, no-store',
+            'Content-Security-Policy': "default-src 'none'; sandbox",
+          },
+        };
+      },
+    }),
+  ];
+}

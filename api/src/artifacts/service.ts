@@ -1,0 +1,73 @@
+import type { Readable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ArtifactNotFoundError, Run, RunArtifact, type ArtifactStore } from '@qatron/domain';
+import { notFound, Problem } from '../http/problems.js';
+import type { Principal } from '../http/principal.js';
+import { projectChildFilter } from '../http/scope.js';
+import type { ArtifactListFilter } from './schema.js';
+
+/**
+ * The run `id` if the caller may see it (PRD 8.3: organization, and a project-scoped token's
+ * project), 404 otherwise. The same filter as `getRun` in runs/service.ts, without the name lookup
+ * that artifact requests do not need.
+ */
+async function findVisibleRun(em: EntityManager, principal: Principal, id: number): Promise<Run> {
+  const run = await em.findOne(Run, { id, ...projectChildFilter(principal) });
+  if (!run) throw notFound('Run', id);
+  return run;
+}
+
+/** 410 for a run whose artifacts retention has removed (PRD 13.2): they existed and will not return. */
+function artifactsGone(run: Run): Problem {
+  const when = run.artifactsDeletedAt ? ` on ${run.artifactsDeletedAt.toISOString()}` : '';
+  return new Problem(410, 'artifacts_deleted', 'Gone', `The artifacts of run ${run.id} were deleted by the retention policy${when}; the run's results are kept`);
+}
+
+/**
+ * A page of a run's artifacts in the order they were stored (FR-RUN-05), optionally of one kind
+ * or one shard. After retention the page is empty and `artifactsDeleted` says why.
+ */
+export async function listRunArtifacts(
+  em: EntityManager,
+  principal: Principal,
+  runId: number,
+  filter: ArtifactListFilter,
+): Promise<{ items: RunArtifact[]; total: number; artifactsDeleted: boolean }> {
+  const run = await findVisibleRun(em, principal, runId);
+  const where = {
+    run: run.id,
+    organization: run.organization,
+    ...(filter.kind !== undefined && { kind: filter.kind }),
+    ...(filter.shard !== undefined && { shardIndex: filter.shard }),
+  };
+  const [items, total] = await em.findAndCount(RunArtifact, where, { orderBy: { id: 'asc' }, limit: filter.limit, offset: filter.offset });
+  return { items, total, artifactsDeleted: run.artifactsDeleted };
+}
+
+/**
+ * Opens one artifact of a run for download. The object is found through its row's storage key,
+ * never through anything the client sent, so a request cannot reach another run's objects or a
+ * path outside the store. 404 when the run or the artifact is not visible or when the row's object
+ * is missing from the store; 410 when retention removed the run's artifacts.
+ */
+export async function openRunArtifact(
+  em: EntityManager,
+  store: ArtifactStore,
+  principal: Principal,
+  runId: number,
+  artifactId: number,
+): Promise<{ artifact: RunArtifact; body: Readable; sizeBytes: number }> {
+  const run = await findVisibleRun(em, principal, runId);
+  if (run.artifactsDeleted) throw artifactsGone(run);
+  const artifact = await em.findOne(RunArtifact, { id: artifactId, run: run.id, organization: run.organization });
+  if (!artifact) throw notFound(`Artifact ${artifactId} of run`, runId);
+  try {
+    const object = await store.get(artifact.storageKey);
+    return { artifact, body: object.body, sizeBytes: object.sizeBytes };
+  } catch (err) {
+    if (err instanceof ArtifactNotFoundError) {
+      throw new Problem(404, 'artifact_missing', 'Not found', `Artifact ${artifactId} of run ${runId} is recorded, but its object is missing from the artifact store`);
+    }
+    throw err;
+  }
+}
