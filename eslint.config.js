@@ -35,7 +35,11 @@ export default tseslint.config(
           paths: nodeBuiltins.filter((m) => !m.endsWith('/*')).map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins (use activities)' })),
           patterns: [
             { group: nodeBuiltins.filter((m) => m.endsWith('/*')), message: 'Workflows must be deterministic: no Node built-ins' },
-            { group: ['@qatron/domain', '@qatron/domain/db', '@qatron/activities', '@mikro-orm/*', 'pg'], allowTypeImports: true, message: 'Workflows import only types from other packages (and @qatron/domain/status)' },
+            {
+              regex: '^(@qatron/domain(?!/(status|task-queues)$)|@qatron/activities|@mikro-orm/|pg$)',
+              allowTypeImports: true,
+              message: 'Workflows import only types from other packages (and the pure @qatron/domain/status and /task-queues)',
+            },
           ],
         },
       ],

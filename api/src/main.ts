@@ -16,6 +16,7 @@ const log = (message: string, err?: unknown) => {
 try {
   const config = loadConfig(process.env);
   if (!config.database.url) throw new ConfigError('Invalid configuration: DATABASE_URL: is required for the api process');
+  if (!config.temporal.address) throw new ConfigError('Invalid configuration: TEMPORAL_ADDRESS: is required for the api process (it starts run workflows)');
   const orm = await connectDatabase(config.database.url);
   // --migrate: migrate and seed, then serve; --migrate-only: migrate, seed and exit (a Helm
   // pre-upgrade Job or init container, so that several replicas don't migrate at once).

@@ -10,6 +10,7 @@ import { SessionSigner } from './auth/sessions.js';
 import { createMetrics } from './health/metrics.js';
 import { createReadinessProbe } from './health/readiness.js';
 import type { ApiDeps } from './http/deps.js';
+import { createTemporalRunEngine } from './runs/engine.js';
 
 /**
  * The JWT signing secret: JWT_SECRET, or one generated on first start and kept (0600) under
@@ -37,6 +38,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     metrics: createMetrics(orm),
     readiness: createReadinessProbe(orm, config.temporal.address, config.temporal.namespace),
     store: createArtifactStore(config.artifacts),
+    engine: config.temporal.address ? createTemporalRunEngine(config) : undefined,
     log,
   };
 }
@@ -69,6 +71,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
         server.closeIdleConnections();
       });
       await deps.readiness.close();
+      await deps.engine?.close();
     },
   };
 }

@@ -50,6 +50,17 @@ const EnvSchema = z.object({
   S3_FORCE_PATH_STYLE: flag.default(true),
   WORKER_NAME: optionalString,
   WORKER_SHARD_SLOTS: positiveInt.default(2),
+  WORKER_DIR: optionalString,
+  WORKER_TASK_QUEUES: z
+    .string()
+    .default('qatron-control,qatron-shards')
+    .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(['qatron-control', 'qatron-shards'])).min(1, 'must name qatron-control and/or qatron-shards')),
+  SECRETS_DIR: optionalString,
+  SELENIUM_REMOTE_URL: optionalString,
+  SHARD_SCHEDULE_TO_START_SECONDS: positiveInt.default(300),
+  SHARD_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.default(30),
+  SHARD_ATTEMPTS: positiveInt.default(3),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -81,7 +92,19 @@ export interface QatronConfig {
   };
   heartbeatIntervalSeconds: number;
   artifacts: ArtifactStoreConfig;
-  worker: { name: string | undefined; shardSlots: number };
+  worker: {
+    name: string | undefined;
+    shardSlots: number;
+    /** Git mirrors, cached venvs and per-shard work trees. */
+    directory: string;
+    /** Which task queues this worker polls: dedicated control or execution workers are possible. */
+    taskQueues: Array<'qatron-control' | 'qatron-shards'>;
+    /** A directory of secret files (a mounted K8s Secret); the worker's environment is searched first. */
+    secretsDir: string | undefined;
+    seleniumRemoteUrl: string | undefined;
+  };
+  /** How run workflows treat their shards; fixed per run when the run starts. */
+  shards: { scheduleToStartSeconds: number; heartbeatTimeoutSeconds: number; attempts: number };
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -137,7 +160,19 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
     },
     heartbeatIntervalSeconds: e.HEARTBEAT_INTERVAL_SECONDS,
     artifacts,
-    worker: { name: e.WORKER_NAME, shardSlots: e.WORKER_SHARD_SLOTS },
+    worker: {
+      name: e.WORKER_NAME,
+      shardSlots: e.WORKER_SHARD_SLOTS,
+      directory: e.WORKER_DIR ?? join(home, 'worker'),
+      taskQueues: e.WORKER_TASK_QUEUES,
+      secretsDir: e.SECRETS_DIR,
+      seleniumRemoteUrl: e.SELENIUM_REMOTE_URL,
+    },
+    shards: {
+      scheduleToStartSeconds: e.SHARD_SCHEDULE_TO_START_SECONDS,
+      heartbeatTimeoutSeconds: e.SHARD_HEARTBEAT_TIMEOUT_SECONDS,
+      attempts: e.SHARD_ATTEMPTS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

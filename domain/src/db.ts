@@ -16,6 +16,8 @@ export function ormOptions(databaseUrl: string, overrides: Partial<Options> = {}
       transactional: true,
       allOrNothing: true,
       snapshot: false,
+      // The callers report what was applied in their own words.
+      silent: true,
       ...migrationOverrides,
     },
     pool: { min: 0, max: 10 },

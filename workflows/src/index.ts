@@ -1,5 +1,3 @@
-/**
- * Run workflows live here (deterministic code only: see the lint rules for workflows/). The run
- * workflow arrives with the run engine; until then no workflow is registered.
- */
-export {};
+/** The workflows a QAtron worker registers (deterministic code only: see the lint rules for workflows/). */
+export { runWorkflow, progressQuery, shardProgressSignal } from './run.js';
+export * from './run-contract.js';

@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { SessionSigner } from '../auth/sessions.js';
 import type { Metrics } from '../health/metrics.js';
 import type { ReadinessProbe } from '../health/readiness.js';
+import type { RunEngine } from '../runs/engine.js';
 
 /** Everything the API's routes depend on, built once at start-up (or per test). */
 export interface ApiDeps {
@@ -13,6 +14,8 @@ export interface ApiDeps {
   throttle: LoginThrottle;
   metrics: Metrics;
   readiness: ReadinessProbe;
+  /** Starts, cancels and reads run workflows; absent only in API tests that do not run the engine. */
+  engine: RunEngine | undefined;
   /** Where run artifacts are read from (a local directory or S3, by configuration). */
   store: ArtifactStore;
   log: (message: string, err?: unknown) => void;

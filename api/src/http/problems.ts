@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
-import { z } from 'zod';
+import { type z } from 'zod';
 
 /**
  * RFC 9457 problem details. Every error the API answers is a Problem with a stable `code`;

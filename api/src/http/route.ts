@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import type Router from '@koa/router';
-import { z } from 'zod';
+import { type z } from 'zod';
 import { roleAtLeast, type Role } from '@qatron/domain';
 import { fieldErrors, forbidden, Problem, unauthorized, validationFailed } from './problems.js';
 import type { Principal, RequestOrigin } from './principal.js';

@@ -1,3 +1,4 @@
+import { isFinalStatus } from '@qatron/domain';
 import { IdParams } from '../auth/schema.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
@@ -20,9 +21,9 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       role: 'user',
       body: RunCreate,
       response: { status: 201, schema: RunOut },
-      errors: [404, 409],
+      errors: [404, 409, 503],
       handler: async ({ em, principal, body, origin }) => {
-        const view = await triggerRun(em, principal, body, origin);
+        const view = await triggerRun(em, principal, body, origin, deps.engine);
         deps.metrics.runTriggered();
         return { status: 201, body: runOut(view.run, view.names) };
       },
@@ -51,13 +52,17 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404],
       handler: async ({ em, principal, params }) => {
         const view = await getRun(em, principal, params.id);
-        return { body: runOut(view.run, view.names) };
+        // While the run is live, its shards' progress comes from the workflow itself.
+        const progress = !isFinalStatus(view.run.status) && deps.engine ? await deps.engine.progress(view.run.id) : null;
+        return { body: runOut(view.run, view.names, progress) };
       },
     }),
     defineRoute({
       method: 'put',
       path: '/api/v1/runs/:id',
-      summary: 'Change a run status along the status model (FR-RUN-04, PRD 9.2); a move the model forbids answers 409 invalid_transition',
+      summary:
+        'End a run (FR-RUN-04, PRD 9.2): cancelled (user), or another final status as an admin override; its workflow is cancelled. ' +
+        'Live statuses belong to the run engine (409 status_managed_by_engine); a move the status model forbids answers 409 invalid_transition',
       tag: 'runs',
       role: 'user',
       params: IdParams,
@@ -65,7 +70,7 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: RunOut },
       errors: [404, 409],
       handler: async ({ em, principal, params, body, origin }) => {
-        const view = await updateRunStatus(em, principal, params.id, body, origin);
+        const view = await updateRunStatus(em, principal, params.id, body, origin, deps.engine);
         return { body: runOut(view.run, view.names) };
       },
     }),

@@ -9,11 +9,13 @@ let api: TestApi;
 let userToken: string;
 let user: User;
 let viewerToken: string;
+let adminToken: string;
 
 beforeAll(async () => {
   api = await startTestApi();
   ({ user, token: userToken } = await api.userWithToken('user'));
   ({ token: viewerToken } = await api.userWithToken('viewer'));
+  ({ token: adminToken } = await api.userWithToken('admin'));
 });
 afterAll(() => api.close());
 
@@ -71,6 +73,7 @@ describe('POST /api/v1/runs', () => {
       coverage_percent: null,
       artifacts_deleted: false,
       run_metadata: {},
+      progress: null,
     });
 
     const rows = await runsOf(project.id);
@@ -466,41 +469,50 @@ describe('PUT /api/v1/runs/:id', () => {
   const newRun = async (status: RunStatus = 'queued') => buildRun(em(), { project: await buildProject(em(), { organization: api.organization }), status });
   const auditFor = (runId: number) => em().find(AuditLog, { resourceType: 'run', resourceId: String(runId) }, { orderBy: { id: 'asc' } });
 
-  it('walks a run through the happy path, stamping started_at once and completed_at at the end', async () => {
-    const run = await newRun();
-    const provisioning = await put(run.id, { status: 'provisioning' });
-    expect(provisioning.status).toBe(200);
-    expect(provisioning.body).toMatchObject({ status: 'provisioning', completed_at: null });
-    const startedAt = provisioning.body.started_at;
-    expect(startedAt).toEqual(expect.any(String));
-    for (const status of ['running', 'reporting'] as const) {
-      const res = await put(run.id, { status });
-      expect(res.body).toMatchObject({ status, started_at: startedAt, completed_at: null });
-    }
-    const done = await put(run.id, { status: 'completed', status_reason: 'all shards passed' });
-    expect(done.body).toMatchObject({ status: 'completed', status_reason: 'all shards passed', started_at: startedAt });
-    expect(new Date(done.body.completed_at).getTime()).toBeGreaterThanOrEqual(new Date(startedAt).getTime());
-    const row = await em().findOneOrFail(Run, { id: run.id });
-    expect([row.status, row.startedAt?.toISOString(), row.completedAt?.toISOString()]).toEqual(['completed', startedAt, done.body.completed_at]);
-    const entries = await auditFor(run.id);
-    expect(entries.map((e) => [e.action, e.details, e.actor, e.userId])).toEqual([
-      ['run.updated', { from: 'queued', to: 'provisioning' }, user.username, user.id],
-      ['run.updated', { from: 'provisioning', to: 'running' }, user.username, user.id],
-      ['run.updated', { from: 'running', to: 'reporting' }, user.username, user.id],
-      ['run.updated', { from: 'reporting', to: 'completed', status_reason: 'all shards passed' }, user.username, user.id],
+  const FINAL: RunStatus[] = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'];
+
+  it('lets a user cancel a live run: completed_at stamped, started_at kept, audited as run.cancelled', async () => {
+    const run = await newRun('running');
+    await em().nativeUpdate(Run, { id: run.id }, { startedAt: new Date('2026-01-01T00:00:00Z') });
+    const res = await put(run.id, { status: 'cancelled', status_reason: 'superseded by a newer commit' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      status: 'cancelled',
+      status_reason: 'superseded by a newer commit',
+      started_at: '2026-01-01T00:00:00.000Z',
+      completed_at: expect.any(String),
+      progress: null,
+    });
+    expect(await auditFor(run.id)).toMatchObject([
+      { action: 'run.cancelled', details: { from: 'running', to: 'cancelled', status_reason: 'superseded by a newer commit' }, actor: user.username, userId: user.id },
     ]);
+    const queued = await newRun('queued');
+    const cancelled = await put(queued.id, { status: 'cancelled' });
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', started_at: null, completed_at: expect.any(String), status_reason: null });
   });
 
-  it('allows exactly the moves of the status model and refuses every other with 409 invalid_transition', async () => {
+  it('leaves the live statuses to the run engine: 409 status_managed_by_engine, nothing written', async () => {
+    for (const to of ['queued', 'provisioning', 'running', 'reporting'] as const) {
+      const run = await newRun('queued');
+      const res = await put(run.id, { status: to }, adminToken);
+      expect(res.status, to).toBe(409);
+      expect(res.body.code).toBe('status_managed_by_engine');
+      expect((await em().findOneOrFail(Run, { id: run.id })).status).toBe('queued');
+      expect(await auditFor(run.id)).toEqual([]);
+    }
+  });
+
+  it('lets an admin end a run with any final status the status model allows from where it is, and nothing else', async () => {
     for (const from of Object.keys(ALLOWED) as RunStatus[]) {
-      for (const to of Object.keys(ALLOWED) as RunStatus[]) {
+      for (const to of FINAL) {
         const run = await newRun(from);
-        const res = await put(run.id, { status: to });
+        const res = await put(run.id, { status: to }, adminToken);
         const allowed = ALLOWED[from].includes(to);
         expect(res.status, `${from} -> ${to}`).toBe(allowed ? 200 : 409);
         const row = await em().findOneOrFail(Run, { id: run.id });
         expect(row.status, `${from} -> ${to}`).toBe(allowed ? to : from);
-        if (!allowed) {
+        if (allowed) expect(row.completedAt).not.toBeNull();
+        else {
           expect(res.body.code).toBe('invalid_transition');
           expect(await auditFor(run.id)).toEqual([]);
         }
@@ -508,41 +520,33 @@ describe('PUT /api/v1/runs/:id', () => {
     }
   });
 
+  it('keeps the final-status override for admins: a user may only cancel', async () => {
+    const run = await newRun('reporting');
+    const res = await put(run.id, { status: 'failed' });
+    expect(res.status).toBe(403);
+    expect((await em().findOneOrFail(Run, { id: run.id })).status).toBe('reporting');
+    expect((await put(run.id, { status: 'infra_failed', status_reason: 'worker pool lost' }, adminToken)).body).toMatchObject({ status: 'infra_failed', status_reason: 'worker pool lost' });
+    expect((await auditFor(run.id)).map((e) => e.action)).toEqual(['run.updated']);
+  });
+
   it('lists the allowed next statuses when refusing', async () => {
     const queued = await newRun('queued');
-    const refused = await put(queued.id, { status: 'completed' });
+    const refused = await put(queued.id, { status: 'completed' }, adminToken);
     expect(refused.status).toBe(409);
     expect(refused.body.detail).toBe(`Run ${queued.id} cannot move from queued to completed; allowed next statuses: provisioning, infra_failed, cancelled`);
     const completed = await newRun('completed');
-    const final = await put(completed.id, { status: 'running' });
-    expect(final.body.detail).toBe(`Run ${completed.id} cannot move from completed to running; completed is final, no further status is allowed`);
+    const final = await put(completed.id, { status: 'cancelled' });
+    expect(final.body.detail).toBe(`Run ${completed.id} cannot move from completed to cancelled; completed is final, no further status is allowed`);
     const row = await em().findOneOrFail(Run, { id: completed.id });
     expect([row.startedAt, row.completedAt]).toEqual([null, null]);
   });
 
-  it('audits a cancellation as run.cancelled and stamps completed_at, keeping started_at', async () => {
-    const run = await newRun('queued');
-    await put(run.id, { status: 'provisioning' });
-    await put(run.id, { status: 'running' });
-    const res = await put(run.id, { status: 'cancelled', status_reason: 'superseded by a newer commit' });
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'cancelled', status_reason: 'superseded by a newer commit', completed_at: expect.any(String), started_at: expect.any(String) });
-    const entries = await auditFor(run.id);
-    expect(entries.at(-1)).toMatchObject({
-      action: 'run.cancelled',
-      details: { from: 'running', to: 'cancelled', status_reason: 'superseded by a newer commit' },
-    });
-    const queued = await newRun('queued');
-    const cancelled = await put(queued.id, { status: 'cancelled' });
-    expect(cancelled.body).toMatchObject({ status: 'cancelled', started_at: null, completed_at: expect.any(String), status_reason: null });
-  });
-
-  it('lets only one of two concurrent identical moves through', async () => {
+  it('lets only one of two concurrent cancellations through', async () => {
     for (let round = 0; round < 5; round++) {
-      const run = await newRun('queued');
-      const answers = await Promise.all([put(run.id, { status: 'provisioning' }), put(run.id, { status: 'provisioning' })]);
+      const run = await newRun('running');
+      const answers = await Promise.all([put(run.id, { status: 'cancelled' }), put(run.id, { status: 'cancelled' })]);
       expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
-      expect((await auditFor(run.id)).map((e) => e.details)).toEqual([{ from: 'queued', to: 'provisioning' }]);
+      expect((await auditFor(run.id)).map((e) => e.details)).toEqual([{ from: 'running', to: 'cancelled' }]);
     }
   });
 

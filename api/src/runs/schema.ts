@@ -64,6 +64,25 @@ export const RunCreate = z
 export type RunCreateInput = z.output<typeof RunCreate>;
 
 /** `PUT /api/v1/runs/:id` (FR-RUN-04): a status change along the status model (PRD 9.2). */
+const ShardProgress = z.object({
+  index: z.number().int(),
+  status: z.enum(['pending', 'running', 'passed', 'failed', 'timed_out', 'infra_failed', 'cancelled']),
+  total: z.number().int(),
+  done: z.number().int(),
+  passed: z.number().int(),
+  failed: z.number().int(),
+  skipped: z.number().int(),
+  elapsed_seconds: z.number(),
+  attempt: z.number().int().describe('Which attempt of the shard (a shard lost with its worker runs again elsewhere)'),
+  worker: z.string().nullable(),
+  reason: z.string().nullable(),
+});
+
+export const RunProgress = z.object({
+  status: z.enum(RUN_STATUSES),
+  shards: z.array(ShardProgress),
+});
+
 export const RunUpdate = z.object({
   status: z.enum(RUN_STATUSES).describe('The new status; only moves the status model allows'),
   status_reason: z.string().trim().max(2000).nullish().describe('Why the run is in this status; omit to keep the current reason'),
@@ -120,5 +139,6 @@ export const RunOut = z.object({
   duration_seconds: z.number().nullable().describe("The longest shard's duration (PRD 12.4)"),
   coverage_percent: z.number().nullable(),
   artifacts_deleted: z.boolean().describe('True once retention removed the artifacts; the metadata stays'),
-  run_metadata: z.record(z.string(), z.unknown()).describe('Shards, plan, coverage details and scenario mapping (PRD 12.2)'),
+  run_metadata: z.record(z.string(), z.unknown()).describe('Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2)'),
+  progress: RunProgress.nullable().describe('Live progress per shard while the run is live (single-run reads only)'),
 });

@@ -1,5 +1,6 @@
 import type { Run } from '@qatron/domain';
 import type { z } from 'zod';
+import type { RunProgressView } from '@qatron/workflows/run-contract';
 import { iso, isoOrNull } from '../http/pagination.js';
 import type { RunOut } from './schema.js';
 
@@ -11,7 +12,34 @@ export interface RunNames {
 }
 
 /** A run as the API answers it (FR-RUN-03). */
-export function runOut(run: Run, names: RunNames): z.output<typeof RunOut> {
+/** The plan without its per-shard test ids, which can run into thousands and are the workers' business. */
+function publicMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  const plan = metadata.plan as { shards?: Array<Record<string, unknown>> } | undefined;
+  if (!plan?.shards) return metadata;
+  return { ...metadata, plan: { ...plan, shards: plan.shards.map(({ test_ids: _ids, ...shard }) => shard) } };
+}
+
+function progressOut(progress: RunProgressView | null): z.output<typeof RunOut>['progress'] {
+  if (!progress) return null;
+  return {
+    status: progress.status,
+    shards: progress.shards.map((s) => ({
+      index: s.index,
+      status: s.status,
+      total: s.total,
+      done: s.done,
+      passed: s.passed,
+      failed: s.failed,
+      skipped: s.skipped,
+      elapsed_seconds: s.elapsedSeconds,
+      attempt: s.attempt,
+      worker: s.worker,
+      reason: s.reason,
+    })),
+  };
+}
+
+export function runOut(run: Run, names: RunNames, progress: RunProgressView | null = null): z.output<typeof RunOut> {
   return {
     id: run.id,
     organization_id: run.organization,
@@ -39,6 +67,7 @@ export function runOut(run: Run, names: RunNames): z.output<typeof RunOut> {
     duration_seconds: run.durationSeconds,
     coverage_percent: run.coveragePercent,
     artifacts_deleted: run.artifactsDeleted,
-    run_metadata: run.runMetadata,
+    run_metadata: publicMetadata(run.runMetadata),
+    progress: progressOut(progress),
   };
 }

@@ -8,11 +8,13 @@ import {
   isFinalStatus,
   nextStatuses,
   Project,
+  roleAtLeast,
   Run,
   Suite,
 } from '@qatron/domain';
 import { actorOf, recordAudit } from '../audit/record.js';
-import { conflict, notFound, validationFailed, type FieldError } from '../http/problems.js';
+import { conflict, forbidden, notFound, Problem, validationFailed, type FieldError } from '../http/problems.js';
+import type { RunEngine } from './engine.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, projectChildFilter, projectFilter } from '../http/scope.js';
 import type { RunCreateInput, RunListFilter, RunUpdateInput } from './schema.js';
@@ -33,7 +35,13 @@ export interface RunView {
  * A project the caller cannot see answers 404 whether named by id or by name; a suite or
  * environment outside that project answers 422 naming the field.
  */
-export async function triggerRun(em: EntityManager, principal: Principal, input: RunCreateInput, origin: RequestOrigin): Promise<RunView> {
+export async function triggerRun(
+  em: EntityManager,
+  principal: Principal,
+  input: RunCreateInput,
+  origin: RequestOrigin,
+  engine: RunEngine | undefined,
+): Promise<RunView> {
   const project = await resolveProject(em, principal, input);
   const errors: FieldError[] = [];
   const suite = await resolveSuite(em, project, input, errors);
@@ -67,17 +75,27 @@ export async function triggerRun(em: EntityManager, principal: Principal, input:
       origin,
     );
   });
-  handOverToEngine(run);
+  await handOverToEngine(em, engine, run, suite);
   return { run, names: { project: project.name, suite: suite.name, environment: environment.name } };
 }
 
 /**
- * The one place where a committed, queued run leaves the API for the run engine. Starting the
- * Temporal workflow `run-<id>` on `qatron-control` belongs here (DESIGN step 1). Until the engine
- * is wired the run simply stays `queued`: nothing here may fake progress through the status model.
+ * The one place where a committed, queued run leaves the API for the run engine: its workflow
+ * `run-<id>` starts on `qatron-control` (DESIGN step 1). If Temporal cannot be reached the run is
+ * not left queued forever: it ends `infra_failed` with the reason, and the caller gets a 503.
+ * Without an engine (API-only tests) the run stays queued.
  */
-function handOverToEngine(_run: Run): void {
-  // Intentionally empty until the run engine exists.
+async function handOverToEngine(em: EntityManager, engine: RunEngine | undefined, run: Run, suite: Suite): Promise<void> {
+  if (!engine) return;
+  try {
+    await engine.start(run, suite);
+  } catch (err) {
+    run.status = 'infra_failed';
+    run.statusReason = `The run engine could not be reached: ${(err as Error).message}`;
+    run.completedAt = new Date();
+    await em.flush();
+    throw new Problem(503, 'engine_unavailable', 'Service unavailable', `Run ${run.id} could not be started: the run engine (Temporal) is unreachable; the run was marked infra_failed`);
+  }
 }
 
 async function resolveProject(em: EntityManager, principal: Principal, input: RunCreateInput): Promise<Project> {
@@ -160,9 +178,12 @@ export async function getRun(em: EntityManager, principal: Principal, id: number
 }
 
 /**
- * Moves a run along the status model (FR-RUN-04, PRD 9.2). The row is locked for the check, so
- * two concurrent moves cannot both start from the same status. Entering provisioning or running
- * stamps `started_at` once; a final status stamps `completed_at`.
+ * Ends a run by hand (FR-RUN-04, PRD 9.2). The live statuses (queued → provisioning → running →
+ * reporting) belong to the run engine, which moves the run as its workflow advances; a client
+ * may only end a run: `cancelled` (user role) or, as an admin override for a run that cannot
+ * finish, another final status the status model allows from where the run is. The workflow is
+ * cancelled either way, and the engine keeps the status set here. The row is locked for the
+ * check, so two concurrent requests cannot both end the same run.
  */
 export async function updateRunStatus(
   em: EntityManager,
@@ -170,13 +191,20 @@ export async function updateRunStatus(
   id: number,
   input: RunUpdateInput,
   origin: RequestOrigin,
+  engine: RunEngine | undefined,
   now = new Date(),
 ): Promise<RunView> {
+  const to = input.status;
+  if (!isFinalStatus(to)) {
+    throw conflict(`${to} is set by the run engine as the run advances; a client can only end a run (cancelled, or a final status as an admin)`, 'status_managed_by_engine');
+  }
+  if (to !== 'cancelled' && !roleAtLeast(principal.role, 'admin')) {
+    throw forbidden(`Only an admin can end a run as ${to}; users can cancel it`);
+  }
   const run = await em.transactional(async (tx) => {
     const run = await tx.findOne(Run, { id, ...projectChildFilter(principal) }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true });
     if (!run) throw notFound('Run', id);
     const from = run.status;
-    const to = input.status;
     if (!canTransition(from, to)) {
       const allowed = nextStatuses(from);
       const next = allowed.length > 0 ? `allowed next statuses: ${allowed.join(', ')}` : `${from} is final, no further status is allowed`;
@@ -184,9 +212,7 @@ export async function updateRunStatus(
     }
     run.status = to;
     if (input.status_reason !== undefined) run.statusReason = input.status_reason;
-    if ((to === 'provisioning' || to === 'running') && run.startedAt === null) run.startedAt = now;
-    if (isFinalStatus(to)) run.completedAt = now;
-    // Cancelling a live run will also have to cancel its workflow once the run engine exists.
+    run.completedAt = now;
     recordAudit(
       tx,
       actorOf(principal),
@@ -197,6 +223,8 @@ export async function updateRunStatus(
     );
     return run;
   });
+  // After the commit: the workflow sees a final run and keeps its status (finalizeRun).
+  await engine?.cancel(run.id).catch(() => undefined);
   const names = await runNames(em, [run]);
   return { run, names: names.get(run.id)! };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, type MikroORM } from '@qatron/domain/db';
 import { buildUser } from '@qatron/domain/testing';
-import { loadConfig, seedDefaults, type ArtifactStore, type Organization, type Role, type User } from '@qatron/domain';
+import { loadConfig, seedDefaults, type ArtifactStore, type Organization, type QatronConfig, type Role, type User } from '@qatron/domain';
 import { createTestDatabase } from '@qatron/scripts/testing/database';
 import { buildApiDeps, startApiServer, type ApiServer } from '../server.js';
 
@@ -28,6 +28,9 @@ export interface RequestOptions {
 export interface TestApi {
   url: string;
   orm: MikroORM;
+  /** The test database, for workers started beside this API. */
+  databaseUrl: string;
+  config: QatronConfig;
   server: ApiServer;
   organization: Organization;
   /** The API's artifact store: a LocalArtifactStore in a temporary directory (removed on close) unless `env` names an S3 bucket. */
@@ -76,6 +79,8 @@ export async function startTestApi(env: Record<string, string> = {}): Promise<Te
   return {
     url: server.url,
     orm,
+    databaseUrl: db.url,
+    config,
     server,
     organization,
     store: deps.store,

@@ -1,0 +1,26 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Client } from '@temporalio/client';
+import type { ArtifactStore } from '@qatron/domain';
+import type { SecretSource } from './execution/secrets.js';
+
+/**
+ * What the activities need from the worker process (activities-dependency-injection pattern):
+ * built once at worker start, passed to `createRunActivities(deps)`.
+ */
+export interface ActivityDeps {
+  orm: MikroORM;
+  store: ArtifactStore;
+  /** Signals live shard progress to the run's workflow. */
+  temporal: Client;
+  /** The worker's own directory: git mirrors, venvs, per-shard work trees. */
+  workDir: string;
+  /** The QAtron framework package (framework/), installed into every test environment. */
+  frameworkDir: string;
+  /** Where repository and environment secrets are resolved by name (never stored). */
+  secrets: SecretSource;
+  /** How this worker names itself in shard progress and the infrastructure list. */
+  workerName: string;
+  /** Handed to browser tests as SELENIUM_REMOTE_URL when configured. */
+  seleniumRemoteUrl: string | undefined;
+  log: (message: string) => void;
+}

@@ -1,0 +1,109 @@
+/**
+ * Pure pieces of the shard runner: reading the `qatron.progress` plugin's JSON lines, folding the
+ * attempts of a shard into one result per test (FR-TEST-05 retries), and live progress counts.
+ */
+
+export type TestOutcome = 'passed' | 'failed' | 'skipped' | 'error';
+
+/** One line of the progress file, as written by `framework/src/qatron/progress.py`. */
+export interface ProgressRecord {
+  nodeid: string;
+  outcome: TestOutcome;
+  /** Seconds, setup + call + teardown. */
+  duration: number;
+  message: string | null;
+  /** The phase that closed the test: 'teardown' normally, 'collect' for a collection error. */
+  when: string;
+}
+
+/** The final result of one test of a shard, over all its attempts. */
+export interface TestCaseResult {
+  nodeId: string;
+  outcome: TestOutcome;
+  /** Duration of the last attempt, in seconds (what the shard planner should expect next time). */
+  durationSeconds: number;
+  /** How many times the test ran (1 + the retries it needed). */
+  attempts: number;
+  /** Failed or errored at first, then passed on a retry. */
+  flaky: boolean;
+  /** Failure or skip reason; for a flaky test, the failure it recovered from. */
+  message: string | null;
+}
+
+const OUTCOMES = new Set<string>(['passed', 'failed', 'skipped', 'error']);
+
+/** Parses progress lines, ignoring anything that is not a complete, well-formed record. */
+export function parseProgressLines(lines: readonly string[]): ProgressRecord[] {
+  const records: ProgressRecord[] = [];
+  for (const line of lines) {
+    if (!line.trim()) continue;
+    try {
+      const value = JSON.parse(line) as Partial<ProgressRecord>;
+      if (typeof value.nodeid !== 'string' || !OUTCOMES.has(value.outcome as string)) continue;
+      records.push({
+        nodeid: value.nodeid,
+        outcome: value.outcome!,
+        duration: typeof value.duration === 'number' ? value.duration : 0,
+        message: typeof value.message === 'string' ? value.message : null,
+        when: typeof value.when === 'string' ? value.when : 'teardown',
+      });
+    } catch {
+      // A line cut short by a killed process.
+    }
+  }
+  return records;
+}
+
+const isFailure = (outcome: TestOutcome) => outcome === 'failed' || outcome === 'error';
+
+/**
+ * The node ids worth retrying after an attempt: tests that failed or errored. Collection errors
+ * are not retried: an import error does not go away on a second try.
+ */
+export function retryCandidates(records: readonly ProgressRecord[]): string[] {
+  const latest = new Map<string, ProgressRecord>();
+  for (const record of records) latest.set(record.nodeid, record);
+  return [...latest.values()].filter((r) => isFailure(r.outcome) && r.when !== 'collect').map((r) => r.nodeid);
+}
+
+/**
+ * One result per test from the records of successive attempts (attempt 1 first), in the order
+ * tests first finished. The last attempt decides the outcome; a test that failed before and passed
+ * at last is flaky.
+ */
+export function mergeAttempts(attempts: readonly (readonly ProgressRecord[])[]): TestCaseResult[] {
+  const history = new Map<string, ProgressRecord[]>();
+  for (const records of attempts) {
+    const seen = new Map<string, ProgressRecord>();
+    for (const record of records) seen.set(record.nodeid, record);
+    for (const [nodeid, record] of seen) {
+      const runs = history.get(nodeid);
+      if (runs) runs.push(record);
+      else history.set(nodeid, [record]);
+    }
+  }
+  return [...history].map(([nodeId, runs]) => {
+    const last = runs.at(-1)!;
+    const lastFailure = runs.findLast((r) => isFailure(r.outcome));
+    const flaky = last.outcome === 'passed' && lastFailure !== undefined;
+    return {
+      nodeId,
+      outcome: last.outcome,
+      durationSeconds: last.duration,
+      attempts: runs.length,
+      flaky,
+      message: flaky ? lastFailure!.message : last.outcome === 'passed' ? null : last.message,
+    };
+  });
+}
+
+/** Counts for a progress report from the latest outcome of each finished test (errors count as failed). */
+export function progressCounts(latest: ReadonlyMap<string, TestOutcome>): { done: number; passed: number; failed: number; skipped: number } {
+  const counts = { done: latest.size, passed: 0, failed: 0, skipped: 0 };
+  for (const outcome of latest.values()) {
+    if (outcome === 'passed') counts.passed += 1;
+    else if (outcome === 'skipped') counts.skipped += 1;
+    else counts.failed += 1;
+  }
+  return counts;
+}

@@ -1,0 +1,283 @@
+/**
+ * Runs one shard of a run (DESIGN "A run, step by step", step 3; PRD 11, 12): pytest on the
+ * shard's node ids with JUnit XML, Allure results and optional coverage, live progress from the
+ * `qatron.progress` plugin, and in-shard retries of failed tests (FR-TEST-05). Failing tests are a
+ * result, not an error: only pytest itself failing (internal or usage error) throws.
+ */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pytestEnvironment } from './collect.js';
+import { ShardExecutionError } from './errors.js';
+import { runCommand } from './process.js';
+import { mergeAttempts, parseProgressLines, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
+import { redact } from './secrets.js';
+
+export { ShardExecutionError } from './errors.js';
+export type { TestCaseResult } from './results.js';
+
+export interface ShardProgress {
+  /** Tests in the shard (grows if an id expands to several tests). */
+  total: number;
+  /** Tests that have a result; retried tests are not counted twice. */
+  done: number;
+  passed: number;
+  /** Failed and errored tests, as of their latest attempt. */
+  failed: number;
+  skipped: number;
+  elapsedSeconds: number;
+  phase: 'running' | 'retrying';
+}
+
+export interface ShardRunResult {
+  outcome: 'passed' | 'failed';
+  results: TestCaseResult[];
+  /** Wall-clock time of all attempts. */
+  durationSeconds: number;
+  /** Exit code of the last pytest attempt. */
+  exitCode: number;
+  outputs: {
+    /** One JUnit XML file per attempt (`junit-1.xml`, `junit-2.xml`, …). */
+    junitXml: string[];
+    /** Allure results of every attempt (Allure shows retries as the history of one test). */
+    allureResultsDir: string;
+    /** The shard's coverage data file (`relative_files`, ready for `coverage combine`), if asked. */
+    coverageFile: string | null;
+    /** pytest's output of all attempts, redacted. */
+    log: string;
+  };
+}
+
+export interface RunShardOptions {
+  /** The environment's interpreter (`ensureEnvironment().python`). */
+  python: string;
+  checkoutDir: string;
+  testIds: string[];
+  /** Where the shard's outputs go; created if missing. */
+  outDir: string;
+  /** Run variables for the tests (QATRON_BASE_URL, SELENIUM_REMOTE_URL, …) on top of a minimal environment. */
+  env: Record<string, string>;
+  /** How many more times failed tests are re-run. */
+  retries: number;
+  /** pytest-xdist workers inside the shard (`-n`); 0 runs in-process. */
+  workersPerShard: number;
+  coverage: boolean;
+  signal: AbortSignal;
+  /** Called at most about twice a second while tests finish (drives activity heartbeats). */
+  onProgress: (progress: ShardProgress) => void;
+  /** Values to scrub from the log and errors (the run's secret variables). */
+  secrets?: string[];
+  /** How often the progress file is read, in ms. */
+  progressIntervalMs?: number;
+  /** Time between SIGTERM and SIGKILL when cancelled, in ms (default 5000). */
+  killGraceMs?: number;
+}
+
+/** The result that stands for the pytest session itself when it failed with no test failing. */
+export const SESSION_NODE_ID = '<pytest session>';
+
+/** `-p qatron.progress` reports into this file, one JSON line per finished test. */
+const PROGRESS_VARIABLE = 'QATRON_PROGRESS_FILE';
+
+/**
+ * Runs the shard's tests with pytest (`python -m pytest @ids.txt`) and folds the attempts into one
+ * result per test. Exit codes: 0/1 → results; 5 (nothing collected) → passed, no results;
+ * 2 (interrupted, e.g. a collection error) → failed, with an `error` result for each collection
+ * error and no retry; 3/4 (internal/usage error) or death by a signal → ShardExecutionError.
+ * An exit code 1 or 2 with no failing test adds an `error` result for SESSION_NODE_ID.
+ * When `signal` aborts, the process group gets SIGTERM, SIGKILL 5 s later, and the promise rejects
+ * with an AbortError.
+ * @throws ShardExecutionError with the tail of pytest's output.
+ */
+export async function runShard(options: RunShardOptions): Promise<ShardRunResult> {
+  const outDir = resolve(options.outDir);
+  const allureResultsDir = join(outDir, 'allure-results');
+  const coverageFile = join(outDir, '.coverage');
+  const logPath = join(outDir, 'pytest.log');
+  const secrets = options.secrets ?? [];
+  await mkdir(allureResultsDir, { recursive: true });
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+
+  const coverageArgs: string[] = [];
+  const coverageEnv: Record<string, string> = {};
+  if (options.coverage) {
+    // Shards are combined on another machine: paths must be relative to the checkout, and one
+    // data file per shard (pytest-cov merges the xdist workers' files into it).
+    const rcFile = join(outDir, 'coveragerc');
+    await writeFile(rcFile, `[run]\nrelative_files = True\nparallel = False\ndata_file = ${coverageFile}\n`);
+    coverageArgs.push('--cov', '--cov-report=', `--cov-config=${rcFile}`);
+    coverageEnv.COVERAGE_FILE = coverageFile;
+    coverageEnv.COVERAGE_RCFILE = rcFile;
+  }
+
+  const log = createWriteStream(logPath, { flags: 'w' });
+  const latest = new Map<string, TestOutcome>();
+  const attempts: ProgressRecord[][] = [];
+  const junitXml: string[] = [];
+  let exitCode = 0;
+  let lastLines = '';
+  try {
+    let ids = options.testIds;
+    for (let attempt = 1; attempt <= 1 + Math.max(0, options.retries) && ids.length > 0; attempt++) {
+      const phase = attempt === 1 ? 'running' : 'retrying';
+      const idsFile = join(outDir, `ids-${attempt}.txt`);
+      const progressFile = join(outDir, `progress-${attempt}.jsonl`);
+      const junitFile = join(outDir, `junit-${attempt}.xml`);
+      await writeFile(idsFile, ids.map((id) => `${id}\n`).join(''));
+      await rm(progressFile, { force: true });
+      const args = ['-m', 'pytest', `@${idsFile}`, '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${allureResultsDir}`, '-ra'];
+      // loadfile keeps a file's tests (and its module fixtures) on one xdist worker (PRD 12.1).
+      // Retries are few tests: no point starting more workers than there are tests.
+      if (options.workersPerShard > 0) args.push('-n', String(Math.min(options.workersPerShard, ids.length)), '--dist=loadfile');
+      if (options.coverage) args.push(...coverageArgs, ...(attempt > 1 ? ['--cov-append'] : []));
+
+      writeLine(log, `===== attempt ${attempt} of ${1 + options.retries}: ${attempt === 1 ? `${ids.length} test id(s)` : `re-running ${ids.length} failed test(s)`} =====`, secrets);
+      writeLine(log, `$ ${options.python} ${args.join(' ')}`, secrets);
+      const tail: string[] = [];
+      const reader = new ProgressReader(progressFile);
+      const report = (records: ProgressRecord[]) => {
+        for (const record of records) latest.set(record.nodeid, record.outcome);
+        try {
+          options.onProgress({ total: Math.max(options.testIds.length, latest.size), ...progressCounts(latest), elapsedSeconds: Math.round(elapsed() * 10) / 10, phase });
+        } catch {
+          // A progress callback failing must not fail the shard.
+        }
+      };
+      const poller = startPolling(reader, options.progressIntervalMs ?? 500, report);
+      let result;
+      try {
+        result = await runCommand(options.python, args, {
+          cwd: resolve(options.checkoutDir),
+          env: pytestEnvironment(options.python, { ...options.env, ...coverageEnv, [PROGRESS_VARIABLE]: progressFile }),
+          signal: options.signal,
+          killGraceMs: options.killGraceMs ?? 5_000,
+          onLine: (line) => {
+            const clean = redact(line, secrets);
+            tail.push(clean);
+            if (tail.length > 60) tail.shift();
+            writeLine(log, clean, []);
+          },
+        });
+      } finally {
+        await poller.stop();
+      }
+      report(await reader.read());
+      const records = await reader.all();
+      if (await exists(junitFile)) junitXml.push(junitFile);
+      exitCode = result.exitCode ?? -1;
+      const tailText = tail.join('\n').trim();
+      if (result.exitCode === null) {
+        throw new ShardExecutionError(`pytest was killed by ${result.signal} (out of memory?):\n${tailText}`, null);
+      }
+      if (exitCode === 3 || exitCode === 4 || exitCode > 5 || exitCode < 0) {
+        throw new ShardExecutionError(`pytest failed with exit code ${exitCode} (${exitCode === 3 ? 'internal error' : exitCode === 4 ? 'usage error' : 'unexpected exit code'}):\n${tailText}`, exitCode);
+      }
+      if (exitCode === 5) {
+        // Nothing collected: the ids were deselected (e.g. by the repository's addopts).
+        break;
+      }
+      attempts.push(records);
+      lastLines = tailText.split('\n').slice(-3).join(' ');
+      // Interrupted: a collection error (or pytest.exit) stopped the session. Retrying would
+      // hit the same wall.
+      if (exitCode === 2) break;
+      ids = retryCandidates(records);
+    }
+  } finally {
+    await new Promise<void>((done) => log.end(done));
+  }
+
+  const isFailure = (r: TestCaseResult) => r.outcome === 'failed' || r.outcome === 'error';
+  // Failure messages quote test output, which may quote the run's secrets.
+  const results = mergeAttempts(attempts).map((r) => (r.message && secrets.length ? { ...r, message: redact(r.message, secrets) } : r));
+  if ((exitCode === 1 || exitCode === 2) && !results.some(isFailure)) {
+    // pytest failed without a test to blame (pytest.exit(), a session-level hook, an addopts
+    // `--cov-fail-under`): say so instead of calling the shard green.
+    results.push({ nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: `pytest exited with code ${exitCode} although no test failed: ${lastLines}` });
+  }
+  const failed = results.some(isFailure);
+  return {
+    outcome: failed ? 'failed' : 'passed',
+    results,
+    durationSeconds: Math.round(elapsed() * 1000) / 1000,
+    exitCode,
+    outputs: {
+      junitXml,
+      allureResultsDir,
+      coverageFile: options.coverage && (await exists(coverageFile)) ? coverageFile : null,
+      log: logPath,
+    },
+  };
+}
+
+function writeLine(log: WriteStream, line: string, secrets: string[]): void {
+  log.write(`${secrets.length ? redact(line, secrets) : line}\n`);
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Reads the records appended to a progress file since the last read. */
+class ProgressReader {
+  private offset = 0;
+  private partial = '';
+  private readonly records: ProgressRecord[] = [];
+
+  constructor(private readonly path: string) {}
+
+  /** The records completed since the previous call. */
+  async read(): Promise<ProgressRecord[]> {
+    let handle;
+    try {
+      handle = await open(this.path, 'r');
+    } catch {
+      return [];
+    }
+    try {
+      const chunks: Buffer[] = [];
+      const buffer = Buffer.alloc(64 * 1024);
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
+        if (bytesRead === 0) break;
+        chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
+        this.offset += bytesRead;
+      }
+      const lines = (this.partial + Buffer.concat(chunks).toString('utf8')).split('\n');
+      this.partial = lines.pop()!;
+      const records = parseProgressLines(lines);
+      this.records.push(...records);
+      return records;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  /** Every record read so far, plus what remains in the file. */
+  async all(): Promise<ProgressRecord[]> {
+    await this.read();
+    return [...this.records, ...parseProgressLines([this.partial])];
+  }
+}
+
+/** Reads the progress file every `intervalMs` and reports when tests finished. */
+function startPolling(reader: ProgressReader, intervalMs: number, report: (records: ProgressRecord[]) => void): { stop: () => Promise<void> } {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = running.then(async () => {
+      const records = await reader.read().catch(() => []);
+      if (records.length > 0) report(records);
+    });
+  }, intervalMs);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { createRunActivities } from './runs.js';
+export type { ActivityDeps } from './deps.js';

@@ -1,0 +1,320 @@
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import {
+  aggregateShardOutcomes,
+  canTransition,
+  Environment,
+  isFinalStatus,
+  planShards,
+  Project,
+  Run,
+  Suite,
+  TestResult,
+  testFile,
+  type FinalRunStatus,
+  type RunStatus,
+} from '@qatron/domain';
+import type { PreparedRun, RunConclusion, ShardProgressSignal, ShardSummary } from '@qatron/workflows';
+import { SHARD_PROGRESS_SIGNAL, runWorkflowId } from '@qatron/workflows/run-contract';
+import type { ActivityDeps } from './deps.js';
+import { collectTests } from './execution/collect.js';
+import { materialize, resolveCommit, syncMirror, type RepositoryAccess } from './execution/git.js';
+import { ensureEnvironment } from './execution/python-env.js';
+import { isAbortError } from './execution/errors.js';
+import { redact, resolveSecret } from './execution/secrets.js';
+import { runShard, type ShardProgress, type ShardRunResult } from './execution/shard-runner.js';
+import { fileDurationHistory } from './history.js';
+import { storeShardOutputs } from './shard-outputs.js';
+
+/** The plan as stored in run_metadata.plan (snake_case like the rest of the API's JSON). */
+export interface StoredPlan {
+  commit: string;
+  basis: 'history' | 'test_count';
+  total_tests: number;
+  shards: Array<{ index: number; files: string[]; test_ids: string[]; estimated_weight: number }>;
+}
+
+const PROGRESS_SIGNAL_INTERVAL_MS = 2000;
+/** Errors of a test repository or its configuration: the same input fails the same way on any worker. */
+const NON_RETRYABLE_ERRORS = ['EnvironmentSetupError', 'CollectionError', 'SecretNotFoundError', 'ShardExecutionError'];
+const KEEPALIVE_HEARTBEAT_MS = 2000;
+
+/**
+ * The run workflow's activities, built from the worker's dependencies. Each is idempotent, since
+ * Temporal retries an activity whose worker died: status moves check the status model, shard
+ * results replace the shard's previous attempt, the verdict is written once.
+ */
+export function createRunActivities(deps: ActivityDeps) {
+  const em = () => deps.orm.em.fork();
+
+  async function loadRun(runId: number) {
+    const db = em();
+    const run = await db.findOne(Run, { id: runId });
+    if (!run) throw ApplicationFailure.create({ type: 'RunNotFound', message: `run ${runId} does not exist`, nonRetryable: true });
+    const [project, suite, environment] = await Promise.all([
+      db.findOneOrFail(Project, { id: run.project }),
+      db.findOneOrFail(Suite, { id: run.suite }),
+      db.findOneOrFail(Environment, { id: run.environment }),
+    ]);
+    return { db, run, project, suite, environment };
+  }
+
+  /** The project's repository and its credential, resolved by name on this worker (FR-SEC-03). */
+  function repositoryAccess(project: Project): { access: RepositoryAccess; secrets: string[] } {
+    if (project.authMethod === 'none' || !project.secretRef) return { access: { repoUrl: project.repoUrl, authMethod: 'none' }, secrets: [] };
+    const secret = resolveSecret(project.secretRef, deps.secrets);
+    return { access: { repoUrl: project.repoUrl, authMethod: project.authMethod, secret }, secrets: [secret] };
+  }
+
+  /** Heartbeats on a timer while slow work (clone, pip) runs, so cancellation and crashes are noticed. */
+  async function withKeepalive<T>(details: unknown, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => Context.current().heartbeat(details), KEEPALIVE_HEARTBEAT_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  /**
+   * Every failure leaves the worker redacted (Temporal keeps messages in its history). Known
+   * execution errors keep their type: the ones a retry cannot fix end the run at once; git errors
+   * (often a network hiccup) are retried.
+   */
+  function asFailure(err: unknown, secrets: string[]): unknown {
+    if (!(err instanceof Error) || isAbortError(err) || err instanceof ApplicationFailure) return err;
+    const type = err.constructor.name === 'Error' ? err.name : err.constructor.name;
+    return ApplicationFailure.create({ type, message: redact(err.message, secrets), nonRetryable: NON_RETRYABLE_ERRORS.includes(type) });
+  }
+
+  return {
+    /** Moves a run along the status model; repeating a move is harmless, a final run stays final. */
+    async markRunStatus(input: { runId: number; status: RunStatus }): Promise<RunStatus> {
+      const db = em();
+      return db.transactional(async (tx) => {
+        const run = await tx.findOne(Run, { id: input.runId }, { lockMode: 4 /* pessimistic write */ });
+        if (!run) throw ApplicationFailure.create({ type: 'RunNotFound', message: `run ${input.runId} does not exist`, nonRetryable: true });
+        if (run.status === input.status || isFinalStatus(run.status)) return run.status;
+        if (!canTransition(run.status, input.status)) {
+          throw ApplicationFailure.create({ type: 'InvalidTransition', message: `run ${run.id} cannot move from ${run.status} to ${input.status}`, nonRetryable: true });
+        }
+        run.status = input.status;
+        if ((input.status === 'provisioning' || input.status === 'running') && !run.startedAt) run.startedAt = new Date();
+        return run.status;
+      });
+    },
+
+    /**
+     * Provisioning (DESIGN step 2): branch → commit on the project's mirror, the Python
+     * environment, the test ids the suite selects, and the shard plan from duration history.
+     * The plan is stored in run_metadata so that every shard worker reads the same one.
+     */
+    async prepareRun(input: { runId: number }): Promise<PreparedRun> {
+      const { db, run, project, suite } = await loadRun(input.runId);
+      const existing = run.runMetadata.plan as StoredPlan | undefined;
+      if (existing) return { commit: existing.commit, totalTests: existing.total_tests, shardCount: existing.shards.length };
+      let secrets: string[] = [];
+      try {
+        const repo = repositoryAccess(project);
+        secrets = repo.secrets;
+        const signal = Context.current().cancellationSignal;
+        const workTree = join(deps.workDir, 'runs', String(run.id), `prepare-${Context.current().info.attempt}`);
+        const plan = await withKeepalive({ phase: 'provisioning' }, async () => {
+          const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, signal);
+          const commit = await resolveCommit(mirror, { branch: run.branch, commit: run.commit });
+          await rm(workTree, { recursive: true, force: true });
+          await mkdir(join(workTree, '..'), { recursive: true });
+          await materialize(mirror, commit, workTree);
+          try {
+            const python = await ensureEnvironment(workTree, deps.workDir, { frameworkDir: deps.frameworkDir, signal });
+            const ids = await collectTests(python.python, workTree, { paths: suite.paths, markers: suite.markers, keywords: suite.keywords }, { signal });
+            const history = await fileDurationHistory(db, run);
+            const planned = planShards(ids, suite.shards, history);
+            return {
+              commit,
+              basis: planned.basis,
+              total_tests: planned.totalTests,
+              shards: planned.shards.map((s) => ({ index: s.index, files: s.files, test_ids: s.testIds, estimated_weight: s.estimatedWeight })),
+            } satisfies StoredPlan;
+          } finally {
+            await rm(workTree, { recursive: true, force: true });
+          }
+        });
+        run.commit = plan.commit;
+        run.totalTests = plan.total_tests;
+        run.runMetadata = { ...run.runMetadata, plan, shard_count: plan.shards.length };
+        await db.flush();
+        return { commit: plan.commit, totalTests: plan.total_tests, shardCount: plan.shards.length };
+      } catch (err) {
+        throw asFailure(err, secrets);
+      }
+    },
+
+    /**
+     * One shard (DESIGN step 3): the checkout at the run's commit, the cached environment, pytest
+     * on the shard's test ids with progress heartbeats and signals, then the artifacts and
+     * per-test results, replacing whatever an earlier attempt of this shard left.
+     */
+    async executeShard(input: { runId: number; shardIndex: number; commit: string }): Promise<ShardSummary> {
+      const ctx = Context.current();
+      const attempt = ctx.info.attempt;
+      const { db, run, project, suite, environment } = await loadRun(input.runId);
+      const plan = run.runMetadata.plan as StoredPlan | undefined;
+      const shard = plan?.shards.find((s) => s.index === input.shardIndex);
+      if (!plan || !shard) throw ApplicationFailure.create({ type: 'RunNotFound', message: `run ${run.id} has no planned shard ${input.shardIndex}`, nonRetryable: true });
+      const workRoot = join(deps.workDir, 'runs', String(run.id), `shard-${input.shardIndex}-attempt-${attempt}`);
+      let secrets: string[] = [];
+      const handle = deps.temporal.workflow.getHandle(runWorkflowId(run.id));
+      let lastSignal = 0;
+      let latest: ShardProgressSignal | undefined;
+      const report = (p: ShardProgress | null) => {
+        latest = {
+          index: input.shardIndex,
+          total: p?.total ?? shard.test_ids.length,
+          done: p?.done ?? 0,
+          passed: p?.passed ?? 0,
+          failed: p?.failed ?? 0,
+          skipped: p?.skipped ?? 0,
+          elapsedSeconds: p?.elapsedSeconds ?? 0,
+          attempt,
+          worker: deps.workerName,
+        };
+        ctx.heartbeat(latest);
+        const now = Date.now();
+        if (now - lastSignal >= PROGRESS_SIGNAL_INTERVAL_MS || (p && p.done === p.total)) {
+          lastSignal = now;
+          // Progress is best effort: a lost signal only delays the Board's view.
+          handle.signal(SHARD_PROGRESS_SIGNAL, latest).catch(() => undefined);
+        }
+      };
+      // A test may run for minutes without a result line: heartbeat anyway, so that cancellation
+      // and timeouts reach this activity, and a live shard is never mistaken for a dead worker.
+      const keepalive = setInterval(() => ctx.heartbeat(latest), KEEPALIVE_HEARTBEAT_MS);
+      try {
+        report(null);
+        const repo = repositoryAccess(project);
+        const envSecrets = Object.entries(environment.secretRefs).map(([variable, name]) => [variable, resolveSecret(name, deps.secrets)] as const);
+        secrets = [...repo.secrets, ...envSecrets.map(([, value]) => value)];
+        await rm(workRoot, { recursive: true, force: true });
+        await mkdir(workRoot, { recursive: true });
+        const checkout = join(workRoot, 'checkout');
+        const outDir = join(workRoot, 'out');
+        const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal);
+        await materialize(mirror, input.commit, checkout);
+        const python = await ensureEnvironment(checkout, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
+        const testEnv: Record<string, string> = {
+          ...environment.variables,
+          ...Object.fromEntries(envSecrets),
+          QATRON_RUN_ID: String(run.id),
+          QATRON_SHARD_INDEX: String(input.shardIndex),
+          QATRON_ENVIRONMENT: environment.name,
+          QATRON_ENVIRONMENT_KIND: environment.kind,
+          ...(environment.baseUrl ? { QATRON_BASE_URL: environment.baseUrl, BASE_URL: environment.baseUrl } : {}),
+          ...(deps.seleniumRemoteUrl ? { SELENIUM_REMOTE_URL: deps.seleniumRemoteUrl } : {}),
+        };
+        const result: ShardRunResult = await runShard({
+          python: python.python,
+          checkoutDir: checkout,
+          testIds: shard.test_ids,
+          outDir,
+          env: testEnv,
+          retries: suite.retries,
+          workersPerShard: suite.workersPerShard,
+          coverage: true,
+          signal: ctx.cancellationSignal,
+          onProgress: report,
+        });
+        const summary = summarize(input.shardIndex, result, attempt, deps.workerName);
+        await storeShardOutputs(db, deps.store, run, input.shardIndex, attempt, result, secrets);
+        await db.transactional(async (tx) => {
+          // A retried shard replaces what an earlier attempt of it recorded: no duplicated results.
+          await tx.nativeDelete(TestResult, { run: run.id, shardIndex: input.shardIndex });
+          for (const test of result.results) {
+            const row = new TestResult(run, input.shardIndex, test.nodeId, testFile(test.nodeId), test.outcome, test.durationSeconds);
+            row.attempts = test.attempts;
+            row.flaky = test.flaky;
+            row.message = test.message ? redact(test.message, secrets).slice(0, 4000) : null;
+            tx.persist(row);
+          }
+        });
+        report({ total: summary.tests, done: summary.tests, passed: summary.passed, failed: summary.failed, skipped: summary.skipped, elapsedSeconds: summary.durationSeconds, phase: 'running' });
+        return summary;
+      } catch (err) {
+        throw asFailure(err, secrets);
+      } finally {
+        clearInterval(keepalive);
+        await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
+      }
+    },
+
+    /**
+     * Reporting (DESIGN step 4, PRD 12.4): counts summed over shards, duration = the longest
+     * shard, the verdict by the status model (unless decided earlier), shard metadata as PRD 12.2
+     * describes it. A run already final (cancelled through the API) keeps its status.
+     */
+    async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
+      const db = em();
+      return db.transactional(async (tx) => {
+        const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
+        const summaries = conclusion.shards.map((s) => s.summary).filter((s): s is ShardSummary => s !== null);
+        const verdict = conclusion.forcedStatus ?? aggregateShardOutcomes(conclusion.shards.map((s) => s.outcome));
+        const status: FinalRunStatus = isFinalStatus(run.status) ? run.status : verdict;
+        run.status = status;
+        run.completedAt ??= new Date();
+        run.statusReason = run.statusReason ?? conclusion.reason ?? firstReason(conclusion);
+        run.passedTests = sum(summaries, (s) => s.passed);
+        run.failedTests = sum(summaries, (s) => s.failed);
+        run.skippedTests = sum(summaries, (s) => s.skipped);
+        run.flakyTests = sum(summaries, (s) => s.flaky);
+        const executed = sum(summaries, (s) => s.tests);
+        if (executed > 0 || !run.totalTests) run.totalTests = Math.max(run.totalTests, executed);
+        run.durationSeconds = summaries.length ? Math.max(...summaries.map((s) => s.durationSeconds)) : 0;
+        run.runMetadata = {
+          ...run.runMetadata,
+          shard_count: conclusion.shards.length,
+          shards: conclusion.shards.map((s) => ({
+            shard_id: s.index,
+            status: s.outcome,
+            tests: s.summary?.tests ?? 0,
+            passed: s.summary?.passed ?? 0,
+            failed: s.summary?.failed ?? 0,
+            skipped: s.summary?.skipped ?? 0,
+            flaky: s.summary?.flaky ?? 0,
+            duration: s.summary?.durationSeconds ?? null,
+            attempt: s.summary?.attempt ?? null,
+            worker: s.summary?.worker ?? null,
+            reason: s.reason,
+          })),
+        };
+        return status;
+      });
+    },
+  };
+}
+
+function summarize(index: number, result: ShardRunResult, attempt: number, worker: string): ShardSummary {
+  const count = (outcome: string) => result.results.filter((r) => r.outcome === outcome).length;
+  return {
+    index,
+    outcome: result.outcome,
+    tests: result.results.length,
+    passed: count('passed'),
+    failed: count('failed') + count('error'),
+    skipped: count('skipped'),
+    flaky: result.results.filter((r) => r.flaky).length,
+    durationSeconds: Math.round(result.durationSeconds * 1000) / 1000,
+    attempt,
+    worker,
+  };
+}
+
+function sum<T>(items: readonly T[], pick: (item: T) => number): number {
+  return items.reduce((total, item) => total + pick(item), 0);
+}
+
+function firstReason(conclusion: RunConclusion): string | null {
+  const failed = conclusion.shards.find((s) => s.reason);
+  return failed ? `Shard ${failed.index}: ${failed.reason}` : null;
+}
+

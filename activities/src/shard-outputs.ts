@@ -1,0 +1,57 @@
+import { execFile } from 'node:child_process';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { RunArtifact, runPrefix, storeRunArtifact, type ArtifactStore, type Run } from '@qatron/domain';
+import { redact } from './execution/secrets.js';
+import type { ShardRunResult } from './execution/shard-runner.js';
+
+const run$ = promisify(execFile);
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Uploads a shard's evidence under `{run prefix}/shards/{k}/attempt-{n}/` (FR-RUN-05): JUnit XML,
+ * the Allure results as one archive, the coverage data file, and the pytest log with secrets
+ * redacted. Artifacts of earlier attempts of the same shard are removed first, so a shard retried
+ * on another worker leaves exactly one set.
+ */
+export async function storeShardOutputs(
+  em: EntityManager,
+  store: ArtifactStore,
+  run: Run,
+  shardIndex: number,
+  attempt: number,
+  result: ShardRunResult,
+  secrets: string[],
+): Promise<void> {
+  const earlier = await em.find(RunArtifact, { run: run.id, shardIndex });
+  if (earlier.length) {
+    await store.deletePrefix(`${runPrefix(run)}shards/${shardIndex}/`);
+    await em.nativeDelete(RunArtifact, { run: run.id, shardIndex });
+  }
+  const base = `shards/${shardIndex}/attempt-${attempt}/`;
+  const { outputs } = result;
+  const stored: Array<Promise<unknown>> = [];
+  outputs.junitXml.forEach((file, i) => {
+    stored.push(storeRunArtifact(em, store, run, { kind: 'junit', relativePath: `${base}${i === 0 ? 'junit.xml' : `junit-retry-${i}.xml`}`, filePath: file, contentType: 'application/xml', shardIndex }));
+  });
+  if (await exists(outputs.allureResultsDir)) {
+    const archive = join(dirname(outputs.allureResultsDir), 'allure-results.tar.gz');
+    await run$('tar', ['-czf', archive, '-C', dirname(outputs.allureResultsDir), basename(outputs.allureResultsDir)]);
+    stored.push(storeRunArtifact(em, store, run, { kind: 'allure_results', relativePath: `${base}allure-results.tar.gz`, filePath: archive, contentType: 'application/gzip', shardIndex }));
+  }
+  if (outputs.coverageFile && (await exists(outputs.coverageFile))) {
+    stored.push(storeRunArtifact(em, store, run, { kind: 'coverage_data', relativePath: `${base}coverage.data`, filePath: outputs.coverageFile, contentType: 'application/octet-stream', shardIndex }));
+  }
+  const log = redact(await readFile(outputs.log, 'utf8').catch(() => ''), secrets);
+  stored.push(storeRunArtifact(em, store, run, { kind: 'log', relativePath: `${base}pytest.log`, body: log, contentType: 'text/plain; charset=utf-8', shardIndex }));
+  await Promise.all(stored);
+  await em.flush();
+}

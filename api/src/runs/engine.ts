@@ -1,0 +1,82 @@
+import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { QatronConfig, Run, Suite } from '@qatron/domain';
+import { CONTROL_TASK_QUEUE } from '@qatron/domain';
+import type { runWorkflow } from '@qatron/workflows';
+import { RUN_PROGRESS_QUERY, runWorkflowId, type RunProgressView, type RunWorkflowInput } from '@qatron/workflows/run-contract';
+
+const PROGRESS_QUERY_TIMEOUT_MS = 2000;
+
+/**
+ * The API's view of the run engine (DESIGN step 1): start a run's workflow, cancel it, read its
+ * live progress. Temporal is reached only through @temporalio/client (module boundaries).
+ */
+export interface RunEngine {
+  /** Starts workflow `run-<id>`; starting a run that already has one is a no-op. */
+  start(run: Run, suite: Suite): Promise<void>;
+  /** Requests cancellation; a run whose workflow is gone or finished is left alone. */
+  cancel(runId: number): Promise<void>;
+  /** Live shard progress, or null when the workflow cannot be asked (finished long ago, not started). */
+  progress(runId: number): Promise<RunProgressView | null>;
+  close(): Promise<void>;
+}
+
+/** The engine on a Temporal server; the connection is opened on first use and reopened after failures. */
+export function createTemporalRunEngine(config: QatronConfig): RunEngine {
+  const address = config.temporal.address;
+  if (!address) throw new Error('TEMPORAL_ADDRESS is required for the run engine');
+  let client: Promise<Client> | undefined;
+  const connect = () =>
+    (client ??= Connection.connect({ address, connectTimeout: 5000 }).then(
+      (connection) => new Client({ connection, namespace: config.temporal.namespace }),
+      (err: unknown) => {
+        client = undefined;
+        throw err;
+      },
+    ));
+
+  return {
+    async start(run, suite) {
+      const input: RunWorkflowInput = {
+        runId: run.id,
+        timeoutSeconds: suite.timeoutSeconds,
+        scheduleToStartSeconds: config.shards.scheduleToStartSeconds,
+        heartbeatTimeoutSeconds: config.shards.heartbeatTimeoutSeconds,
+        shardAttempts: config.shards.attempts,
+      };
+      try {
+        await (await connect()).workflow.start<typeof runWorkflow>('runWorkflow', {
+          taskQueue: CONTROL_TASK_QUEUE,
+          workflowId: runWorkflowId(run.id),
+          args: [input],
+          memo: { project_id: run.project, suite_id: run.suite, environment_id: run.environment },
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+    },
+    async cancel(runId) {
+      try {
+        await (await connect()).workflow.getHandle(runWorkflowId(runId)).cancel();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+    },
+    async progress(runId) {
+      try {
+        const handle = (await connect()).workflow.getHandle(runWorkflowId(runId));
+        // A query needs a worker to answer it; with none polling it would wait, so bound it.
+        return await Promise.race([
+          handle.query<RunProgressView>(RUN_PROGRESS_QUERY),
+          new Promise<null>((resolve) => setTimeout(() => resolve(null), PROGRESS_QUERY_TIMEOUT_MS).unref()),
+        ]);
+      } catch {
+        return null;
+      }
+    },
+    async close() {
+      const current = client;
+      client = undefined;
+      await current?.then((c) => c.connection.close()).catch(() => undefined);
+    },
+  };
+}

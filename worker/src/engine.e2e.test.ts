@@ -1,0 +1,257 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Run, RunArtifact, TestResult, type RunStatus } from '@qatron/domain';
+import { createFixtureRepository, FAILING_TEST_ID, GREEN_TEST_IDS } from '@qatron/activities/testing/fixture-repo';
+import { E2E_WORKER_CACHE, startEngineStack, type EngineStack } from './testing/stack.js';
+
+/**
+ * The run engine end to end (issue "Run engine", Done when): API → Temporal → worker processes →
+ * real pytest on a fixture repository built by the test, with `shards: 4`, reaching every final
+ * status through a real scenario, and a run that survives a worker killed mid-shard.
+ */
+let stack: EngineStack;
+let fixtures: string;
+
+beforeAll(async () => {
+  fixtures = await mkdtemp(join(tmpdir(), 'qatron-engine-fixtures-'));
+  stack = await startEngineStack();
+  await Promise.all([stack.startWorker({ name: 'worker-a' }), stack.startWorker({ name: 'worker-b' })]);
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.close();
+  await rm(fixtures, { recursive: true, force: true });
+});
+
+const FINAL: RunStatus[] = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'];
+const em = () => stack.api.orm.em.fork();
+
+async function call(method: string, path: string, json?: unknown) {
+  const res = await stack.api.request(method, path, { token: stack.adminToken, ...(json !== undefined ? { json } : {}) });
+  return res;
+}
+
+let projects = 0;
+/** A project on a fresh fixture repository with a staging environment and one suite. */
+async function projectWith(fixture: Parameters<typeof createFixtureRepository>[1], suite: Record<string, unknown>) {
+  const repo = await createFixtureRepository(join(fixtures, `repo-${++projects}`), fixture);
+  const project = await call('POST', '/api/v1/projects', { name: `shop-${projects}`, repo_url: repo.path });
+  expect(project.status).toBe(201);
+  const environment = await call('POST', `/api/v1/projects/${project.body.id}/environments`, {
+    name: 'staging',
+    kind: 'staging',
+    base_url: 'https://staging.shop.test',
+    variables: { SHOP_CURRENCY: 'EUR' },
+  });
+  expect(environment.status).toBe(201);
+  const created = await call('POST', `/api/v1/projects/${project.body.id}/suites`, { name: 'regression', shards: 4, ...suite });
+  expect(created.status).toBe(201);
+  return { projectId: project.body.id as number, repo };
+}
+
+async function trigger(projectId: number): Promise<number> {
+  const res = await call('POST', '/api/v1/runs', { project_id: projectId, suite: 'regression', environment: 'staging' });
+  expect(res.status).toBe(201);
+  expect(res.body.status).toBe('queued');
+  return res.body.id;
+}
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function finished(runId: number, timeoutMs = 150_000) {
+  return waitFor(
+    `run ${runId} to finish`,
+    async () => {
+      const res = await call('GET', `/api/v1/runs/${runId}`);
+      return FINAL.includes(res.body.status) ? res.body : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Waits until every shard of a live run reports `running` through the workflow's progress query. */
+async function allShardsRunning(runId: number, shards: number) {
+  return waitFor(
+    `run ${runId}'s ${shards} shards to run`,
+    async () => {
+      const res = await call('GET', `/api/v1/runs/${runId}`);
+      const live = res.body.progress?.shards ?? [];
+      return live.length === shards && live.every((s: { status: string }) => s.status === 'running') ? res.body : undefined;
+    },
+    120_000,
+  );
+}
+
+/** pytest processes still running for a run (their work trees are under runs/<id>/). */
+function strayPytest(runId: number): string[] {
+  const ps = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
+  const marker = join(E2E_WORKER_CACHE, 'runs', String(runId)) + '/';
+  return ps.split('\n').filter((line) => line.includes('pytest') && line.includes(marker));
+}
+
+describe('run engine, 4 shards', () => {
+  it('completes a green suite: 4 shards in parallel, counts summed, per-test results and artifacts stored', async () => {
+    const { projectId, repo } = await projectWith({ variant: 'green' }, {});
+    const runId = await trigger(projectId);
+    const run = await finished(runId);
+    expect(run).toMatchObject({
+      status: 'completed',
+      commit: repo.commit,
+      total_tests: GREEN_TEST_IDS.length,
+      // The fixture's express-shipping test is marked skip.
+      passed_tests: GREEN_TEST_IDS.length - 1,
+      failed_tests: 0,
+      skipped_tests: 1,
+      progress: null,
+    });
+    expect(run.started_at).not.toBeNull();
+    expect(run.completed_at).not.toBeNull();
+    const shards = run.run_metadata.shards as Array<{ shard_id: number; status: string; tests: number; duration: number; worker: string }>;
+    expect(run.run_metadata.shard_count).toBe(4);
+    expect(shards.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
+    expect(shards.reduce((n, s) => n + s.tests, 0)).toBe(GREEN_TEST_IDS.length);
+    expect(run.duration_seconds).toBe(Math.max(...shards.map((s) => s.duration)));
+    expect(run.run_metadata.plan.shards.flatMap((s: { files: string[] }) => s.files).sort()).toEqual(['tests/test_cart.py', 'tests/test_checkout_steps.py', 'tests/test_inventory.py', 'tests/test_pricing.py']);
+    expect(run.run_metadata.plan.shards[0]).not.toHaveProperty('test_ids');
+
+    const results = await em().find(TestResult, { run: runId }, { orderBy: { nodeId: 'asc' } });
+    expect(results.map((r) => r.nodeId)).toEqual([...GREEN_TEST_IDS].sort());
+    expect(results.filter((r) => r.outcome !== 'passed').map((r) => [r.nodeId, r.outcome])).toEqual([['tests/test_pricing.py::test_express_shipping', 'skipped']]);
+    expect(results.every((r) => r.durationSeconds >= 0)).toBe(true);
+
+    const artifacts = await call('GET', `/api/v1/runs/${runId}/artifacts`);
+    expect(artifacts.status).toBe(200);
+    const kinds = (artifacts.body.items as Array<{ kind: string; shard_index: number }>).map((a) => `${a.shard_index}:${a.kind}`).sort();
+    for (const k of [0, 1, 2, 3]) expect(kinds).toEqual(expect.arrayContaining([`${k}:junit`, `${k}:allure_results`, `${k}:coverage_data`, `${k}:log`]));
+    const junit = artifacts.body.items.find((a: { kind: string }) => a.kind === 'junit');
+    const download = await fetch(stack.api.url + junit.download_url, { headers: { authorization: `Bearer ${stack.adminToken}` } });
+    expect(download.status).toBe(200);
+    expect(await download.text()).toContain('<testsuite');
+
+    // The environment's base URL and variables reached the tests.
+    const log = artifacts.body.items.find((a: { kind: string }) => a.kind === 'log');
+    expect((await fetch(stack.api.url + log.download_url, { headers: { authorization: `Bearer ${stack.adminToken}` } })).status).toBe(200);
+  });
+
+  it('ends partial_failed when one shard has a failing test', async () => {
+    const { projectId } = await projectWith({ variant: 'failing' }, {});
+    const run = await finished(await trigger(projectId));
+    expect(run.status).toBe('partial_failed');
+    expect(run.failed_tests).toBe(1);
+    expect(run.passed_tests).toBe(GREEN_TEST_IDS.length - 1);
+    const statuses = (run.run_metadata.shards as Array<{ status: string }>).map((s) => s.status).sort();
+    expect(statuses).toEqual(['failed', 'passed', 'passed', 'passed']);
+    const failing = await em().findOneOrFail(TestResult, { run: run.id, nodeId: FAILING_TEST_ID });
+    expect(failing.outcome).toBe('failed');
+    expect(failing.message).toContain('assert');
+  });
+
+  it('ends failed when every shard fails', async () => {
+    const broken = Object.fromEntries(
+      [1, 2, 3, 4].map((i) => [`tests/test_broken_${i}.py`, `import pytest\n\n\n@pytest.mark.regression\ndef test_broken_${i}():\n    assert ${i} == 0\n`]),
+    );
+    const { projectId } = await projectWith({ variant: 'green', extraFiles: broken }, { keywords: 'broken' });
+    const run = await finished(await trigger(projectId));
+    expect(run.status).toBe('failed');
+    expect([run.total_tests, run.failed_tests, run.passed_tests]).toEqual([4, 4, 0]);
+  });
+
+  it('ends timed_out when the suite timeout fires: shards cancelled, no pytest left behind', async () => {
+    const { projectId } = await projectWith({ variant: 'green', slowFiles: { count: 4, seconds: 120 } }, { keywords: 'slow', timeout_seconds: 10 });
+    const runId = await trigger(projectId);
+    const run = await finished(runId);
+    expect(run.status).toBe('timed_out');
+    expect(run.status_reason).toContain('Suite timeout of 10 s');
+    expect((run.run_metadata.shards as Array<{ status: string }>).map((s) => s.status)).toEqual(['timed_out', 'timed_out', 'timed_out', 'timed_out']);
+    expect(strayPytest(runId)).toEqual([]);
+  });
+
+  it('cancels through the API within seconds, killing every pytest process', async () => {
+    const { projectId } = await projectWith({ variant: 'green', slowFiles: { count: 4, seconds: 120 } }, { keywords: 'slow' });
+    const runId = await trigger(projectId);
+    const live = await allShardsRunning(runId, 4);
+    expect(live.status).toBe('running');
+    expect(live.progress.shards.map((s: { worker: string }) => s.worker).sort()).toEqual(['worker-a', 'worker-a', 'worker-b', 'worker-b']);
+    // A shard reports running as soon as a worker takes it; pytest starts once its checkout and venv are ready.
+    await waitFor('pytest to start in all 4 shards', async () => (strayPytest(runId).length >= 4 ? true : undefined), 60_000);
+    const started = Date.now();
+    const cancel = await call('PUT', `/api/v1/runs/${runId}`, { status: 'cancelled' });
+    expect(cancel.status).toBe(200);
+    expect(cancel.body.status).toBe('cancelled');
+    await waitFor('the pytest processes to end', async () => (strayPytest(runId).length === 0 ? true : undefined), 15_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const run = await waitFor(
+      'the workflow to record the cancellation',
+      async () => {
+        const row = await em().findOneOrFail(Run, { id: runId });
+        return (row.runMetadata.shards as unknown[] | undefined)?.length === 4 ? row : undefined;
+      },
+      30_000,
+    );
+    expect(run.status).toBe('cancelled');
+    expect((run.runMetadata.shards as Array<{ status: string }>).map((s) => s.status)).toEqual(['cancelled', 'cancelled', 'cancelled', 'cancelled']);
+  });
+
+  it('survives a worker killed mid-shard: the shard runs again elsewhere, results are not duplicated', async () => {
+    const { projectId } = await projectWith({ variant: 'green', slowFiles: { count: 4, seconds: 6 } }, { keywords: 'slow' });
+    const runId = await trigger(projectId);
+    await allShardsRunning(runId, 4);
+    await waitFor('pytest to start in all 4 shards', async () => (strayPytest(runId).length >= 4 ? true : undefined), 60_000);
+    const victim = stack.workers.find((w) => w.name === 'worker-a')!;
+    await victim.kill();
+    const rescuer = await stack.startWorker({ name: 'worker-c' });
+    const run = await finished(runId);
+    expect(run.status).toBe('completed');
+    expect([run.total_tests, run.passed_tests]).toEqual([4, 4]);
+    const shards = run.run_metadata.shards as Array<{ worker: string; attempt: number }>;
+    expect(shards.filter((s) => s.attempt >= 2).length).toBe(2);
+    expect(shards.some((s) => s.worker === 'worker-a')).toBe(false);
+    expect(await em().count(TestResult, { run: runId })).toBe(4);
+    const logs = await em().find(RunArtifact, { run: runId, kind: 'log' });
+    expect(logs.map((a) => a.shardIndex).sort()).toEqual([0, 1, 2, 3]);
+    expect(rescuer.name).toBe('worker-c');
+  });
+
+  it('ends infra_failed with pip’s error when the environment cannot be installed', async () => {
+    const { projectId } = await projectWith({ variant: 'green', extraFiles: { 'requirements.txt': 'qatron-no-such-package-anywhere==9.9.9\n' } }, {});
+    const run = await finished(await trigger(projectId));
+    expect(run.status).toBe('infra_failed');
+    expect(run.status_reason).toContain('qatron-no-such-package-anywhere');
+  });
+
+  it('ends infra_failed when no worker takes the work within the schedule-to-start timeout', async () => {
+    const lonely = await startEngineStack({ env: { SHARD_SCHEDULE_TO_START_SECONDS: '3' } });
+    try {
+      await lonely.startWorker({ name: 'control-only', env: { WORKER_TASK_QUEUES: 'qatron-control' } });
+      const repo = await createFixtureRepository(join(fixtures, 'repo-lonely'), { variant: 'green' });
+      const as = (method: string, path: string, json?: unknown) => lonely.api.request(method, path, { token: lonely.adminToken, json });
+      const project = await as('POST', '/api/v1/projects', { name: 'lonely', repo_url: repo.path });
+      await as('POST', `/api/v1/projects/${project.body.id}/environments`, { name: 'staging', kind: 'staging' });
+      await as('POST', `/api/v1/projects/${project.body.id}/suites`, { name: 'regression', shards: 4 });
+      const created = await as('POST', '/api/v1/runs', { project_id: project.body.id, suite: 'regression', environment: 'staging' });
+      const run = await waitFor(
+        'the lonely run to end',
+        async () => {
+          const res = await as('GET', `/api/v1/runs/${created.body.id}`);
+          return FINAL.includes(res.body.status) ? res.body : undefined;
+        },
+        60_000,
+      );
+      expect(run.status).toBe('infra_failed');
+      expect(run.status_reason).toContain('No worker picked up the work in time');
+    } finally {
+      await lonely.close();
+    }
+  });
+});

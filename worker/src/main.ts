@@ -1,0 +1,24 @@
+/**
+ * The worker process: `node --import tsx worker/src/main.ts`. Stops gracefully on SIGINT/SIGTERM
+ * (running shards are cancelled through Temporal and retried by another worker).
+ */
+import { ConfigError, loadConfig } from '@qatron/domain';
+import { startWorker } from './worker.js';
+
+const log = (message: string) => process.stderr.write(`[worker] ${new Date().toISOString()} ${message}\n`);
+
+try {
+  const config = loadConfig(process.env);
+  const worker = await startWorker(config, process.env, log);
+  const stop = () => void worker.stop().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  await worker.done;
+} catch (err) {
+  if (err instanceof ConfigError) {
+    log(err.message);
+    process.exit(2);
+  }
+  log(`failed: ${(err as Error).stack ?? String(err)}`);
+  process.exit(1);
+}

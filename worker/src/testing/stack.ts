@@ -1,0 +1,150 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import { inject } from 'vitest';
+import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
+import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
+
+/** Where e2e workers keep git mirrors and venvs: shared across test files and runs (ignored by git). */
+export const E2E_WORKER_CACHE = join(REPO_ROOT, '.tools', 'cache', 'e2e-worker');
+
+export interface WorkerProcess {
+  readonly name: string;
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+  /** SIGTERM and wait (graceful shutdown). */
+  stop(): Promise<void>;
+  /** SIGKILL the worker and its children, as a crashed machine would. */
+  kill(): Promise<void>;
+}
+
+/**
+ * The engine end to end: a real API (with the run engine) on its own database, and worker
+ * processes on the shared Temporal dev server, in a Temporal namespace of their own so that
+ * test files cannot pick up each other's workflows.
+ */
+export interface EngineStack {
+  api: TestApi;
+  namespace: string;
+  adminToken: string;
+  workers: WorkerProcess[];
+  startWorker(options?: { name?: string; env?: Record<string, string> }): Promise<WorkerProcess>;
+  close(): Promise<void>;
+}
+
+async function createNamespace(address: string): Promise<string> {
+  const namespace = `t-${randomBytes(5).toString('hex')}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
+    // A new namespace takes a moment to be served by the frontend.
+    for (let i = 0; i < 100; i++) {
+      try {
+        await connection.workflowService.describeNamespace({ namespace });
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  } finally {
+    await connection.close();
+  }
+  return namespace;
+}
+
+export async function startEngineStack(options: { env?: Record<string, string> } = {}): Promise<EngineStack> {
+  const temporalAddress = inject('temporalAddress');
+  const namespace = await createNamespace(temporalAddress);
+  const env = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: namespace,
+    SHARD_HEARTBEAT_TIMEOUT_SECONDS: '6',
+    HEARTBEAT_INTERVAL_SECONDS: '2',
+    ...options.env,
+  };
+  const api = await startTestApi(env);
+  const adminToken = await api.login('admin', 'admin');
+  const logs = await mkdtemp(join(tmpdir(), 'qatron-worker-logs-'));
+  await mkdir(E2E_WORKER_CACHE, { recursive: true });
+  const workers: WorkerProcess[] = [];
+  const artifactDir = api.config.artifacts.kind === 'local' ? api.config.artifacts.directory : '';
+
+  async function startWorker(workerOptions: { name?: string; env?: Record<string, string> } = {}): Promise<WorkerProcess> {
+    const name = workerOptions.name ?? `worker-${workers.length + 1}`;
+    const log = createWriteStream(join(logs, `${name}.log`));
+    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'worker/src/main.ts')], {
+      cwd: REPO_ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: {
+        ...process.env,
+        ...env,
+        DATABASE_URL: api.databaseUrl,
+        ARTIFACT_DIR: artifactDir,
+        WORKER_DIR: E2E_WORKER_CACHE,
+        WORKER_NAME: name,
+        WORKER_SHARD_SLOTS: '2',
+        QATRON_HOME: logs,
+        ...workerOptions.env,
+      },
+    });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      output += d.toString();
+      log.write(d);
+    });
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+      log.write(d);
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (!output.includes(' polling qatron-')) {
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`worker ${name} did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const signalGroup = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, signal);
+      } catch {
+        /* already gone */
+      }
+    };
+    const worker: WorkerProcess = {
+      name,
+      child,
+      exited,
+      async stop() {
+        if (child.exitCode !== null) return;
+        signalGroup('SIGTERM');
+        const timer = setTimeout(() => signalGroup('SIGKILL'), 20_000);
+        await exited;
+        clearTimeout(timer);
+      },
+      async kill() {
+        signalGroup('SIGKILL');
+        await exited;
+      },
+    };
+    workers.push(worker);
+    return worker;
+  }
+
+  return {
+    api,
+    namespace,
+    adminToken,
+    workers,
+    startWorker,
+    async close() {
+      await Promise.all(workers.map((w) => w.stop()));
+      await api.close();
+      await rm(logs, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * What passes between the run workflow, its activities and the API: plain data only (Temporal
+ * payloads), shared by type so that the three cannot disagree. Pure types, no imports but types.
+ */
+import type { FinalRunStatus, RunStatus, ShardOutcome } from '@qatron/domain/status';
+
+/** The run workflow's query and signal names (the API and the activities use them by name). */
+export const RUN_PROGRESS_QUERY = 'progress';
+export const SHARD_PROGRESS_SIGNAL = 'shardProgress';
+/** The workflow id of a run (DESIGN: business ids). */
+export const runWorkflowId = (runId: number) => `run-${runId}`;
+
+/** Fixed at trigger time, so that a suite edited mid-run does not change a running run. */
+export interface RunWorkflowInput {
+  runId: number;
+  /** Suite timeout: the shards race this timer (→ timed_out). */
+  timeoutSeconds: number;
+  /** No worker picks a shard up within this → infra_failed. */
+  scheduleToStartSeconds: number;
+  /** A shard whose worker stops heartbeating for this long is retried elsewhere. */
+  heartbeatTimeoutSeconds: number;
+  /** Attempts of a shard lost to infrastructure (worker crash), not to failing tests. */
+  shardAttempts: number;
+}
+
+export interface PreparedRun {
+  commit: string;
+  totalTests: number;
+  shardCount: number;
+}
+
+/** What a finished shard reports to the workflow. Per-test results go to the database instead. */
+export interface ShardSummary {
+  index: number;
+  outcome: 'passed' | 'failed';
+  tests: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  flaky: number;
+  durationSeconds: number;
+  attempt: number;
+  worker: string;
+}
+
+export type ShardState = 'pending' | 'running' | ShardOutcome;
+
+/** Live progress of one shard (the workflow's `progress` query, PRD 12.2 shard metadata). */
+export interface ShardProgressView {
+  index: number;
+  status: ShardState;
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  elapsedSeconds: number;
+  attempt: number;
+  worker: string | null;
+  reason: string | null;
+}
+
+export interface RunProgressView {
+  status: RunStatus;
+  shards: ShardProgressView[];
+}
+
+/** Sent by a shard activity while it runs (throttled). */
+export interface ShardProgressSignal {
+  index: number;
+  total: number;
+  done: number;
+  passed: number;
+  failed: number;
+  skipped: number;
+  elapsedSeconds: number;
+  attempt: number;
+  worker: string;
+}
+
+/** How the run ended, for finalizeRun. */
+export interface RunConclusion {
+  runId: number;
+  shards: Array<{ index: number; outcome: ShardOutcome; summary: ShardSummary | null; reason: string | null }>;
+  /** Set when the verdict is decided before the shards (no tests, preparation failed, cancelled early). */
+  forcedStatus: FinalRunStatus | null;
+  reason: string | null;
+}
