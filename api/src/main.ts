@@ -4,7 +4,7 @@
  * cleanly on SIGINT/SIGTERM.
  */
 import { connectDatabase, migrate } from '@qatron/domain/db';
-import { ConfigError, DefaultCredentialsError, loadConfig, seedDefaults } from '@qatron/domain';
+import { ConfigError, databaseUrlOf, DefaultCredentialsError, loadConfig, seedDefaults, temporalAddressOf } from '@qatron/domain';
 import { buildApiDeps, resolveJwtSecret, startApiServer } from './server.js';
 import { serveBoard } from './board.js';
 
@@ -15,8 +15,9 @@ const log = (message: string, err?: unknown) => {
 
 try {
   const config = loadConfig(process.env);
-  if (!config.database.url) throw new ConfigError('Invalid configuration: DATABASE_URL: is required for the api process');
-  if (!config.temporal.address) throw new ConfigError('Invalid configuration: TEMPORAL_ADDRESS: is required for the api process (it starts run workflows)');
+  // Without DATABASE_URL / TEMPORAL_ADDRESS the api joins the embedded stack on this machine.
+  config.database.url = databaseUrlOf(config);
+  config.temporal.address = temporalAddressOf(config);
   const orm = await connectDatabase(config.database.url);
   // --migrate: migrate and seed, then serve; --migrate-only: migrate, seed and exit (a Helm
   // pre-upgrade Job or init container, so that several replicas don't migrate at once).

@@ -108,6 +108,20 @@ export interface QatronConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
+/** The embedded PostgreSQL's role and database (local, loopback-only; not a production credential). */
+export const EMBEDDED_DATABASE = { user: 'qatron', password: 'qatron', database: 'qatron' } as const;
+
+/** DATABASE_URL, or the embedded stack's database on this machine (`npm start`). */
+export function databaseUrlOf(config: QatronConfig): string {
+  const { user, password, database } = EMBEDDED_DATABASE;
+  return config.database.url ?? `postgresql://${user}:${password}@127.0.0.1:${config.database.embeddedPort}/${database}`;
+}
+
+/** TEMPORAL_ADDRESS, or the embedded stack's Temporal dev server on this machine. */
+export function temporalAddressOf(config: QatronConfig): string {
+  return config.temporal.address ?? `127.0.0.1:${config.temporal.port}`;
+}
+
 /** Thrown with every invalid setting named, so that start-up fails with one readable message. */
 export class ConfigError extends Error {
   override name = 'ConfigError';

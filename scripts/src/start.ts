@@ -7,7 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectDatabase, migrate } from '@qatron/domain/db';
-import { ConfigError, DefaultCredentialsError, loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
+import { ConfigError, databaseUrlOf, DefaultCredentialsError, EMBEDDED_DATABASE, loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
 import { supervise, waitFor, type Supervised } from './embedded/process.js';
 import { REPO_ROOT, startEmbeddedTemporal } from './embedded/temporal.js';
@@ -63,8 +63,8 @@ async function main(config: QatronConfig): Promise<void> {
   if (!databaseUrl) {
     const pg = await startEmbeddedPostgres({ dataDir: join(config.home, 'postgres'), port: config.database.embeddedPort, logFile: join(logs, 'postgres.log') });
     stoppers.push({ name: 'postgres', stop: pg.stop });
-    await ensureDatabase(pg.url('postgres'), 'qatron');
-    databaseUrl = pg.url('qatron');
+    await ensureDatabase(pg.url('postgres'), EMBEDDED_DATABASE.database);
+    databaseUrl = databaseUrlOf(config);
     say(`  postgres    embedded, 127.0.0.1:${pg.port}`);
   } else {
     say('  postgres    external (DATABASE_URL)');

@@ -2,13 +2,16 @@
  * The worker process: `node --import tsx worker/src/main.ts`. Stops gracefully on SIGINT/SIGTERM
  * (running shards are cancelled through Temporal and retried by another worker).
  */
-import { ConfigError, loadConfig } from '@qatron/domain';
+import { ConfigError, databaseUrlOf, loadConfig, temporalAddressOf } from '@qatron/domain';
 import { startWorker } from './worker.js';
 
 const log = (message: string) => process.stderr.write(`[worker] ${new Date().toISOString()} ${message}\n`);
 
 try {
   const config = loadConfig(process.env);
+  // Without DATABASE_URL / TEMPORAL_ADDRESS the worker joins the embedded stack on this machine.
+  config.database.url = databaseUrlOf(config);
+  config.temporal.address = temporalAddressOf(config);
   const worker = await startWorker(config, process.env, log);
   const stop = () => void worker.stop().then(() => process.exit(0));
   process.on('SIGINT', stop);

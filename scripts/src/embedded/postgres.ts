@@ -5,6 +5,7 @@ import { cp, mkdir, readFile, rm, symlink, writeFile, chown, lstat } from 'node:
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
+import { EMBEDDED_DATABASE } from '@qatron/domain/config';
 import { supervise, waitFor, type Supervised } from './process.js';
 
 /**
@@ -19,10 +20,10 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-const USER = 'qatron';
+const USER = EMBEDDED_DATABASE.user;
+const PASSWORD = EMBEDDED_DATABASE.password;
 /** Where files move that the `postgres` user could not reach in place (root only). */
 const RELOCATED = '/var/lib/qatron';
-const PASSWORD = 'qatron';
 
 interface Binaries {
   initdb: string;
