@@ -7,6 +7,8 @@ export const ARTIFACT_KINDS = [
   'junit',
   'allure_results',
   'allure_report',
+  /** The Allure history carried from run to run of the same project, suite and environment. */
+  'allure_history',
   'coverage_data',
   'coverage_xml',
   'coverage_html',
@@ -16,7 +18,11 @@ export const ARTIFACT_KINDS = [
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
 
-/** A reference to one stored object of a run (FR-RUN-05); the object itself lives in the artifact store. */
+/**
+ * A reference to one stored object of a run (FR-RUN-05); the object itself lives in the artifact
+ * store. A generated report (Allure, coverage HTML) is one row for a whole directory: its
+ * `storageKey` is the directory's prefix, ending in '/', and its files are served from under it.
+ */
 export class RunArtifact extends BaseEntity {
   organization: number;
   run: number;

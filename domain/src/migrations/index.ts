@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261122010117_artifact_kind_allure_history } from './Migration20261122010117_artifact_kind_allure_history.js';
 import { Migration20261122002731_runs_project_status } from './Migration20261122002731_runs_project_status.js';
 import { Migration20261122002712_test_results } from './Migration20261122002712_test_results.js';
 import { Migration20261122001308_initial } from './Migration20261122001308_initial.js';
@@ -8,4 +9,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122001308_initial', class: Migration20261122001308_initial },
   { name: 'Migration20261122002712_test_results', class: Migration20261122002712_test_results },
   { name: 'Migration20261122002731_runs_project_status', class: Migration20261122002731_runs_project_status },
+  { name: 'Migration20261122010117_artifact_kind_allure_history', class: Migration20261122010117_artifact_kind_allure_history },
 ];
