@@ -1,11 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run, RunArtifact, runPrefix, type Project } from '@qatron/domain';
-import { storeRunArtifact, type RunArtifactInput } from '@qatron/domain/artifacts/run-artifacts';
+import { storeRunArtifact, storeRunDirectory, type RunArtifactInput } from '@qatron/domain';
 import { buildOrganization, buildProject, buildRun, buildServiceToken, buildUser } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
 import { ArtifactPage } from './schema.js';
@@ -300,5 +301,87 @@ describe('GET /api/v1/runs/:id/artifacts/:artifactId/download', () => {
       expect(res.headers['content-type'], path).toBe('application/problem+json');
       expect(res.body.toString(), path).not.toContain('root:');
     }
+  });
+});
+
+/** The names and contents of a zip, read by Python's zipfile (an independent reader). */
+async function unzip(bytes: Buffer): Promise<Record<string, string>> {
+  const file = join(scratch, `${randomBytes(4).toString('hex')}.zip`);
+  await writeFile(file, bytes);
+  const out = execFileSync('python3', ['-c', 'import json,sys,zipfile; z=zipfile.ZipFile(sys.argv[1]); print(json.dumps({n: z.read(n).decode() for n in z.namelist()}))', file], { encoding: 'utf8' });
+  return JSON.parse(out) as Record<string, string>;
+}
+
+describe('GET /api/v1/runs/:id/artifacts/download?kind=', () => {
+  async function runWithEverything() {
+    const run = await runInDefaultOrg();
+    const report = join(scratch, `report-${run.id}`);
+    await mkdir(join(report, 'data'), { recursive: true });
+    await writeFile(join(report, 'index.html'), '<html>report</html>');
+    await writeFile(join(report, 'data', 'tests.json'), '{"tests": 2}');
+    const fork = em();
+    await storeRunDirectory(fork, api.store, run, { kind: 'allure_report', relativeDir: 'allure-report', localDir: report });
+    await fork.flush();
+    await stored(
+      run,
+      { kind: 'junit', relativePath: 'shards/0/attempt-1/junit.xml', body: '<testsuite name="0"/>', contentType: 'application/xml', shardIndex: 0 },
+      { kind: 'junit', relativePath: 'shards/1/attempt-2/junit.xml', body: '<testsuite name="1"/>', contentType: 'application/xml', shardIndex: 1 },
+      { kind: 'log', relativePath: 'shards/0/attempt-1/pytest.log', body: 'log 0', contentType: 'text/plain', shardIndex: 0 },
+      { kind: 'coverage_xml', relativePath: 'coverage/coverage.xml', body: '<coverage line-rate="0.5"/>', contentType: 'application/xml' },
+    );
+    return run;
+  }
+  const archive = (runId: number, kind?: string, token = viewerToken) => rawGet(`/api/v1/runs/${runId}/artifacts/download${kind ? `?kind=${kind}` : ''}`, token);
+
+  it('zips one group: JUnit of every shard in shard folders', async () => {
+    const run = await runWithEverything();
+    const res = await archive(run.id, 'junit');
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/zip');
+    expect(res.headers['content-disposition']).toContain(`run-${run.id}-junit.zip`);
+    expect(await unzip(res.body)).toEqual({ 'shard-0/junit.xml': '<testsuite name="0"/>', 'shard-1/junit.xml': '<testsuite name="1"/>' });
+  });
+
+  it('zips the Allure report directory, coverage, logs, and everything', async () => {
+    const run = await runWithEverything();
+    expect(await unzip((await archive(run.id, 'report')).body)).toEqual({ 'allure-report/index.html': '<html>report</html>', 'allure-report/data/tests.json': '{"tests": 2}' });
+    expect(await unzip((await archive(run.id, 'coverage')).body)).toEqual({ 'coverage.xml': '<coverage line-rate="0.5"/>' });
+    expect(Object.keys(await unzip((await archive(run.id, 'logs')).body))).toEqual(['shard-0/pytest.log']);
+    expect(Object.keys(await unzip((await archive(run.id)).body)).sort()).toEqual([
+      'allure-report/data/tests.json',
+      'allure-report/index.html',
+      'coverage.xml',
+      'shard-0/junit.xml',
+      'shard-0/pytest.log',
+      'shard-1/junit.xml',
+    ]);
+  });
+
+  it('downloads a report directory artifact on its own as a zip', async () => {
+    const run = await runWithEverything();
+    const [report] = await em().find(RunArtifact, { run: run.id, kind: 'allure_report' });
+    expect(report!.storageKey).toBe(`${runPrefix(run)}allure-report/`);
+    const res = await download(run.id, report!.id);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-disposition']).toContain('allure-report.zip');
+    expect(await unzip(res.body)).toEqual({ 'index.html': '<html>report</html>', 'data/tests.json': '{"tests": 2}' });
+  });
+
+  it('answers 404 no_artifacts for an empty group, 410 after retention, 422 for an unknown kind, 401 without a token', async () => {
+    const run = await runInDefaultOrg();
+    const empty = await archive(run.id, 'report');
+    expect(empty.status).toBe(404);
+    expect(JSON.parse(empty.body.toString()).code).toBe('no_artifacts');
+    expect((await archive(run.id, 'screenshots')).status).toBe(422);
+    const other = await runWithEverything();
+    await em().nativeUpdate(Run, { id: other.id }, { artifactsDeleted: true });
+    const gone = await archive(other.id, 'junit');
+    expect(gone.status).toBe(410);
+    expect((await rawGet(`/api/v1/runs/${run.id}/artifacts/download`)).status).toBe(401);
+  });
+
+  it("answers 404 for another organization's run", async () => {
+    const foreign = await buildRun(em(), { project: await buildProject(em(), { organization: await buildOrganization(em()) }) });
+    expect((await archive(foreign.id, 'all')).status).toBe(404);
   });
 });

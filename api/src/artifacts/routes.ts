@@ -1,9 +1,9 @@
 import type { ApiDeps } from '../http/deps.js';
 import { IdParams } from '../auth/schema.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { ArtifactListQuery, ArtifactPage, RunArtifactParams } from './schema.js';
+import { ArchiveQuery, ArtifactListQuery, ArtifactPage, RunArtifactParams } from './schema.js';
 import { artifactOut, contentDisposition } from './serialize.js';
-import { listRunArtifacts, openRunArtifact } from './service.js';
+import { listRunArtifacts, openRunArchive, openRunArtifact } from './service.js';
 
 /** FR-RUN-05, PRD 13: a run's stored artifacts (Allure, coverage, JUnit, logs, screenshots). */
 export function artifactRoutes(deps: ApiDeps): AnyRoute[] {
@@ -33,9 +33,34 @@ export function artifactRoutes(deps: ApiDeps): AnyRoute[] {
     }),
     defineRoute({
       method: 'get',
+      path: '/api/v1/runs/:id/artifacts/download',
+      summary:
+        "Download a run's artifacts of one group as a zip: report (Allure), coverage (Cobertura XML + HTML), junit, logs or all. " +
+        'Files of a shard are under shard-<k>/; 404 no_artifacts when the run has none of that group',
+      tag: 'artifacts',
+      role: 'viewer',
+      params: IdParams,
+      query: ArchiveQuery,
+      response: { status: 200, description: 'A zip archive, streamed', contentType: 'application/zip' },
+      errors: [404, 410],
+      handler: async ({ em, principal, params, query }) => {
+        const archive = await openRunArchive(em, deps.store, principal, params.id, query.kind);
+        return {
+          raw: archive.body,
+          headers: {
+            'Content-Type': 'application/zip',
+            'Content-Disposition': contentDisposition(archive.fileName),
+            'Cache-Control': 'private, no-store',
+            'X-Archive-Files': String(archive.files),
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
       path: '/api/v1/runs/:id/artifacts/:artifactId/download',
       summary:
-        'Download one artifact of a run, streamed from the artifact store as an attachment. ' +
+        'Download one artifact of a run, streamed from the artifact store as an attachment (a generated report as a zip). ' +
         "410 artifacts_deleted once retention removed the run's artifacts; 404 artifact_missing when the object is gone from the store",
       tag: 'artifacts',
       role: 'viewer',
@@ -43,14 +68,14 @@ export function artifactRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, description: 'The artifact bytes, with the content type it was stored with', contentType: 'application/octet-stream' },
       errors: [404, 410],
       handler: async ({ em, principal, params }) => {
-        const { artifact, body, sizeBytes } = await openRunArtifact(em, deps.store, principal, params.id, params.artifactId);
+        const { body, sizeBytes, contentType, fileName } = await openRunArtifact(em, deps.store, principal, params.id, params.artifactId);
         return {
           raw: body,
           headers: {
             // Set as a header, not through Koa's `type`, which would append a charset to text types.
-            'Content-Type': artifact.contentType,
-            'Content-Length': String(sizeBytes),
-            'Content-Disposition': contentDisposition(artifact.name),
+            'Content-Type': contentType,
+            ...(sizeBytes !== null ? { 'Content-Length': String(sizeBytes) } : {}),
+            'Content-Disposition': contentDisposition(fileName),
             // Artifacts are readable by this caller only; an HTML report must not run as the API's origin.
             'Cache-Control': 'private, no-store',
             'Content-Security-Policy': "default-src 'none'; sandbox",

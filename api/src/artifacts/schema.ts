@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ARTIFACT_KINDS } from '@qatron/domain';
 import { pageOf, PageQuery } from '../http/pagination.js';
+import { ARCHIVE_KINDS, type ArchiveKind } from './archive.js';
 
 const id = z.coerce.number().int().positive('must be a positive integer');
 
@@ -32,4 +33,12 @@ export const ArtifactPage = pageOf(ArtifactOut).extend({
   artifacts_deleted: z
     .boolean()
     .describe("True once retention removed the run's artifacts (PRD 13.2); the list is empty then and downloads answer 410"),
+});
+
+/** `GET /api/v1/runs/:id/artifacts/download?kind=`: which artifacts go into the zip. */
+export const ArchiveQuery = z.object({
+  kind: z
+    .enum(Object.keys(ARCHIVE_KINDS) as [ArchiveKind, ...ArchiveKind[]])
+    .default('all')
+    .describe('report (the Allure report), coverage (Cobertura XML and the HTML report), junit, logs, or all'),
 });

@@ -1,8 +1,10 @@
-import { basename } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/core';
 import { RunArtifact, type ArtifactKind } from '../entities/run-artifact.js';
 import type { Run } from '../entities/run.js';
+import { contentTypeFor } from './content-types.js';
 import { runPrefix, type ArtifactStore } from './store.js';
 
 /** What to store for a run: the bytes (`body`) or a file on disk (`filePath`, streamed). */
@@ -51,6 +53,36 @@ export async function storeRunArtifact(
     stored.sizeBytes,
   );
   artifact.shardIndex = input.shardIndex ?? null;
+  em.persist(artifact);
+  return artifact;
+}
+
+/**
+ * Stores a generated directory (an Allure or coverage HTML report) under
+ * `runPrefix(run) + relativeDir + '/'` and records it as ONE RunArtifact row whose storage key is
+ * that prefix: the API serves files from under it and downloads it as a zip. Content types come
+ * from the file extensions. The caller flushes.
+ */
+export async function storeRunDirectory(
+  em: EntityManager,
+  store: ArtifactStore,
+  run: Pick<Run, 'id' | 'organization' | 'project'>,
+  input: { kind: ArtifactKind; relativeDir: string; localDir: string; name?: string },
+): Promise<RunArtifact> {
+  const prefix = `${runPrefix(run)}${input.relativeDir.replace(/\/+$/, '')}/`;
+  const files = (await readdir(input.localDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+  let total = 0;
+  // A few at a time: reports have hundreds of small files, and S3 round trips dominate.
+  const queue = [...files];
+  const workers = Array.from({ length: 8 }, async () => {
+    for (let entry = queue.shift(); entry; entry = queue.shift()) {
+      const path = join(entry.parentPath, entry.name);
+      const key = prefix + relative(input.localDir, path).split(sep).join('/');
+      total += (await store.putFile(key, path, contentTypeFor(entry.name))).sizeBytes;
+    }
+  });
+  await Promise.all(workers);
+  const artifact = new RunArtifact(run.organization, run.id, input.kind, prefix, input.name ?? basename(input.relativeDir), 'inode/directory', total);
   em.persist(artifact);
   return artifact;
 }
