@@ -25,6 +25,7 @@ import { isAbortError } from './execution/errors.js';
 import { redact, resolveSecret } from './execution/secrets.js';
 import { runShard, type ShardProgress, type ShardRunResult } from './execution/shard-runner.js';
 import { fileDurationHistory } from './history.js';
+import { reportRun } from './reporting/run-report.js';
 import { storeShardOutputs } from './shard-outputs.js';
 
 /** The plan as stored in run_metadata.plan (snake_case like the rest of the API's JSON). */
@@ -200,7 +201,7 @@ export function createRunActivities(deps: ActivityDeps) {
         await mkdir(workRoot, { recursive: true });
         const checkout = join(workRoot, 'checkout');
         const outDir = join(workRoot, 'out');
-        const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal);
+        const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, input.commit);
         await materialize(mirror, input.commit, checkout);
         const python = await ensureEnvironment(checkout, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
         const testEnv: Record<string, string> = {
@@ -249,6 +250,47 @@ export function createRunActivities(deps: ActivityDeps) {
     },
 
     /**
+     * Reporting (DESIGN step 4, PRD 15, 13.3): combined coverage from every shard and one Allure
+     * report with history. Optional for the verdict (NFR-AVAIL-02): failures are recorded in
+     * run_metadata.reporting and returned, never thrown, unless the run is being cancelled.
+     */
+    async reportRun(input: { runId: number }): Promise<{ coveragePercent: number | null; errors: string[] }> {
+      const ctx = Context.current();
+      const { db, run, project, suite, environment } = await loadRun(input.runId);
+      const workDir = join(deps.workDir, 'runs', String(run.id), `report-${ctx.info.attempt}`);
+      let secrets: string[] = [];
+      const prepare = async () => {
+        const repo = repositoryAccess(project);
+        secrets = repo.secrets;
+        const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, run.commit ?? undefined);
+        const checkoutDir = join(workDir, 'checkout');
+        await materialize(mirror, run.commit ?? '', checkoutDir);
+        const env = await ensureEnvironment(checkoutDir, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
+        return { python: env.python, checkoutDir };
+      };
+      const report = await withKeepalive({ phase: 'reporting' }, () =>
+        reportRun(db, deps.store, run, workDir, `${project.name} · ${suite.name} · ${environment.name}`, prepare, ctx.cancellationSignal),
+      );
+      const errors = report.errors.map((e) => redact(e, secrets));
+      run.coveragePercent = report.coverage?.percent ?? null;
+      run.runMetadata = {
+        ...run.runMetadata,
+        coverage: report.coverage
+          ? {
+              percent: report.coverage.percent,
+              covered_lines: report.coverage.coveredLines,
+              total_lines: report.coverage.totalLines,
+              threshold: suite.coverageThreshold,
+              files: report.coverage.files,
+            }
+          : null,
+        reporting: { report_tests: report.reportTests, errors },
+      };
+      await db.flush();
+      return { coveragePercent: run.coveragePercent, errors };
+    },
+
+    /**
      * Reporting (DESIGN step 4, PRD 12.4): counts summed over shards, duration = the longest
      * shard, the verdict by the status model (unless decided earlier), shard metadata as PRD 12.2
      * describes it. A run already final (cancelled through the API) keeps its status.
@@ -258,11 +300,19 @@ export function createRunActivities(deps: ActivityDeps) {
       return db.transactional(async (tx) => {
         const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
         const summaries = conclusion.shards.map((s) => s.summary).filter((s): s is ShardSummary => s !== null);
-        const verdict = conclusion.forcedStatus ?? aggregateShardOutcomes(conclusion.shards.map((s) => s.outcome));
+        let verdict = conclusion.forcedStatus ?? aggregateShardOutcomes(conclusion.shards.map((s) => s.outcome));
+        let reason = conclusion.reason ?? firstReason(conclusion);
+        // FR-RPT-07, PRD 15.3: the suite's threshold is checked on the combined figure.
+        const suite = await tx.findOneOrFail(Suite, { id: run.suite });
+        const coverage = conclusion.coveragePercent;
+        if (suite.coverageThreshold !== null && coverage !== null && coverage < suite.coverageThreshold && ['completed', 'partial_failed', 'failed'].includes(verdict)) {
+          verdict = 'failed';
+          reason = `Coverage ${coverage}% is below the suite's threshold of ${suite.coverageThreshold}%${reason ? `; ${reason}` : ''}`;
+        }
         const status: FinalRunStatus = isFinalStatus(run.status) ? run.status : verdict;
         run.status = status;
         run.completedAt ??= new Date();
-        run.statusReason = run.statusReason ?? conclusion.reason ?? firstReason(conclusion);
+        run.statusReason = run.statusReason ?? reason;
         run.passedTests = sum(summaries, (s) => s.passed);
         run.failedTests = sum(summaries, (s) => s.failed);
         run.skippedTests = sum(summaries, (s) => s.skipped);

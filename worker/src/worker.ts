@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createRunActivities } from '@qatron/activities';
+import { createRetentionActivities, createRunActivities } from '@qatron/activities';
 import { connectDatabase } from '@qatron/domain/db';
 import {
   CONTROL_TASK_QUEUE,
@@ -18,6 +18,7 @@ import {
   SHARDS_TASK_QUEUE,
   type QatronConfig,
 } from '@qatron/domain';
+import { ensureSweepSchedule } from './schedules.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** The QAtron pytest plugin package installed into every test environment. */
@@ -66,7 +67,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
   const native = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
-  const activities = createRunActivities({
+  const deps = {
     orm,
     store,
     temporal: client,
@@ -76,7 +77,8 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     workerName: name,
     seleniumRemoteUrl: config.worker.seleniumRemoteUrl,
     log,
-  });
+  };
+  const activities = { ...createRunActivities(deps), ...createRetentionActivities(deps) };
   const common = {
     connection: native,
     namespace: config.temporal.namespace,
@@ -89,6 +91,9 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
   const pollers: Worker[] = [];
   if (config.worker.taskQueues.includes(CONTROL_TASK_QUEUE)) {
     pollers.push(await Worker.create({ ...common, taskQueue: CONTROL_TASK_QUEUE, workflowBundle: await workflowBundle(), maxConcurrentActivityTaskExecutions: 20 }));
+    // Every control worker ensures the daily sweep; the first creates it, the others find it. A
+    // worker that cannot (e.g. no permission on the namespace) still runs runs and their timers.
+    await ensureSweepSchedule(client).catch((err: unknown) => log(`the daily sweep schedule could not be ensured: ${(err as Error).message}`));
   }
   if (config.worker.taskQueues.includes(SHARDS_TASK_QUEUE)) {
     pollers.push(await Worker.create({ ...common, taskQueue: SHARDS_TASK_QUEUE, maxConcurrentActivityTaskExecutions: config.worker.shardSlots }));

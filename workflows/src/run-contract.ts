@@ -85,4 +85,6 @@ export interface RunConclusion {
   /** Set when the verdict is decided before the shards (no tests, preparation failed, cancelled early). */
   forcedStatus: FinalRunStatus | null;
   reason: string | null;
+  /** Combined coverage in percent, checked against the suite's threshold; null when not measured. */
+  coveragePercent: number | null;
 }

@@ -24,6 +24,7 @@ import {
   type ShardProgressSignal,
   type ShardProgressView,
 } from './run-contract.js';
+import { startRetention } from './retention.js';
 
 type RunActivities = ReturnType<typeof createRunActivities>;
 
@@ -70,7 +71,12 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
   };
   const conclude = async (conclusion: Omit<RunConclusion, 'runId'>): Promise<FinalRunStatus> => {
     // The verdict must be written even when the workflow itself is being cancelled.
-    const final = await CancellationScope.nonCancellable(() => control.finalizeRun({ runId: input.runId, ...conclusion }));
+    const final = await CancellationScope.nonCancellable(async () => {
+      const verdict = await control.finalizeRun({ runId: input.runId, ...conclusion });
+      // PRD 13.1: the run's retention timer, a workflow of its own that outlives this one.
+      await startRetention(input.runId);
+      return verdict;
+    });
     status = final;
     return final;
   };
@@ -82,10 +88,10 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
       prepared = await execution.prepareRun({ runId: input.runId });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      return await conclude({ shards: [], forcedStatus: 'infra_failed', reason: `Provisioning failed: ${failureMessage(err)}` });
+      return await conclude({ shards: [], forcedStatus: 'infra_failed', reason: `Provisioning failed: ${failureMessage(err)}`, coveragePercent: null });
     }
     if (prepared.shardCount === 0) {
-      return await conclude({ shards: [], forcedStatus: 'completed', reason: 'The suite selected no tests' });
+      return await conclude({ shards: [], forcedStatus: 'completed', reason: 'The suite selected no tests', coveragePercent: null });
     }
     shards = Array.from({ length: prepared.shardCount }, (_, index) => emptyShard(index));
     await move('running');
@@ -136,7 +142,16 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
     timerScope.cancel();
 
     await move('reporting');
-    return await conclude({ shards: finished, forcedStatus: null, reason: timedOut ? `Suite timeout of ${input.timeoutSeconds} s reached` : null });
+    let coveragePercent: number | null = null;
+    if (finished.some((s) => s.summary)) {
+      try {
+        coveragePercent = (await execution.reportRun({ runId: input.runId })).coveragePercent;
+      } catch (err) {
+        // Reporting is optional for the verdict (NFR-AVAIL-02): the run keeps its counts and status.
+        if (isCancellation(err)) throw err;
+      }
+    }
+    return await conclude({ shards: finished, forcedStatus: null, reason: timedOut ? `Suite timeout of ${input.timeoutSeconds} s reached` : null, coveragePercent });
   } catch (err) {
     if (isCancellation(err)) {
       for (const shard of shards) if (shard.status === 'pending' || shard.status === 'running') shard.status = 'cancelled';
@@ -144,6 +159,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
         shards: shards.map((s) => ({ index: s.index, outcome: (s.status === 'pending' || s.status === 'running' ? 'cancelled' : s.status) as ShardOutcome, summary: null, reason: s.reason })),
         forcedStatus: 'cancelled',
         reason: 'Cancelled',
+        coveragePercent: null,
       });
       throw err;
     }

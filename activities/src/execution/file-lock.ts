@@ -21,7 +21,7 @@ export interface FileLockOptions {
 
 /** Runs `task` while holding the lock file `path`, waiting for another holder to finish first. */
 export async function withFileLock<T>(path: string, task: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
-  const { signal, staleMs = 60_000, refreshMs = 10_000, pollMs = 200 } = options;
+  const { signal, staleMs = 60_000, refreshMs = 10_000, pollMs = 25 } = options;
   for (;;) {
     if (signal?.aborted) throw abortError(signal, `waiting for ${path}`);
     try {

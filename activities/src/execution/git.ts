@@ -147,9 +147,22 @@ async function exists(path: string): Promise<boolean> {
  * half-cloned mirror is never visible.
  * @throws GitError with git's stderr, redacted of the credentials.
  */
-export async function syncMirror(cacheDir: string, projectId: number, access: RepositoryAccess, signal?: AbortSignal): Promise<string> {
+export async function syncMirror(
+  cacheDir: string,
+  projectId: number,
+  access: RepositoryAccess,
+  signal?: AbortSignal,
+  /** A commit the caller needs: when the mirror already has it, no fetch (and no lock) is needed. */
+  needCommit?: string,
+): Promise<string> {
   assertSupportedUrl(access.repoUrl);
   const mirror = mirrorPath(cacheDir, projectId, access.repoUrl);
+  // Shards of one run start together right after provisioning fetched: most find the commit
+  // already here and would otherwise queue on the mirror's lock for a fetch that brings nothing.
+  if (needCommit && (await exists(join(mirror, 'HEAD')))) {
+    const probe = await runCommand('git', ['-C', mirror, 'cat-file', '-e', `${needCommit}^{commit}`], { env: baseEnvironment(), signal }).catch(() => undefined);
+    if (probe?.exitCode === 0) return mirror;
+  }
   await mkdir(resolve(cacheDir), { recursive: true });
   const secrets = secretsOf(access);
   let keyDir: string | undefined;

@@ -8,6 +8,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { CoverageError, writeCoverageRc } from '../reporting/coverage.js';
 import { pytestEnvironment } from './collect.js';
 import { ShardExecutionError } from './errors.js';
 import { runCommand } from './process.js';
@@ -103,10 +104,16 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
   const coverageArgs: string[] = [];
   const coverageEnv: Record<string, string> = {};
   if (options.coverage) {
-    // Shards are combined on another machine: paths must be relative to the checkout, and one
-    // data file per shard (pytest-cov merges the xdist workers' files into it).
+    // The repository's own coverage configuration, with paths relative to the checkout: shards
+    // are combined on another machine, with the same rc (reporting/coverage.ts). COVERAGE_FILE
+    // makes one data file per shard (pytest-cov merges the xdist workers' files into it).
     const rcFile = join(outDir, 'coveragerc');
-    await writeFile(rcFile, `[run]\nrelative_files = True\nparallel = False\ndata_file = ${coverageFile}\n`);
+    try {
+      await writeCoverageRc({ python: options.python, checkoutDir: options.checkoutDir, rcPath: rcFile, signal: options.signal });
+    } catch (error) {
+      if (error instanceof CoverageError) throw new ShardExecutionError(redact(error.message, secrets), error.exitCode);
+      throw error;
+    }
     coverageArgs.push('--cov', '--cov-report=', `--cov-config=${rcFile}`);
     coverageEnv.COVERAGE_FILE = coverageFile;
     coverageEnv.COVERAGE_RCFILE = rcFile;

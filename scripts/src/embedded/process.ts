@@ -52,7 +52,9 @@ export async function supervise(
       resolve(-1);
     });
   });
-  void exited.then(() => log.end());
+  // 'close' (not 'exit') means the child's output pipes are drained too; ending the log on
+  // 'exit' could lose the last lines or write after the end.
+  child.once('close', () => log.end());
   return {
     name,
     child,
