@@ -13,6 +13,7 @@ import { defineRoute, mountRoutes, type AnyRoute, type RequestState } from './ht
 import { infrastructureRoutes } from './infrastructure/routes.js';
 import { openApiDocument } from './openapi/document.js';
 import { projectRoutes } from './projects/routes.js';
+import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { suiteRoutes } from './suites/routes.js';
 import { userRoutes } from './users/routes.js';
@@ -31,6 +32,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...suiteRoutes(deps),
     ...runRoutes(deps),
     ...artifactRoutes(deps),
+    ...reportRoutes(deps, authenticate),
     ...auditRoutes(deps),
     ...infrastructureRoutes(deps),
   ];

@@ -10,6 +10,7 @@ import { SessionSigner } from './auth/sessions.js';
 import { createMetrics } from './health/metrics.js';
 import { createReadinessProbe } from './health/readiness.js';
 import type { ApiDeps } from './http/deps.js';
+import { ReportTokenSigner } from './reports/tokens.js';
 import { createTemporalRunEngine } from './runs/engine.js';
 
 /**
@@ -32,6 +33,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     orm,
     config,
     signer: new SessionSigner(jwtSecret, config.auth.jwtExpiresMinutes),
+    reportTokens: new ReportTokenSigner(jwtSecret),
     // The per-address window is wider than the account lockout, so a single address cannot
     // walk through many accounts either.
     throttle: new LoginThrottle(config.auth.loginMaxFailures * 4, config.auth.loginLockMinutes * 60_000),

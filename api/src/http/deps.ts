@@ -4,6 +4,7 @@ import type { LoginThrottle } from '../auth/login-throttle.js';
 import type { SessionSigner } from '../auth/sessions.js';
 import type { Metrics } from '../health/metrics.js';
 import type { ReadinessProbe } from '../health/readiness.js';
+import type { ReportTokenSigner } from '../reports/tokens.js';
 import type { RunEngine } from '../runs/engine.js';
 
 /** Everything the API's routes depend on, built once at start-up (or per test). */
@@ -11,6 +12,8 @@ export interface ApiDeps {
   orm: MikroORM;
   config: QatronConfig;
   signer: SessionSigner;
+  /** Signs the short-lived links that open a run's report from a browser (`report_url`). */
+  reportTokens: ReportTokenSigner;
   throttle: LoginThrottle;
   metrics: Metrics;
   readiness: ReadinessProbe;

@@ -51,7 +51,7 @@ const problem = (description: string) => ({ description, content: { 'application
 export function openApiDocument(routes: readonly AnyRoute[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
-    const path = route.path.replace(/:(\w+)/g, '{$1}');
+    const path = route.path.replace(/[:*](\w+)/g, '{$1}');
     const responses: Record<string, unknown> = {};
     const status = route.response?.status ?? 200;
     if (route.response?.schema) {

@@ -19,7 +19,8 @@ const PRD_PATHS = [
 ];
 
 /** NFR-SEC-06: the only operations callable without a token (metrics checks its own scrape token). */
-const PUBLIC_OPERATIONS = ['get /healthz', 'get /readyz', 'get /metrics', 'post /api/v1/auth/login'];
+// The report routes authenticate in the handler: a bearer token, or the run's signed report link.
+const PUBLIC_OPERATIONS = ['get /healthz', 'get /readyz', 'get /metrics', 'post /api/v1/auth/login', 'get /api/v1/runs/{id}/report', 'get /api/v1/runs/{id}/report/{path}'];
 
 interface Operation {
   summary?: string;

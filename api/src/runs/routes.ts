@@ -3,6 +3,7 @@ import { IdParams } from '../auth/schema.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
+import { reportUrls } from '../reports/service.js';
 import { RunCreate, RunListQuery, RunOut, RunUpdate } from './schema.js';
 import { runOut } from './serialize.js';
 import { getRun, listRuns, triggerRun, updateRunStatus } from './service.js';
@@ -38,7 +39,10 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: pageOf(RunOut) },
       handler: async ({ em, principal, query }) => {
         const page = await listRuns(em, principal, query);
-        return { body: { items: page.items.map((v) => runOut(v.run, v.names)), total: page.total, limit: query.limit, offset: query.offset } };
+        const reports = await reportUrls(em, deps.reportTokens, page.items.map((v) => v.run));
+        return {
+          body: { items: page.items.map((v) => runOut(v.run, v.names, null, reports.get(v.run.id) ?? null)), total: page.total, limit: query.limit, offset: query.offset },
+        };
       },
     }),
     defineRoute({
@@ -54,7 +58,8 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
         const view = await getRun(em, principal, params.id);
         // While the run is live, its shards' progress comes from the workflow itself.
         const progress = !isFinalStatus(view.run.status) && deps.engine ? await deps.engine.progress(view.run.id) : null;
-        return { body: runOut(view.run, view.names, progress) };
+        const reports = await reportUrls(em, deps.reportTokens, [view.run]);
+        return { body: runOut(view.run, view.names, progress, reports.get(view.run.id) ?? null) };
       },
     }),
     defineRoute({
@@ -71,7 +76,8 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404, 409],
       handler: async ({ em, principal, params, body, origin }) => {
         const view = await updateRunStatus(em, principal, params.id, body, origin, deps.engine);
-        return { body: runOut(view.run, view.names) };
+        const reports = await reportUrls(em, deps.reportTokens, [view.run]);
+        return { body: runOut(view.run, view.names, null, reports.get(view.run.id) ?? null) };
       },
     }),
   ];

@@ -74,6 +74,7 @@ describe('POST /api/v1/runs', () => {
       artifacts_deleted: false,
       run_metadata: {},
       progress: null,
+      report_url: null,
     });
 
     const rows = await runsOf(project.id);

@@ -141,4 +141,8 @@ export const RunOut = z.object({
   artifacts_deleted: z.boolean().describe('True once retention removed the artifacts; the metadata stays'),
   run_metadata: z.record(z.string(), z.unknown()).describe('Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2)'),
   progress: RunProgress.nullable().describe('Live progress per shard while the run is live (single-run reads only)'),
+  report_url: z
+    .string()
+    .nullable()
+    .describe("The run's Allure report (FR-RPT-03): a path with a report token that opens it from a plain browser link for an hour; null until the report exists and after retention"),
 });

@@ -11,7 +11,6 @@ export interface RunNames {
   environment: string;
 }
 
-/** A run as the API answers it (FR-RUN-03). */
 /** The plan without its per-shard test ids, which can run into thousands and are the workers' business. */
 function publicMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
   const plan = metadata.plan as { shards?: Array<Record<string, unknown>> } | undefined;
@@ -39,7 +38,8 @@ function progressOut(progress: RunProgressView | null): z.output<typeof RunOut>[
   };
 }
 
-export function runOut(run: Run, names: RunNames, progress: RunProgressView | null = null): z.output<typeof RunOut> {
+/** A run as the API answers it (FR-RUN-03); `reportUrl` comes from `reportUrls` (reports/service.ts). */
+export function runOut(run: Run, names: RunNames, progress: RunProgressView | null = null, reportUrl: string | null = null): z.output<typeof RunOut> {
   return {
     id: run.id,
     organization_id: run.organization,
@@ -69,5 +69,6 @@ export function runOut(run: Run, names: RunNames, progress: RunProgressView | nu
     artifacts_deleted: run.artifactsDeleted,
     run_metadata: publicMetadata(run.runMetadata),
     progress: progressOut(progress),
+    report_url: reportUrl,
   };
 }

@@ -1,0 +1,234 @@
+/**
+ * The run's Allure report (DESIGN "A run, step by step", step 4; PRD FR-RPT-01, 13.3): one static
+ * HTML report from the Allure results of every shard, generated once after the shards and stored,
+ * never regenerated on demand.
+ *
+ * Generation runs Allure Report 3 (the `allure` npm package) as a child process in its own process
+ * group, so that a crash, a runaway heap or a hang in the report generator cannot take the worker
+ * down; it is killed on cancellation and after a time limit.
+ *
+ * History (trends, "new"/"fixed"/"regressed" transitions, each test's previous results): Allure 3
+ * keeps it in one JSON Lines file, one line per report (the results of every test in that report),
+ * read before generating and appended to after. The previous run's file of the same project, suite
+ * and environment goes in; a copy with this report's line appended comes out, to be stored as this
+ * run's `allure_history` artifact for the next run to pick up. The input file is never modified.
+ */
+import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { abortError } from '../execution/errors.js';
+import { baseEnvironment, runCommand } from '../execution/process.js';
+
+/** How long one generation may take before it is killed (2,000 tests take a few seconds). */
+export const ALLURE_TIMEOUT_MS = 10 * 60_000;
+
+/**
+ * How many reports the history file keeps. Each line holds every test's status, message and trace
+ * (about 0.7 MB per 1,000 tests), and a one-file report embeds each test's history (about 1.6 MB per
+ * 1,000 tests and earlier report): ten keeps the trend useful and a 2,000-test report near 45 MB.
+ */
+export const ALLURE_HISTORY_LIMIT = 10;
+
+/** What the awesome plugin prints (and exits 1) when the data does not fit in one HTML string. */
+const TOO_LARGE_FOR_ONE_FILE = 'too large to be generated in the single file mode';
+
+export interface AllureReportOptions {
+  /** The shards' `--alluredir` directories; their results are merged into one report. */
+  resultsDirs: string[];
+  /** Where the report goes; created, and it must not hold anything yet. */
+  outDir: string;
+  /** The previous run's history file (same project, suite and environment), or null for none. */
+  history: string | null;
+  /** Shown as the report's title and recorded in the history (e.g. `shop · regression · staging · run 42`). */
+  reportName: string;
+  /** Aborting kills the generator's process group; the promise rejects with an AbortError. */
+  signal?: AbortSignal;
+  /** Time limit in ms (default ALLURE_TIMEOUT_MS); past it the generator is killed. */
+  timeoutMs?: number;
+  /** Reports kept in the history file (default ALLURE_HISTORY_LIMIT). */
+  historyLimit?: number;
+  /**
+   * One self-contained `index.html` (default), which serving needs as the only object. A report
+   * too large for one file (V8's string limit, several hundred MB of attachments) is generated as
+   * a directory of files instead, whatever this says; `singleFile` in the result tells which.
+   */
+  singleFile?: boolean;
+}
+
+export interface AllureReport {
+  /** The report directory (`outDir`): `index.html` and, for a multi-file report, its assets. */
+  reportDir: string;
+  /** The history with this report's entry appended: `<outDir>.history.jsonl`, beside the report. */
+  historyFile: string;
+  /** Tests in the report; a test retried inside its shard counts once. */
+  tests: number;
+  /** Whether `index.html` is the whole report. */
+  singleFile: boolean;
+}
+
+/** The generator failed, timed out or produced no report; `message` ends with the tail of its output. */
+export class AllureGenerationError extends Error {
+  override name = 'AllureGenerationError';
+}
+
+/** The `allure` command line (`allure/cli.js`), resolved through the package's own entry point. */
+function allureCli(): string {
+  const entry = createRequire(import.meta.url).resolve('allure');
+  return join(dirname(entry), '..', 'cli.js');
+}
+
+/**
+ * The Allure 3 configuration (`allurerc.json`) of a QAtron report: the awesome plugin only, a named
+ * report, history in `historyPath` bounded to `historyLimit` reports. The agent plugin, which Allure
+ * adds unless told otherwise, is off: it writes state for coding assistants under the temp directory.
+ */
+export function allureConfig(options: { reportName: string; historyPath: string; historyLimit: number; singleFile: boolean }): Record<string, unknown> {
+  return {
+    name: options.reportName,
+    historyPath: options.historyPath,
+    historyLimit: options.historyLimit,
+    appendHistory: true,
+    plugins: {
+      awesome: { options: { reportName: options.reportName, singleFile: options.singleFile, reportLanguage: 'en' } },
+      agent: { enabled: false },
+    },
+  };
+}
+
+/**
+ * Copies the history reports of `from` that Allure can read into `to` and returns how many there
+ * are. Allure fails on a line it cannot parse, and a damaged history would then fail the report of
+ * every later run that inherits it: such lines are dropped instead, losing their trend points only.
+ */
+async function copyHistory(from: string, to: string): Promise<number> {
+  const kept: string[] = [];
+  for (const line of (await readFile(from, 'utf8')).split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      const point = JSON.parse(line) as unknown;
+      if (typeof point === 'object' && point !== null && typeof (point as { uuid?: unknown }).uuid === 'string') kept.push(line);
+    } catch {
+      // Not JSON: a truncated upload or a foreign file.
+    }
+  }
+  await writeFile(to, kept.map((line) => `${line}\n`).join(''));
+  return kept.length;
+}
+
+/** Non-empty lines of a JSON Lines file; 0 when it does not exist. */
+async function countLines(path: string): Promise<number> {
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return '';
+    throw err;
+  });
+  return text.split('\n').filter((line) => line.trim()).length;
+}
+
+/**
+ * Links (or, across file systems, copies) every file of `from` into `to`. The command line takes
+ * results directories as glob patterns relative to its working directory: staging them under fixed
+ * names (`shard-0`, …) means no path the caller chose is ever read as a pattern.
+ */
+async function stageDirectory(from: string, to: string): Promise<void> {
+  const entries = await readdir(from, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new AllureGenerationError(`Allure results directory ${from} does not exist`);
+    throw err;
+  });
+  await mkdir(to, { recursive: true });
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    const source = join(entry.parentPath, entry.name);
+    const target = join(to, source.slice(from.length + 1));
+    await mkdir(dirname(target), { recursive: true });
+    await link(source, target).catch(() => copyFile(source, target));
+  }
+}
+
+/** Tests in a generated report, from the registry Allure writes beside it (`test-results.json`, retries excluded). */
+async function reportedTests(reportDir: string): Promise<number> {
+  const registry = await readFile(join(reportDir, 'test-results.json'), 'utf8').catch(() => undefined);
+  if (registry === undefined) throw new AllureGenerationError(`Allure wrote no test-results.json into ${reportDir}`);
+  const parsed = JSON.parse(registry) as { byId?: Record<string, unknown> };
+  return Object.keys(parsed.byId ?? {}).length;
+}
+
+async function assertEmptyOrMissing(dir: string): Promise<void> {
+  const entries = await readdir(dir).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return [];
+    throw err;
+  });
+  if (entries.length > 0) throw new AllureGenerationError(`report directory ${dir} is not empty`);
+}
+
+/**
+ * Generates one Allure report from all the shards' results (FR-RPT-01), carrying the history of
+ * earlier runs forward (see the module comment). The generator runs out of process with a minimal
+ * environment (no worker configuration, no CI variables), offline, in its own process group.
+ *
+ * @throws AllureGenerationError when the generator fails or exceeds its time limit, a results
+ *   directory is missing, or `outDir` is not empty; an AbortError when `signal` aborts.
+ */
+export async function generateAllureReport(options: AllureReportOptions): Promise<AllureReport> {
+  const { signal } = options;
+  if (signal?.aborted) throw abortError(signal, 'Allure report generation');
+  if (options.resultsDirs.length === 0) throw new AllureGenerationError('no Allure results directories to generate a report from');
+  const reportDir = resolve(options.outDir);
+  const historyFile = `${reportDir}.history.jsonl`;
+  const historyLimit = options.historyLimit ?? ALLURE_HISTORY_LIMIT;
+  const timeoutMs = options.timeoutMs ?? ALLURE_TIMEOUT_MS;
+  await assertEmptyOrMissing(reportDir);
+  await mkdir(dirname(reportDir), { recursive: true });
+
+  const work = await mkdtemp(join(dirname(reportDir), `.${basename(reportDir)}-allure-`));
+  let done = false;
+  try {
+    const shards = options.resultsDirs.map((_, i) => `shard-${i}`);
+    for (const [i, dir] of options.resultsDirs.entries()) await stageDirectory(resolve(dir), join(work, shards[i]!));
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
+
+    // In the one-file layout, a report too large for a JavaScript string fails; it is generated again as files.
+    let singleFile = options.singleFile ?? true;
+    for (;;) {
+      const workingHistory = join(work, 'history.jsonl');
+      await rm(workingHistory, { force: true });
+      const previousReports = options.history ? await copyHistory(options.history, workingHistory) : 0;
+      await rm(reportDir, { recursive: true, force: true });
+      const configFile = join(work, 'allurerc.json');
+      await writeFile(configFile, JSON.stringify(allureConfig({ reportName: options.reportName, historyPath: workingHistory, historyLimit, singleFile })));
+
+      const args = [allureCli(), 'generate', '--config', configFile, '--cwd', work, '--output', reportDir, ...shards];
+      let result;
+      try {
+        result = await runCommand(process.execPath, args, { cwd: work, env: { ...baseEnvironment(), NO_COLOR: '1' }, signal: stop, tailLines: 40 });
+      } catch (err) {
+        if (deadline.aborted && !signal?.aborted) throw new AllureGenerationError(`Allure report generation timed out after ${timeoutMs} ms and was killed`);
+        throw err;
+      }
+      const output = result.tail.join('\n').trim();
+      if (result.exitCode === 0) {
+        const tests = await reportedTests(reportDir);
+        // Allure only logs a failed history append; a report without its history line would break the trend silently.
+        const expected = Math.min(previousReports + 1, historyLimit);
+        const written = await countLines(workingHistory);
+        if (historyLimit > 0 && written !== expected) {
+          throw new AllureGenerationError(`Allure history has ${written} report(s), expected ${expected}:\n${output}`);
+        }
+        if (historyLimit > 0) await rename(workingHistory, historyFile);
+        else await writeFile(historyFile, '');
+        done = true;
+        return { reportDir, historyFile, tests, singleFile };
+      }
+      if (singleFile && output.includes(TOO_LARGE_FOR_ONE_FILE)) {
+        singleFile = false;
+        continue;
+      }
+      const how = result.exitCode === null ? `was killed by ${result.signal}` : `exited with code ${result.exitCode}`;
+      throw new AllureGenerationError(`Allure report generation ${how}:\n${output}`);
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+    // A half-written report must not be mistaken for one: the directory was empty before.
+    if (!done) await rm(reportDir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,88 @@
+import { extname } from 'node:path/posix';
+import { assertValidKey, InvalidArtifactKeyError } from '@qatron/domain';
+
+/**
+ * Media types of the files an Allure report is made of (its page, scripts, styles, fonts, data and
+ * the tests' attachments), by extension. Serving by extension rather than trusting the type an
+ * object was stored with keeps a mislabelled upload from being rendered as something else.
+ */
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.htm': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.txt': 'text/plain; charset=utf-8',
+  '.log': 'text/plain; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.xml': 'application/xml',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.mp4': 'video/mp4',
+  '.webm': 'video/webm',
+  '.zip': 'application/zip',
+};
+
+/** The Content-Type a report file is served with; unknown extensions are offered as bytes. */
+export function reportContentType(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/**
+ * The store prefix of a report from its artifact row: the row of a report directory is keyed by
+ * the directory's prefix (ending in '/'); a row keyed by the report's `index.html` itself is read
+ * as the directory that holds it.
+ */
+export function reportPrefix(storageKey: string): string {
+  return storageKey.endsWith('/') ? storageKey : storageKey.slice(0, storageKey.lastIndexOf('/') + 1);
+}
+
+/**
+ * Whether `path` (already percent-decoded, relative to the report) can name a file of the report:
+ * non-empty segments, no `.` or `..`, and only the characters artifact keys allow. Anything else
+ * cannot exist in the store and answers 404 without reaching it.
+ */
+export function isReportFilePath(path: string): boolean {
+  if (path.length === 0 || path.length > 512 || path.endsWith('/')) return false;
+  try {
+    assertValidKey(path);
+    return true;
+  } catch (err) {
+    if (err instanceof InvalidArtifactKeyError) return false;
+    throw err;
+  }
+}
+
+/**
+ * Content-Security-Policy of a report. Allure's page bootstraps with inline scripts and, in its
+ * one-file form, loads its code, styles, fonts and data from `data:` URLs; attachments are shown
+ * from `blob:`/`data:` URLs. It may reach nothing but the API itself: the analytics script Allure
+ * includes and any external URL a test result names stay blocked, so a report works offline and
+ * reports nothing to anyone. No `sandbox`: without `allow-same-origin` the page cannot read its own
+ * localStorage and does not start, and with it a sandbox isolates nothing. What keeps a script in a
+ * report from acting for its reader is that the API authenticates with bearer headers, which a page
+ * cannot attach, and that the report cookie is HttpOnly and scoped to that one report.
+ */
+export const REPORT_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self' 'unsafe-inline' data: blob:",
+  "style-src 'self' 'unsafe-inline' data:",
+  "img-src 'self' data: blob:",
+  "font-src 'self' data:",
+  "media-src 'self' data: blob:",
+  "connect-src 'self' data: blob:",
+  "frame-src 'self' data: blob:",
+  "worker-src 'self' data: blob:",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "frame-ancestors 'self'",
+].join('; ');
