@@ -1,5 +1,5 @@
 import type { ApiDeps } from '../http/deps.js';
-import { IdParams } from '../auth/schema.js';
+import { IdParams } from '../http/params.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { ArchiveQuery, ArtifactListQuery, ArtifactPage, RunArtifactParams } from './schema.js';
 import { artifactOut, contentDisposition } from './serialize.js';

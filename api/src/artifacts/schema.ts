@@ -3,7 +3,7 @@ import { ARTIFACT_KINDS } from '@qatron/domain';
 import { pageOf, PageQuery } from '../http/pagination.js';
 import { ARCHIVE_KINDS, type ArchiveKind } from './archive.js';
 
-const id = z.coerce.number().int().positive('must be a positive integer');
+import { DbId as id } from '../http/params.js';
 
 /** `GET /api/v1/runs/:id/artifacts`: a page of the run's artifacts, optionally of one kind or one shard. */
 export const ArtifactListQuery = PageQuery.extend({

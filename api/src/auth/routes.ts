@@ -3,7 +3,8 @@ import { User } from '@qatron/domain';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
-import { IdParams, LoginForm, PasswordChange, MeOut, RegisterBody, ServiceTokenCreate, ServiceTokenCreated, ServiceTokenOut, TokenResponse, UserOut } from './schema.js';
+import { IdParams } from '../http/params.js';
+import { LoginForm, PasswordChange, MeOut, RegisterBody, ServiceTokenCreate, ServiceTokenCreated, ServiceTokenOut, TokenResponse, UserOut } from './schema.js';
 import { serviceTokenOut, userOut } from './serialize.js';
 import { changePassword, createServiceToken, listServiceTokens, login, logout, registerUser, revokeServiceToken } from './service.js';
 

@@ -81,4 +81,3 @@ export const ServiceTokenCreated = ServiceTokenOut.extend({
   token: z.string().describe('The token itself; shown this once and never again'),
 });
 
-export const IdParams = z.object({ id: z.coerce.number().int().positive('must be a positive integer') });

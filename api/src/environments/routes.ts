@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf, PageQuery } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { IdParams } from '../projects/schema.js';
+import { IdParams } from '../http/params.js';
 import { EnvironmentCreate, EnvironmentOut, EnvironmentUpdate } from './schema.js';
 import { environmentOut } from './serialize.js';
 import { createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, updateEnvironment } from './service.js';

@@ -1,7 +1,8 @@
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { ResourceHeartbeatBody, ResourceIdParams, ResourceListQuery, ResourceOut, ResourceRegister } from './schema.js';
+import { IdParams as ResourceIdParams } from '../http/params.js';
+import { ResourceHeartbeatBody, ResourceListQuery, ResourceOut, ResourceRegister } from './schema.js';
 import { resourceOut } from './serialize.js';
 import { findVisibleResource, heartbeatInfrastructure, listResources, registerInfrastructure, removeInfrastructure } from './service.js';
 

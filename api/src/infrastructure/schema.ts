@@ -11,7 +11,6 @@ const metadata = z
   .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= METADATA_MAX_BYTES, `must be at most ${METADATA_MAX_BYTES} bytes as JSON`)
   .describe('Free-form facts it reports: version, host, task queues, browsers');
 
-export const ResourceIdParams = z.object({ id: z.coerce.number().int().positive('must be a positive integer') });
 
 export const ResourceListQuery = PageQuery.extend({
   kind: z.enum(RESOURCE_KINDS).optional().describe('Only workers or only grids'),

@@ -1,7 +1,8 @@
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { IdParams, ProjectCreate, ProjectListQuery, ProjectOut, ProjectUpdate } from './schema.js';
+import { IdParams } from '../http/params.js';
+import { ProjectCreate, ProjectListQuery, ProjectOut, ProjectUpdate } from './schema.js';
 import { projectOut } from './serialize.js';
 import { createProject, deleteProject, getProject, listProjects, updateProject } from './service.js';
 

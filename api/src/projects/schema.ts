@@ -13,7 +13,6 @@ function checkedBy(problem: (value: string) => string | null) {
 }
 
 /** `:id` path parameter of project, environment and suite routes. */
-export const IdParams = z.object({ id: z.coerce.number().int().positive('must be a positive integer').max(2_147_483_647, 'must be a positive integer') });
 
 const name = z.string().trim().min(1, 'is required').max(200, 'must be at most 200 characters').describe('Unique within the organization');
 const description = z.string().max(10_000, 'must be at most 10000 characters');

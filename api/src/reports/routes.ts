@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { roleAtLeast, type Run } from '@qatron/domain';
 import { z } from 'zod';
-import { IdParams } from '../auth/schema.js';
+import { IdParams } from '../http/params.js';
 import { bearerToken } from '../auth/authenticate.js';
 import type { ApiDeps } from '../http/deps.js';
 import { forbidden, notFound, unauthorized } from '../http/problems.js';

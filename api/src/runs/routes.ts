@@ -1,5 +1,5 @@
 import { isFinalStatus } from '@qatron/domain';
-import { IdParams } from '../auth/schema.js';
+import { IdParams } from '../http/params.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';

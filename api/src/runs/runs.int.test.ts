@@ -448,6 +448,10 @@ describe('GET /api/v1/runs/:id', () => {
     const res = await api.request('GET', '/api/v1/runs/abc', { token: viewerToken });
     expect(res.status).toBe(422);
     expect(fields(res.body)).toEqual(['path.id']);
+    // Too large for the integer column: a 422 naming the parameter, not a database error.
+    const huge = await api.request('GET', '/api/v1/runs/99999999999', { token: viewerToken });
+    expect(huge.status).toBe(422);
+    expect(fields(huge.body)).toEqual(['path.id']);
     expect((await api.request('GET', '/api/v1/runs/1')).status).toBe(401);
   });
 });

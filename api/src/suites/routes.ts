@@ -1,7 +1,7 @@
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf, PageQuery } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { IdParams } from '../projects/schema.js';
+import { IdParams } from '../http/params.js';
 import { SuiteCreate, SuiteOut, SuiteUpdate } from './schema.js';
 import { suiteOut } from './serialize.js';
 import { createSuite, deleteSuite, getSuite, listSuites, updateSuite } from './service.js';

@@ -1,4 +1,5 @@
-import { IdParams, UserOut } from '../auth/schema.js';
+import { IdParams } from '../http/params.js';
+import { UserOut } from '../auth/schema.js';
 import { userOut } from '../auth/serialize.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
