@@ -16,6 +16,7 @@ import { projectRoutes } from './projects/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { suiteRoutes } from './suites/routes.js';
+import { testResultRoutes } from './test-results/routes.js';
 import { userRoutes } from './users/routes.js';
 
 export const API_VERSION = '0.1.0';
@@ -31,6 +32,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...environmentRoutes(deps),
     ...suiteRoutes(deps),
     ...runRoutes(deps),
+    ...testResultRoutes(deps),
     ...artifactRoutes(deps),
     ...reportRoutes(deps, authenticate),
     ...auditRoutes(deps),
