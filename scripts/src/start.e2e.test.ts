@@ -1,58 +1,20 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './embedded/temporal.js';
-import { freePort } from './testing/ports.js';
+import { stackPlace, startStack, type StartedStack } from './testing/npm-start.js';
 
 /**
  * `npm start` from outside: the embedded stack comes up on free ports, a newcomer's curl session
  * works (issue "Done when"), Ctrl-C stops every process, and a second start finds the data intact.
  */
-let home: string;
-const ports: Record<string, number> = {};
-let stack: ChildProcess | undefined;
+let place: Awaited<ReturnType<typeof stackPlace>>;
+let running: StartedStack | undefined;
+let ports: StartedStack['ports'];
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
+async function startStackHere(): Promise<StartedStack> {
+  running = await startStack(place);
+  return running;
 }
 
-async function startStack(): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'scripts/src/start.ts')], {
-    cwd: REPO_ROOT,
-    env: {
-      ...process.env,
-      QATRON_HOME: home,
-      EMBEDDED_PG_PORT: String(ports.pg),
-      TEMPORAL_PORT: String(ports.temporal),
-      TEMPORAL_UI_PORT: String(ports.temporalUi),
-      API_PORT: String(ports.api),
-      BOARD_PORT: String(ports.board),
-      DATABASE_URL: '',
-      TEMPORAL_ADDRESS: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  stack = child;
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const deadline = Date.now() + 150_000;
-  while (!output.includes('Press Ctrl-C to stop.')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the stack did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return { child, output: () => output, exited };
-}
-
-async function stopStack(started: Started): Promise<number | null> {
-  started.child.kill('SIGINT');
-  return started.exited;
-}
+const stopStack = (started: StartedStack) => started.stop();
 
 const api = (path: string) => `http://127.0.0.1:${ports.api}${path}`;
 async function call(method: string, path: string, token: string, body?: unknown) {
@@ -76,17 +38,16 @@ async function portClosed(port: number): Promise<boolean> {
 }
 
 afterAll(async () => {
-  stack?.kill('SIGKILL');
-  if (home) await rm(home, { recursive: true, force: true });
+  running?.child.kill('SIGKILL');
+  await place?.remove();
 });
 
 describe('npm start', () => {
   it('brings the stack up, serves the curl flow, stops cleanly and keeps the data', async () => {
-    home = await mkdtemp(join(tmpdir(), 'qatron-home-'));
-    await chmod(home, 0o755);
-    for (const name of ['pg', 'temporal', 'temporalUi', 'api', 'board']) ports[name] = await freePort();
+    place = await stackPlace();
+    ports = place.ports;
 
-    const first = await startStack();
+    const first = await startStackHere();
     expect(first.output()).toContain(`Board        http://127.0.0.1:${ports.board}`);
     expect(first.output()).toContain(`API          http://127.0.0.1:${ports.api}`);
     expect(first.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.temporalUi}`);
@@ -116,9 +77,9 @@ describe('npm start', () => {
 
     expect(await stopStack(first)).toBe(0);
     expect(first.output()).toMatch(/worker stopped[\s\S]*api stopped[\s\S]*temporal stopped[\s\S]*postgres stopped/);
-    for (const port of [ports.api, ports.board, ports.temporalUi]) expect(await portClosed(port!)).toBe(true);
+    for (const port of [ports.api, ports.board, ports.temporalUi]) expect(await portClosed(port)).toBe(true);
 
-    const second = await startStack();
+    const second = await startStackHere();
     expect(second.output()).not.toContain('first start');
     const again = await login();
     const projects = await call('GET', '/api/v1/projects', again);
