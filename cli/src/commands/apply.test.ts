@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { applyProjectFile, changedFields, describeResult } from './apply.js';
+
+const FILE = {
+  project: { name: 'shop', repo_url: 'https://g.test/shop.git' },
+  environments: [{ name: 'staging', kind: 'staging' as const, base_url: 'https://staging.test', variables: { A: '1' } }],
+  suites: [{ name: 'smoke', markers: 'smoke', shards: 1 }],
+};
+
+/** A fake API: answers lists from `state`, records every request. */
+function fakeClient(state: { projects: any[]; environments: any[]; suites: any[] }) {
+  const calls: string[] = [];
+  let nextId = 100;
+  return {
+    calls,
+    async request(method: string, path: string, options: { json?: any; query?: any } = {}) {
+      calls.push(`${method} ${path}${options.json ? ` ${JSON.stringify(options.json)}` : ''}`);
+      if (method === 'GET') {
+        const items = path === '/api/v1/projects' ? state.projects.filter((p) => p.name.includes(options.query.q)) : path.endsWith('/environments') ? state.environments : state.suites;
+        return { items, total: items.length, limit: 200, offset: 0 };
+      }
+      return { id: nextId++, ...options.json };
+    },
+  };
+}
+
+describe('changedFields', () => {
+  it('compares only the fields the file gives, maps regardless of key order', () => {
+    const existing = { name: 'staging', base_url: 'https://a.test', variables: { A: '1', B: '2' }, retention_days: null, secret_refs: {} };
+    expect(changedFields(existing, { name: 'staging', variables: { B: '2', A: '1' } })).toEqual({});
+    expect(changedFields(existing, { variables: { A: '1' }, retention_days: 30 })).toEqual({ variables: { A: '1' }, retention_days: 30 });
+    expect(changedFields({ paths: ['a', 'b'] }, { paths: ['b', 'a'] })).toEqual({ paths: ['b', 'a'] });
+    expect(changedFields({ secret_ref: null }, { secret_ref: null })).toEqual({});
+  });
+});
+
+describe('applyProjectFile', () => {
+  it('creates the project, then its environments and suites under the new id', async () => {
+    const client = fakeClient({ projects: [{ id: 1, name: 'shop-old' }], environments: [], suites: [] });
+    const results = await applyProjectFile(client, FILE);
+    expect(client.calls).toEqual([
+      'GET /api/v1/projects',
+      'POST /api/v1/projects {"name":"shop","repo_url":"https://g.test/shop.git"}',
+      'GET /api/v1/projects/100/environments',
+      'POST /api/v1/projects/100/environments {"name":"staging","kind":"staging","base_url":"https://staging.test","variables":{"A":"1"}}',
+      'GET /api/v1/projects/100/suites',
+      'POST /api/v1/projects/100/suites {"name":"smoke","markers":"smoke","shards":1}',
+    ]);
+    expect(results.map((r) => describeResult(r))).toEqual(['project     shop: created', 'environment staging: created', 'suite       smoke: created']);
+  });
+
+  it('with dryRun, only reads, even when the project does not exist yet', async () => {
+    const client = fakeClient({ projects: [], environments: [], suites: [] });
+    const results = await applyProjectFile(client, FILE, { dryRun: true });
+    expect(client.calls).toEqual(['GET /api/v1/projects']);
+    expect(results.map((r) => describeResult(r, true))).toEqual(['project     shop: would be created', 'environment staging: would be created', 'suite       smoke: would be created']);
+  });
+
+  it('sends only the changed fields in a PUT', async () => {
+    const client = fakeClient({
+      projects: [{ id: 7, name: 'shop', repo_url: 'https://g.test/shop.git' }],
+      environments: [{ id: 8, name: 'staging', kind: 'staging', base_url: 'https://old.test', variables: { A: '1' } }],
+      suites: [{ id: 9, name: 'smoke', markers: 'smoke', shards: 1 }],
+    });
+    const results = await applyProjectFile(client, FILE);
+    expect(client.calls.filter((c) => !c.startsWith('GET'))).toEqual(['PUT /api/v1/environments/8 {"base_url":"https://staging.test"}']);
+    expect(results.map((r) => describeResult(r))).toEqual(['project     shop: unchanged', 'environment staging: updated (base_url)', 'suite       smoke: unchanged']);
+  });
+});

@@ -1,0 +1,15 @@
+import apply from './apply.js';
+import artifacts from './artifacts.js';
+import { login, logout, whoami } from './auth.js';
+import environments from './environments.js';
+import init from './init.js';
+import projects from './projects.js';
+import runs from './runs.js';
+import suites from './suites.js';
+import tokens from './tokens.js';
+
+/** @typedef {import('../types.js').Command} Command */
+
+/** Every `qatron` command, in the order `qatron --help` lists them. */
+/** @type {Command[]} */
+export const commands = [login, logout, whoami, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...tokens];
