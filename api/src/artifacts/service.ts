@@ -1,22 +1,11 @@
 import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ArtifactNotFoundError, Run, RunArtifact, type ArtifactStore } from '@qatron/domain';
+import { ArtifactNotFoundError, type Run, RunArtifact, type ArtifactStore } from '@qatron/domain';
 import { ARCHIVE_KINDS, archiveEntries, zipStream, type ArchiveKind } from './archive.js';
 import { notFound, Problem } from '../http/problems.js';
 import type { Principal } from '../http/principal.js';
-import { projectChildFilter } from '../http/scope.js';
+import { findVisibleRun } from '../http/scope.js';
 import type { ArtifactListFilter } from './schema.js';
-
-/**
- * The run `id` if the caller may see it (PRD 8.3: organization, and a project-scoped token's
- * project), 404 otherwise. The same filter as `getRun` in runs/service.ts, without the name lookup
- * that artifact requests do not need.
- */
-async function findVisibleRun(em: EntityManager, principal: Principal, id: number): Promise<Run> {
-  const run = await em.findOne(Run, { id, ...projectChildFilter(principal) });
-  if (!run) throw notFound('Run', id);
-  return run;
-}
 
 /** 410 for a run whose artifacts retention has removed (PRD 13.2): they existed and will not return. */
 function artifactsGone(run: Run): Problem {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Project } from '@qatron/domain';
+import { Project, Run } from '@qatron/domain';
 import { forbidden, notFound } from './problems.js';
 import type { Principal } from './principal.js';
 
@@ -31,4 +31,11 @@ export async function findVisibleProject(em: EntityManager, principal: Principal
 /** Organization-wide operations (creating projects, users, tokens) are refused to project-scoped tokens. */
 export function requireOrganizationWide(principal: Principal, action: string): void {
   if (principal.projectId !== null) throw forbidden(`A project-scoped token cannot ${action}`);
+}
+
+/** The run `id` if the caller may see it (organization, and a scoped token's project); 404 otherwise. */
+export async function findVisibleRun(em: EntityManager, principal: Principal, id: number): Promise<Run> {
+  const run = await em.findOne(Run, { id, ...projectChildFilter(principal) });
+  if (!run) throw notFound('Run', id);
+  return run;
 }

@@ -1,41 +1,7 @@
-import { extname } from 'node:path/posix';
-import { assertValidKey, InvalidArtifactKeyError } from '@qatron/domain';
+import { assertValidKey, contentTypeFor, InvalidArtifactKeyError } from '@qatron/domain';
 
-/**
- * Media types of the files an Allure report is made of (its page, scripts, styles, fonts, data and
- * the tests' attachments), by extension. Serving by extension rather than trusting the type an
- * object was stored with keeps a mislabelled upload from being rendered as something else.
- */
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.htm': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.log': 'text/plain; charset=utf-8',
-  '.csv': 'text/csv; charset=utf-8',
-  '.xml': 'application/xml',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.mp4': 'video/mp4',
-  '.webm': 'video/webm',
-  '.zip': 'application/zip',
-};
-
-/** The Content-Type a report file is served with; unknown extensions are offered as bytes. */
-export function reportContentType(path: string): string {
-  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
-}
+/** The Content-Type a report file is served with: the domain's one table, by extension. */
+export const reportContentType = contentTypeFor;
 
 /**
  * The store prefix of a report from its artifact row: the row of a report directory is keyed by

@@ -11,7 +11,8 @@ import { isReportFilePath, REPORT_CONTENT_SECURITY_POLICY } from './files.js';
 import { ReportQuery } from './schema.js';
 
 const ReportFileParams = IdParams.extend({ path: z.string().describe('The file inside the report; may contain slashes') });
-import { findTokenRun, findVisibleRun, openReportFile } from './service.js';
+import { findVisibleRun } from '../http/scope.js';
+import { findTokenRun, openReportFile } from './service.js';
 
 /** The cookie that carries the report token to the files a multi-file report loads by relative URL. */
 export const REPORT_COOKIE = 'qatron_report';

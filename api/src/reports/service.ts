@@ -2,17 +2,8 @@ import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArtifactNotFoundError, Run, RunArtifact, type ArtifactStore } from '@qatron/domain';
 import { notFound, Problem } from '../http/problems.js';
-import type { Principal } from '../http/principal.js';
-import { projectChildFilter } from '../http/scope.js';
 import { reportContentType, reportPrefix } from './files.js';
 import type { ReportTokenSigner } from './tokens.js';
-
-/** The run `id` if the caller may see it (PRD 8.3); 404 otherwise, like every run endpoint. */
-export async function findVisibleRun(em: EntityManager, principal: Principal, id: number): Promise<Run> {
-  const run = await em.findOne(Run, { id, ...projectChildFilter(principal) });
-  if (!run) throw notFound('Run', id);
-  return run;
-}
 
 /** The run a valid report token names, in the token's organization; 404 if it no longer exists. */
 export async function findTokenRun(em: EntityManager, id: number, organizationId: number): Promise<Run> {

@@ -16,7 +16,7 @@ import { actorOf, recordAudit } from '../audit/record.js';
 import { conflict, forbidden, notFound, Problem, validationFailed, type FieldError } from '../http/problems.js';
 import type { RunEngine } from './engine.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
-import { findVisibleProject, projectChildFilter, projectFilter } from '../http/scope.js';
+import { findVisibleProject, findVisibleRun, projectChildFilter, projectFilter } from '../http/scope.js';
 import type { RunCreateInput, RunListFilter, RunUpdateInput } from './schema.js';
 import type { RunNames } from './serialize.js';
 
@@ -171,8 +171,7 @@ export async function listRuns(em: EntityManager, principal: Principal, filter: 
 
 /** A run the caller may see (FR-RUN-03); 404 otherwise. */
 export async function getRun(em: EntityManager, principal: Principal, id: number): Promise<RunView> {
-  const run = await em.findOne(Run, { id, ...projectChildFilter(principal) });
-  if (!run) throw notFound('Run', id);
+  const run = await findVisibleRun(em, principal, id);
   const names = await runNames(em, [run]);
   return { run, names: names.get(run.id)! };
 }

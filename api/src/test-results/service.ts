@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Run, TestResult } from '@qatron/domain';
-import { notFound } from '../http/problems.js';
+import { TestResult } from '@qatron/domain';
 import type { Principal } from '../http/principal.js';
-import { projectChildFilter } from '../http/scope.js';
+import { findVisibleRun } from '../http/scope.js';
 import type { TestResultFilter } from './schema.js';
 
 /**
@@ -10,8 +9,7 @@ import type { TestResultFilter } from './schema.js';
  * or the CLI's summary looks for), then by node id. 404 for a run the caller cannot see.
  */
 export async function listTestResults(em: EntityManager, principal: Principal, runId: number, filter: TestResultFilter): Promise<{ items: TestResult[]; total: number }> {
-  const run = await em.findOne(Run, { id: runId, ...projectChildFilter(principal) });
-  if (!run) throw notFound('Run', runId);
+  const run = await findVisibleRun(em, principal, runId);
   const where = {
     run: run.id,
     ...(filter.outcome !== undefined && { outcome: filter.outcome }),
