@@ -85,6 +85,21 @@ if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
   # helm lints and renders the chart in helm/chart.test.ts (there is no cluster to install it on).
   go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_PIN"
   export PATH="$GO_TOOLS/bin:$PATH"
+  # Debian's Chromium and ChromeDriver: the Board's browser tests drive Chromium through
+  # playwright-core, and the framework's `browser` fixture drives it through chromedriver
+  # (DESIGN "Toolchain": never `npx playwright install`). Only root can apt-get; anyone else is
+  # told what to install.
+  if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's chromium and chromium-driver (browser tests)"
+      export DEBIAN_FRONTEND=noninteractive
+      { apt-get update -qq && apt-get install -y -qq chromium chromium-driver; } >&2 \
+        || { log "apt-get could not install chromium and chromium-driver"; exit 1; }
+    else
+      log "the browser tests need /usr/bin/chromium and /usr/bin/chromedriver: apt-get install chromium chromium-driver (as root)"
+      exit 1
+    fi
+  fi
 fi
 export PATH="$TOOLS/py/bin:$ROOT/node_modules/.bin:$PATH"
 

@@ -3,8 +3,10 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import { artifactRoutes } from './artifacts/routes.js';
 import { auditRoutes } from './audit/routes.js';
+import { DATASET_UPLOAD_PATH, datasetRoutes } from './datasets/routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
+import { cliPackageRoutes } from './cli-package/routes.js';
 import { environmentRoutes } from './environments/routes.js';
 import { healthRoutes } from './health/routes.js';
 import type { ApiDeps } from './http/deps.js';
@@ -30,6 +32,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...userRoutes(deps),
     ...projectRoutes(deps),
     ...environmentRoutes(deps),
+    ...datasetRoutes(deps),
     ...suiteRoutes(deps),
     ...runRoutes(deps),
     ...testResultRoutes(deps),
@@ -37,6 +40,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...reportRoutes(deps, authenticate),
     ...auditRoutes(deps),
     ...infrastructureRoutes(deps),
+    ...cliPackageRoutes(deps),
   ];
   routes.push(
     defineRoute({
@@ -96,6 +100,11 @@ export function createApp(deps: ApiDeps): Koa {
   app.use(async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     (ctx.state as RequestState).em = deps.orm.em.fork();
+    await next();
+  });
+  // A dataset upload streams its body (any content type, up to 100 MiB) to the handler.
+  app.use(async (ctx, next) => {
+    if (ctx.method === 'PUT' && DATASET_UPLOAD_PATH.test(ctx.path)) (ctx as { disableBodyParser?: boolean }).disableBodyParser = true;
     await next();
   });
   app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '64kb', jsonStrict: true }));
