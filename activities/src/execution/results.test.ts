@@ -7,6 +7,7 @@ const record = (nodeid: string, outcome: ProgressRecord['outcome'], extra: Parti
   duration: 0.5,
   message: outcome === 'passed' ? null : `${outcome} message`,
   when: 'teardown',
+  properties: {},
   ...extra,
 });
 
@@ -18,10 +19,12 @@ describe('parseProgressLines', () => {
       '{"nodeid": "t.py::b", "outc',
       JSON.stringify({ nodeid: 't.py::c', outcome: 'xpassed' }),
       JSON.stringify({ nodeid: 't.py', outcome: 'error', duration: 0, message: 'ImportError', when: 'collect' }),
+      JSON.stringify({ nodeid: 't.py::s', outcome: 'passed', duration: 1, message: null, when: 'teardown', properties: { qatron_scenario_id: 'f.feature:2:4:abcdef12', bad: 3 } }),
     ];
     expect(parseProgressLines(lines)).toEqual([
-      { nodeid: 't.py::a', outcome: 'passed', duration: 0.25, message: null, when: 'teardown' },
-      { nodeid: 't.py', outcome: 'error', duration: 0, message: 'ImportError', when: 'collect' },
+      { nodeid: 't.py::a', outcome: 'passed', duration: 0.25, message: null, when: 'teardown', properties: {} },
+      { nodeid: 't.py', outcome: 'error', duration: 0, message: 'ImportError', when: 'collect', properties: {} },
+      { nodeid: 't.py::s', outcome: 'passed', duration: 1, message: null, when: 'teardown', properties: { qatron_scenario_id: 'f.feature:2:4:abcdef12' } },
     ]);
   });
 });
@@ -35,20 +38,20 @@ describe('retryCandidates', () => {
 
 describe('mergeAttempts', () => {
   it('gives one result per test with the outcome of its last attempt', () => {
-    const first = [record('t.py::a', 'passed', { duration: 1 }), record('t.py::flaky', 'failed', { message: 'timeout' }), record('t.py::broken', 'error'), record('t.py::skip', 'skipped', { message: 'Skipped: later' })];
+    const first = [record('t.py::a', 'passed', { duration: 1, properties: { qatron_scenario_line: '3' } }), record('t.py::flaky', 'failed', { message: 'timeout' }), record('t.py::broken', 'error'), record('t.py::skip', 'skipped', { message: 'Skipped: later' })];
     const second = [record('t.py::flaky', 'passed', { duration: 2 }), record('t.py::broken', 'error', { message: 'still broken' })];
     const third = [record('t.py::broken', 'failed', { message: 'broken differently' })];
     expect(mergeAttempts([first, second, third])).toEqual([
-      { nodeId: 't.py::a', outcome: 'passed', durationSeconds: 1, attempts: 1, flaky: false, message: null },
-      { nodeId: 't.py::flaky', outcome: 'passed', durationSeconds: 2, attempts: 2, flaky: true, message: 'timeout' },
-      { nodeId: 't.py::broken', outcome: 'failed', durationSeconds: 0.5, attempts: 3, flaky: false, message: 'broken differently' },
-      { nodeId: 't.py::skip', outcome: 'skipped', durationSeconds: 0.5, attempts: 1, flaky: false, message: 'Skipped: later' },
+      { nodeId: 't.py::a', outcome: 'passed', durationSeconds: 1, attempts: 1, flaky: false, message: null, properties: { qatron_scenario_line: '3' } },
+      { nodeId: 't.py::flaky', outcome: 'passed', durationSeconds: 2, attempts: 2, flaky: true, message: 'timeout', properties: {} },
+      { nodeId: 't.py::broken', outcome: 'failed', durationSeconds: 0.5, attempts: 3, flaky: false, message: 'broken differently', properties: {} },
+      { nodeId: 't.py::skip', outcome: 'skipped', durationSeconds: 0.5, attempts: 1, flaky: false, message: 'Skipped: later', properties: {} },
     ]);
   });
 
   it('counts a test once per attempt even if it was reported twice in one', () => {
     const merged = mergeAttempts([[record('t.py::a', 'failed'), record('t.py::a', 'error')]]);
-    expect(merged).toEqual([{ nodeId: 't.py::a', outcome: 'error', durationSeconds: 0.5, attempts: 1, flaky: false, message: 'error message' }]);
+    expect(merged).toEqual([{ nodeId: 't.py::a', outcome: 'error', durationSeconds: 0.5, attempts: 1, flaky: false, message: 'error message', properties: {} }]);
   });
 
   it('is empty without attempts', () => {

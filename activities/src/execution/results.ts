@@ -14,6 +14,8 @@ export interface ProgressRecord {
   message: string | null;
   /** The phase that closed the test: 'teardown' normally, 'collect' for a collection error. */
   when: string;
+  /** The test's `qatron_*` user properties: a BDD scenario's stable id and lines (framework labels). */
+  properties: Record<string, string>;
 }
 
 /** The final result of one test of a shard, over all its attempts. */
@@ -28,6 +30,8 @@ export interface TestCaseResult {
   flaky: boolean;
   /** Failure or skip reason; for a flaky test, the failure it recovered from. */
   message: string | null;
+  /** The last attempt's `qatron_*` user properties. */
+  properties: Record<string, string>;
 }
 
 const OUTCOMES = new Set<string>(['passed', 'failed', 'skipped', 'error']);
@@ -46,12 +50,18 @@ export function parseProgressLines(lines: readonly string[]): ProgressRecord[] {
         duration: typeof value.duration === 'number' ? value.duration : 0,
         message: typeof value.message === 'string' ? value.message : null,
         when: typeof value.when === 'string' ? value.when : 'teardown',
+        properties: stringProperties(value.properties),
       });
     } catch {
       // A line cut short by a killed process.
     }
   }
   return records;
+}
+
+function stringProperties(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
 const isFailure = (outcome: TestOutcome) => outcome === 'failed' || outcome === 'error';
@@ -93,6 +103,7 @@ export function mergeAttempts(attempts: readonly (readonly ProgressRecord[])[]):
       attempts: runs.length,
       flaky,
       message: flaky ? lastFailure!.message : last.outcome === 'passed' ? null : last.message,
+      properties: last.properties,
     };
   });
 }

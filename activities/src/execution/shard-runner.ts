@@ -202,7 +202,7 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
   if ((exitCode === 1 || exitCode === 2) && !results.some(isFailure)) {
     // pytest failed without a test to blame (pytest.exit(), a session-level hook, an addopts
     // `--cov-fail-under`): say so instead of calling the shard green.
-    results.push({ nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: `pytest exited with code ${exitCode} although no test failed: ${lastLines}` });
+    results.push({ nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, properties: {}, message: `pytest exited with code ${exitCode} although no test failed: ${lastLines}` });
   }
   const failed = results.some(isFailure);
   return {

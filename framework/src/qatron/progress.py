@@ -1,9 +1,11 @@
 """Live progress for the QAtron worker: one JSON line per finished test.
 
 Enabled with ``-p qatron.progress`` and active only when ``QATRON_PROGRESS_FILE`` names the file to
-append to. Each line is ``{"nodeid", "outcome", "duration", "message", "when"}`` where ``outcome`` is
+append to. Each line is ``{"nodeid", "outcome", "duration", "message", "when", "properties"}`` where ``outcome`` is
 ``passed``, ``failed``, ``skipped`` or ``error`` (a failing setup or teardown, or a collection error)
-and ``duration`` sums the setup, call and teardown phases in seconds.
+and ``duration`` sums the setup, call and teardown phases in seconds. ``properties`` holds the
+test's ``qatron_*`` user properties (a BDD scenario's stable id and lines), which is how the worker
+maps results to scenarios.
 
 Under pytest-xdist only the controller writes: it receives every worker's reports through
 ``pytest_runtest_logreport``, so each test is written exactly once and the file has a single writer.
@@ -19,6 +21,7 @@ import pytest
 
 ENV_VARIABLE = "QATRON_PROGRESS_FILE"
 MAX_MESSAGE_LENGTH = 2000
+PROPERTY_PREFIX = "qatron_"
 
 
 def failure_message(report: Any) -> Optional[str]:
@@ -70,7 +73,8 @@ class ProgressRecorder:
             del self._tests[report.nodeid]
             if test["outcome"] is None:
                 test["outcome"] = "failed" if report.failed else "passed"
-            self._write({"nodeid": report.nodeid, "when": report.when, **test})
+            properties = {str(name): str(value) for name, value in report.user_properties if str(name).startswith(PROPERTY_PREFIX)}
+            self._write({"nodeid": report.nodeid, "when": report.when, **test, "properties": properties})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         if report.failed:
