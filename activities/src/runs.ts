@@ -19,6 +19,7 @@ import type { PreparedRun, RunConclusion, ShardProgressSignal, ShardSummary } fr
 import { SHARD_PROGRESS_SIGNAL, runWorkflowId } from '@qatron/workflows/run-contract';
 import type { ActivityDeps } from './deps.js';
 import { collectTests } from './execution/collect.js';
+import { materializeDatasets } from './execution/datasets.js';
 import { materialize, resolveCommit, syncMirror, type RepositoryAccess } from './execution/git.js';
 import { ensureEnvironment } from './execution/python-env.js';
 import { isAbortError } from './execution/errors.js';
@@ -204,6 +205,7 @@ export function createRunActivities(deps: ActivityDeps) {
         const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, input.commit);
         await materialize(mirror, input.commit, checkout);
         const python = await ensureEnvironment(checkout, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
+        const datasetEnv = await materializeDatasets(db, deps.store, run.datasetVersion, join(workRoot, 'datasets'));
         const testEnv: Record<string, string> = {
           ...environment.variables,
           ...Object.fromEntries(envSecrets),
@@ -213,6 +215,7 @@ export function createRunActivities(deps: ActivityDeps) {
           QATRON_ENVIRONMENT_KIND: environment.kind,
           ...(environment.baseUrl ? { QATRON_BASE_URL: environment.baseUrl, BASE_URL: environment.baseUrl } : {}),
           ...(deps.seleniumRemoteUrl ? { SELENIUM_REMOTE_URL: deps.seleniumRemoteUrl } : {}),
+          ...datasetEnv,
         };
         const result: ShardRunResult = await runShard({
           python: python.python,
