@@ -96,7 +96,9 @@ describe('renderRepository', () => {
     expect(byPath['requirements.txt']).toContain('pytest-bdd==9.0.1');
     expect(byPath['.github/workflows/qatron.yml']).toContain('QATRON_SERVICE_TOKEN: ${{ secrets.QATRON_SERVICE_TOKEN }}');
     for (const ci of ['.github/workflows/qatron.yml', '.gitlab-ci.yml', 'Jenkinsfile', '.circleci/config.yml', 'azure-pipelines.yml']) {
-      expect(byPath[ci], ci).toContain('npm install -g @qatron/cli');
+      // The CLI comes from the server the pipeline talks to (GET /api/v1/cli/qatron-cli.tgz).
+      expect(byPath[ci], ci).toContain('"$QATRON_API_URL/api/v1/cli/qatron-cli.tgz" -o qatron-cli.tgz');
+      expect(byPath[ci], ci).toMatch(/npm install -g \.\/qatron-cli\.tgz/);
       expect(byPath[ci], ci).toMatch(/qatron" run --project "Shop Tests" --suite smoke --env staging .*--wait|qatron run --project "Shop Tests" --suite smoke --env staging .*--wait/);
       expect(byPath[ci], ci).toContain('curl -fsS -X POST "$QATRON_API_URL/api/v1/runs"');
     }
