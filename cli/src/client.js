@@ -58,6 +58,7 @@ export class ApiError extends CliError {
  * @typedef {object} RequestOptions
  * @property {unknown} [json] body sent as JSON
  * @property {Record<string, string>} [form] body sent form-encoded
+ * @property {{ data: Uint8Array, contentType: string }} [raw] body sent as it is (a dataset upload)
  * @property {Record<string, string | number | boolean | null | undefined>} [query] empty values are left out
  * @property {string | null} [token] overrides the client's token for this request
  */
@@ -100,9 +101,12 @@ export class ApiClient {
     const headers = { accept: 'application/json, application/problem+json', 'user-agent': this.userAgent };
     const token = options.token === undefined ? this.token : options.token;
     if (token) headers.authorization = `Bearer ${token}`;
-    /** @type {string | undefined} */
+    /** @type {string | Uint8Array | undefined} */
     let body;
-    if (options.json !== undefined) {
+    if (options.raw) {
+      headers['content-type'] = options.raw.contentType;
+      body = options.raw.data;
+    } else if (options.json !== undefined) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(options.json);
     } else if (options.form) {

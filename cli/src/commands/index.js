@@ -1,7 +1,9 @@
 import apply from './apply.js';
 import artifacts from './artifacts.js';
 import { login, logout, whoami } from './auth.js';
+import datasets from './datasets.js';
 import environments from './environments.js';
+import features from './features.js';
 import init from './init.js';
 import projects from './projects.js';
 import runs from './runs.js';
@@ -12,4 +14,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...tokens];
+export const commands = [login, logout, whoami, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens];
