@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -18,8 +18,8 @@ async function exists(path: string): Promise<boolean> {
 
 /**
  * Uploads a shard's evidence under `{run prefix}/shards/{k}/attempt-{n}/` (FR-RUN-05): JUnit XML,
- * the Allure results as one archive, the coverage data file, and the pytest log with secrets
- * redacted. Artifacts of earlier attempts of the same shard are removed first, so a shard retried
+ * the Allure results as one archive, the coverage data file, the pytest log with secrets
+ * redacted, and the browser screenshots the framework saved under `artifactsDir/screenshots`. Artifacts of earlier attempts of the same shard are removed first, so a shard retried
  * on another worker leaves exactly one set.
  */
 export async function storeShardOutputs(
@@ -30,6 +30,7 @@ export async function storeShardOutputs(
   attempt: number,
   result: ShardRunResult,
   secrets: string[],
+  artifactsDir?: string,
 ): Promise<void> {
   const earlier = await em.find(RunArtifact, { run: run.id, shardIndex });
   if (earlier.length) {
@@ -52,6 +53,14 @@ export async function storeShardOutputs(
   }
   const log = redact(await readFile(outputs.log, 'utf8').catch(() => ''), secrets);
   stored.push(storeRunArtifact(em, store, run, { kind: 'log', relativePath: `${base}pytest.log`, body: log, contentType: 'text/plain; charset=utf-8', shardIndex }));
+  if (artifactsDir) {
+    const screenshots = join(artifactsDir, 'screenshots');
+    // The framework names them after the test id with only [A-Za-z0-9._-], which are valid keys.
+    const names = await readdir(screenshots).catch(() => [] as string[]);
+    for (const name of names.filter((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*\.png$/.test(n))) {
+      stored.push(storeRunArtifact(em, store, run, { kind: 'screenshot', relativePath: `${base}screenshots/${name}`, filePath: join(screenshots, name), contentType: 'image/png', shardIndex }));
+    }
+  }
   await Promise.all(stored);
   await em.flush();
 }

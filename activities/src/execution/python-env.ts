@@ -18,7 +18,9 @@ export { EnvironmentSetupError } from './errors.js';
  * The plugins installed into every environment, pinned so that results, JUnit/Allure formats and
  * coverage data do not change under a run. allure-pytest-bdd must never join them: it registers
  * `--alluredir` too and pytest refuses to start with both. `coverage` is pinned as well because the
- * shards' data files are combined by one `coverage combine` after the run.
+ * shards' data files are combined by one `coverage combine` after the run. Selenium is *not* among
+ * them although the framework's `browser` fixture uses it: test repositories with browser tests
+ * pin their own selenium, and a second pin here would make their environments fail to resolve.
  */
 export const PLUGIN_VERSIONS = {
   pytest: '9.2.0',

@@ -16,6 +16,11 @@ const run = promisify(execFile);
 
 /** The pytest-bdd version the fixture's requirements.txt pins. */
 export const FIXTURE_PYTEST_BDD_VERSION = '9.0.1';
+/**
+ * The selenium the fixture's requirements.txt pins (a repository with browser tests brings its
+ * own): 4.52 and 4.53 need a certifi release the package index here does not have yet.
+ */
+export const FIXTURE_SELENIUM_VERSION = '4.51.0';
 
 /** The flaky test keeps its "already failed once" marker in this directory (default: a temp dir keyed by the checkout path). */
 export const FLAKY_STATE_VARIABLE = 'SHOP_FLAKY_STATE_DIR';
@@ -64,7 +69,7 @@ const AUTHOR = {
 };
 
 const FILES: Record<string, string> = {
-  'requirements.txt': `pytest-bdd==${FIXTURE_PYTEST_BDD_VERSION}\n`,
+  'requirements.txt': `pytest-bdd==${FIXTURE_PYTEST_BDD_VERSION}\nselenium==${FIXTURE_SELENIUM_VERSION}\n`,
   'pytest.ini': `[pytest]
 testpaths = tests
 pythonpath = src

@@ -1,17 +1,22 @@
-"""Fixtures every test repository gets once ``qatron`` is installed (auto-loaded via ``pytest11``).
+"""Fixtures and hooks every test repository gets once ``qatron`` is installed (``pytest11``).
 
 The QAtron worker passes the run's environment (base URL, variables) as ``QATRON_*`` environment
 variables; these fixtures give tests a typed way to read them instead of touching ``os.environ``.
+The ``dataset`` and ``browser`` fixtures live in their own modules and are imported here, because
+pytest finds an installed plugin's fixtures and hooks among the names of this module.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Dict, Mapping
+from typing import Any, Dict, Generator, Mapping
 
 import pytest
 
 from qatron import ENV_PREFIX, INTERNAL_VARIABLES
+from qatron.browser import browser, capture_failure, qatron_page  # noqa: F401 - fixtures, see above
+from qatron.datasets import dataset  # noqa: F401 - a fixture, see above
+from qatron.scenarios import label_scenario
 
 
 def environment_settings(environ: Mapping[str, str]) -> Dict[str, str]:
@@ -40,3 +45,19 @@ def base_url(qatron_env: Dict[str, str]) -> str:
     if not url:
         pytest.skip("QATRON_BASE_URL is not set: this test needs the environment's base URL (set base_url on the QAtron environment)")
     return url
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    """Labels a pytest-bdd test with its scenario's stable id (a hook only pytest-bdd calls)."""
+    label_scenario(request, feature, scenario)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # Captured here rather than in the fixture's teardown so the screenshot shows the page at the
+    # moment of failure and Allure attaches it to the test itself, not to a teardown step.
+    report = yield
+    if report.failed and report.when in ("setup", "call"):
+        capture_failure(item, os.environ)
+    return report
