@@ -1,5 +1,6 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   aggregateShardOutcomes,
@@ -10,21 +11,24 @@ import {
   Project,
   Run,
   Suite,
+  recordScenarioResults,
   TestResult,
   testFile,
   type FinalRunStatus,
   type RunStatus,
 } from '@qatron/domain';
-import type { PreparedRun, RunConclusion, ShardProgressSignal, ShardSummary } from '@qatron/workflows';
+import type { IngestionRecord, PreparedRun, RunConclusion, ShardProgressSignal, ShardSummary } from '@qatron/workflows';
 import { SHARD_PROGRESS_SIGNAL, runWorkflowId } from '@qatron/workflows/run-contract';
 import type { ActivityDeps } from './deps.js';
 import { collectTests } from './execution/collect.js';
 import { materializeDatasets } from './execution/datasets.js';
-import { materialize, resolveCommit, syncMirror, type RepositoryAccess } from './execution/git.js';
+import { materialize, resolveCommit, syncMirror } from './execution/git.js';
+import { repositoryAccess } from './execution/repository.js';
 import { ensureEnvironment } from './execution/python-env.js';
 import { isAbortError } from './execution/errors.js';
 import { redact, resolveSecret } from './execution/secrets.js';
 import { runShard, type ShardProgress, type ShardRunResult } from './execution/shard-runner.js';
+import { ingestCheckout, ingestionRecord, scenarioLabels } from './features.js';
 import { fileDurationHistory } from './history.js';
 import { reportRun } from './reporting/run-report.js';
 import { storeShardOutputs } from './shard-outputs.js';
@@ -62,13 +66,6 @@ export function createRunActivities(deps: ActivityDeps) {
     return { db, run, project, suite, environment };
   }
 
-  /** The project's repository and its credential, resolved by name on this worker (FR-SEC-03). */
-  function repositoryAccess(project: Project): { access: RepositoryAccess; secrets: string[] } {
-    if (project.authMethod === 'none' || !project.secretRef) return { access: { repoUrl: project.repoUrl, authMethod: 'none' }, secrets: [] };
-    const secret = resolveSecret(project.secretRef, deps.secrets);
-    return { access: { repoUrl: project.repoUrl, authMethod: project.authMethod, secret }, secrets: [secret] };
-  }
-
   /** Heartbeats on a timer while slow work (clone, pip) runs, so cancellation and crashes are noticed. */
   async function withKeepalive<T>(details: unknown, work: () => Promise<T>): Promise<T> {
     const timer = setInterval(() => Context.current().heartbeat(details), KEEPALIVE_HEARTBEAT_MS);
@@ -88,6 +85,20 @@ export function createRunActivities(deps: ActivityDeps) {
     if (!(err instanceof Error) || isAbortError(err) || err instanceof ApplicationFailure) return err;
     const type = err.constructor.name === 'Error' ? err.name : err.constructor.name;
     return ApplicationFailure.create({ type, message: redact(err.message, secrets), nonRetryable: NON_RETRYABLE_ERRORS.includes(type) });
+  }
+
+  /**
+   * FR-BDD-02: the feature files at the run's commit are indexed before any test runs, so that
+   * every result can find its scenario. An index that cannot be written must not stop the tests:
+   * the failure is recorded on the run instead.
+   */
+  async function indexFeatures(db: EntityManager, project: Project, commit: string, checkout: string): Promise<IngestionRecord | { commit: string; failed: string }> {
+    try {
+      return ingestionRecord(await ingestCheckout(db.fork(), project, commit, checkout), commit);
+    } catch (err) {
+      deps.log(`feature ingestion for project ${project.id} at ${commit} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return { commit, failed: err instanceof Error ? err.message : String(err) };
+    }
   }
 
   return {
@@ -118,34 +129,36 @@ export function createRunActivities(deps: ActivityDeps) {
       if (existing) return { commit: existing.commit, totalTests: existing.total_tests, shardCount: existing.shards.length };
       let secrets: string[] = [];
       try {
-        const repo = repositoryAccess(project);
+        const repo = repositoryAccess(project, deps.secrets);
         secrets = repo.secrets;
         const signal = Context.current().cancellationSignal;
         const workTree = join(deps.workDir, 'runs', String(run.id), `prepare-${Context.current().info.attempt}`);
-        const plan = await withKeepalive({ phase: 'provisioning' }, async () => {
+        const { plan, bdd } = await withKeepalive({ phase: 'provisioning' }, async () => {
           const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, signal);
           const commit = await resolveCommit(mirror, { branch: run.branch, commit: run.commit });
           await rm(workTree, { recursive: true, force: true });
           await mkdir(join(workTree, '..'), { recursive: true });
           await materialize(mirror, commit, workTree);
           try {
+            const bdd = await indexFeatures(db, project, commit, workTree);
             const python = await ensureEnvironment(workTree, deps.workDir, { frameworkDir: deps.frameworkDir, signal });
             const ids = await collectTests(python.python, workTree, { paths: suite.paths, markers: suite.markers, keywords: suite.keywords }, { signal });
             const history = await fileDurationHistory(db, run);
             const planned = planShards(ids, suite.shards, history);
-            return {
+            const stored: StoredPlan = {
               commit,
               basis: planned.basis,
               total_tests: planned.totalTests,
               shards: planned.shards.map((s) => ({ index: s.index, files: s.files, test_ids: s.testIds, estimated_weight: s.estimatedWeight })),
-            } satisfies StoredPlan;
+            };
+            return { plan: stored, bdd };
           } finally {
             await rm(workTree, { recursive: true, force: true });
           }
         });
         run.commit = plan.commit;
         run.totalTests = plan.total_tests;
-        run.runMetadata = { ...run.runMetadata, plan, shard_count: plan.shards.length };
+        run.runMetadata = { ...run.runMetadata, plan, shard_count: plan.shards.length, bdd };
         await db.flush();
         return { commit: plan.commit, totalTests: plan.total_tests, shardCount: plan.shards.length };
       } catch (err) {
@@ -195,7 +208,7 @@ export function createRunActivities(deps: ActivityDeps) {
       const keepalive = setInterval(() => ctx.heartbeat(latest), KEEPALIVE_HEARTBEAT_MS);
       try {
         report(null);
-        const repo = repositoryAccess(project);
+        const repo = repositoryAccess(project, deps.secrets);
         const envSecrets = Object.entries(environment.secretRefs).map(([variable, name]) => [variable, resolveSecret(name, deps.secrets)] as const);
         secrets = [...repo.secrets, ...envSecrets.map(([, value]) => value)];
         await rm(workRoot, { recursive: true, force: true });
@@ -205,11 +218,16 @@ export function createRunActivities(deps: ActivityDeps) {
         const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, input.commit);
         await materialize(mirror, input.commit, checkout);
         const python = await ensureEnvironment(checkout, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
+        const artifactsDir = join(workRoot, 'artifacts');
         const datasetEnv = await materializeDatasets(db, deps.store, run.datasetVersion, join(workRoot, 'datasets'));
         const testEnv: Record<string, string> = {
           ...environment.variables,
           ...Object.fromEntries(envSecrets),
           QATRON_RUN_ID: String(run.id),
+          // The checkout has no .git: the framework's scenario ids take feature paths relative to this.
+          QATRON_CHECKOUT_DIR: checkout,
+          // Where the framework leaves evidence (browser screenshots of failed tests) for upload.
+          QATRON_ARTIFACTS_DIR: artifactsDir,
           QATRON_SHARD_INDEX: String(input.shardIndex),
           QATRON_ENVIRONMENT: environment.name,
           QATRON_ENVIRONMENT_KIND: environment.kind,
@@ -230,17 +248,25 @@ export function createRunActivities(deps: ActivityDeps) {
           onProgress: report,
         });
         const summary = summarize(input.shardIndex, result, attempt, deps.workerName);
-        await storeShardOutputs(db, deps.store, run, input.shardIndex, attempt, result, secrets);
+        await storeShardOutputs(db, deps.store, run, input.shardIndex, attempt, result, secrets, artifactsDir);
         await db.transactional(async (tx) => {
           // A retried shard replaces what an earlier attempt of it recorded: no duplicated results.
           await tx.nativeDelete(TestResult, { run: run.id, shardIndex: input.shardIndex });
-          for (const test of result.results) {
+          const rows = result.results.map((test) => {
             const row = new TestResult(run, input.shardIndex, test.nodeId, testFile(test.nodeId), test.outcome, test.durationSeconds);
             row.attempts = test.attempts;
             row.flaky = test.flaky;
             row.message = test.message ? redact(test.message, secrets).slice(0, 4000) : null;
             tx.persist(row);
-          }
+            return { row, test };
+          });
+          await tx.flush();
+          // FR-BDD-04: each BDD result to its scenario (the old attempt's rows went with its test results).
+          await recordScenarioResults(
+            tx,
+            run,
+            rows.map(({ row, test }) => ({ testResultId: row.id, nodeId: test.nodeId, outcome: test.outcome, durationSeconds: test.durationSeconds, ...scenarioLabels(test.properties) })),
+          );
         });
         report({ total: summary.tests, done: summary.tests, passed: summary.passed, failed: summary.failed, skipped: summary.skipped, elapsedSeconds: summary.durationSeconds, phase: 'running' });
         return summary;
@@ -263,7 +289,7 @@ export function createRunActivities(deps: ActivityDeps) {
       const workDir = join(deps.workDir, 'runs', String(run.id), `report-${ctx.info.attempt}`);
       let secrets: string[] = [];
       const prepare = async () => {
-        const repo = repositoryAccess(project);
+        const repo = repositoryAccess(project, deps.secrets);
         secrets = repo.secrets;
         const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, run.commit ?? undefined);
         const checkoutDir = join(workDir, 'checkout');

@@ -8,6 +8,8 @@ import { createAuthenticator } from './auth/authenticate.js';
 import { authRoutes } from './auth/routes.js';
 import { cliPackageRoutes } from './cli-package/routes.js';
 import { environmentRoutes } from './environments/routes.js';
+import { featureIngestionRoutes } from './features/ingest.js';
+import { featureRoutes } from './features/routes.js';
 import { healthRoutes } from './health/routes.js';
 import type { ApiDeps } from './http/deps.js';
 import { problemMiddleware } from './http/problems.js';
@@ -41,6 +43,8 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...auditRoutes(deps),
     ...infrastructureRoutes(deps),
     ...cliPackageRoutes(deps),
+    ...featureRoutes(deps),
+    ...featureIngestionRoutes(deps),
   ];
   routes.push(
     defineRoute({

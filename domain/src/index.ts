@@ -1,6 +1,7 @@
 export * from './auth/passwords.js';
 export * from './auth/roles.js';
 export * from './auth/tokens.js';
+export * from './bdd/index.js';
 export * from './config.js';
 export * from './entities/index.js';
 export * from './infrastructure/registry.js';

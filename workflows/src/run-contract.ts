@@ -88,3 +88,26 @@ export interface RunConclusion {
   /** Combined coverage in percent, checked against the suite's threshold; null when not measured. */
   coveragePercent: number | null;
 }
+
+/** One feature ingestion per project at a time: a second request while one runs joins it. */
+export const featureIngestionWorkflowId = (projectId: number) => `features-${projectId}`;
+
+export interface FeatureIngestionInput {
+  projectId: number;
+  /** The branch whose head is indexed; the project's default branch when absent. */
+  branch?: string | null;
+}
+
+/** What a run (run_metadata.bdd) or an on-demand ingestion reports of indexing the feature files. */
+export interface IngestionRecord {
+  commit: string;
+  files: number;
+  parsed: number;
+  added: number;
+  updated: number;
+  deactivated: number;
+  pickles: number;
+  error_count: number;
+  /** The first errors: a file that does not parse, with its line. */
+  errors: Array<{ path: string; line: number | null; message: string }>;
+}

@@ -7,7 +7,7 @@ import { projectOut } from './serialize.js';
 import { createProject, deleteProject, getProject, listProjects, updateProject } from './service.js';
 
 /** PRD 16.2: projects (FR-PRJ-01..04); writes are for admins and audited (FR-AUD-03, FR-AUD-04). */
-export function projectRoutes(_deps: ApiDeps): AnyRoute[] {
+export function projectRoutes(deps: ApiDeps): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -33,6 +33,9 @@ export function projectRoutes(_deps: ApiDeps): AnyRoute[] {
       errors: [409],
       handler: async ({ em, principal, body, origin }) => {
         const { project, counts } = await createProject(em, principal, body, origin);
+        // FR-BDD-01: index the new project's feature files in the background. A repository that
+        // is not reachable yet must not fail the registration; the next run indexes it anyway.
+        deps.engine?.ingestFeatures(project.id, null, 0).catch(() => undefined);
         return { status: 201, body: projectOut(project, counts) };
       },
     }),

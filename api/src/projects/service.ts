@@ -181,6 +181,6 @@ async function countsByProject(em: EntityManager, ids: number[]): Promise<Map<nu
 }
 
 /** Escapes LIKE wildcards so that `q` matches literally. */
-function escapeLike(value: string): string {
+export function escapeLike(value: string): string {
   return value.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

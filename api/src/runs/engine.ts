@@ -1,8 +1,8 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { QatronConfig, Run, Suite } from '@qatron/domain';
 import { CONTROL_TASK_QUEUE } from '@qatron/domain';
-import type { runWorkflow } from '@qatron/workflows';
-import { RUN_PROGRESS_QUERY, runWorkflowId, type RunProgressView, type RunWorkflowInput } from '@qatron/workflows/run-contract';
+import type { featureIngestionWorkflow, runWorkflow } from '@qatron/workflows';
+import { featureIngestionWorkflowId, RUN_PROGRESS_QUERY, runWorkflowId, type IngestionRecord, type RunProgressView, type RunWorkflowInput } from '@qatron/workflows/run-contract';
 
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
 
@@ -17,6 +17,12 @@ export interface RunEngine {
   cancel(runId: number): Promise<void>;
   /** Live shard progress, or null when the workflow cannot be asked (finished long ago, not started). */
   progress(runId: number): Promise<RunProgressView | null>;
+  /**
+   * Indexes a project's feature files at its branch head (FR-BDD-01) on an execution worker. A
+   * request while one is running joins it. Resolves with the result, or `null` when `waitMs`
+   * passes first (the ingestion goes on).
+   */
+  ingestFeatures(projectId: number, branch: string | null, waitMs: number): Promise<IngestionRecord | null>;
   close(): Promise<void>;
 }
 
@@ -72,6 +78,17 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
       } catch {
         return null;
       }
+    },
+    async ingestFeatures(projectId, branch, waitMs) {
+      const handle = await (await connect()).workflow.start<typeof featureIngestionWorkflow>('featureIngestionWorkflow', {
+        taskQueue: CONTROL_TASK_QUEUE,
+        workflowId: featureIngestionWorkflowId(projectId),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowExecutionTimeout: '30 minutes',
+        args: [{ projectId, branch }],
+      });
+      if (waitMs <= 0) return null;
+      return Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs).unref())]);
     },
     async close() {
       const current = client;

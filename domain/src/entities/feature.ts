@@ -57,12 +57,25 @@ export const FeatureSchema = defineEntity({
 export const SCENARIO_TYPES = ['scenario', 'scenario_outline'] as const;
 export type ScenarioType = (typeof SCENARIO_TYPES)[number];
 
+/**
+ * How re-indexing found a stored scenario again (issue 6): the same stable id; the same name in
+ * the same feature (it moved within its file); the same steps in the same feature (renamed); the
+ * same name and steps in a file that disappeared (the file moved); or not at all (new).
+ */
+export const SCENARIO_MATCHES = ['new', 'stable_id', 'name', 'steps', 'moved_file'] as const;
+export type ScenarioMatch = (typeof SCENARIO_MATCHES)[number];
+
 /** One Examples table of a scenario outline. */
 export interface ScenarioExamples {
   name: string;
+  /** The table's own tags (not inherited). */
   tags: string[];
+  /** The Examples keyword's line. */
+  line: number;
   header: string[];
   rows: string[][];
+  /** The line of each body row: how a result of one outline row finds its row (`example_line`). */
+  rowLines: number[];
 }
 
 /** A scenario or scenario outline with its stable id (PRD 14.2). */
@@ -70,7 +83,11 @@ export class Scenario extends BaseEntity {
   organization: number;
   project: number;
   feature: number;
-  /** `{feature_path}:{line_start}:{line_end}:{sha256(name)[:8]}` as first indexed; kept while history follows it. */
+  /**
+   * `{feature_path}:{line_start}:{line_end}:{sha256(name)[:8]}` at the last indexing. The row id,
+   * not this label, carries history: a moved or renamed scenario keeps its row and gets its new
+   * label, so results labelled by either commit's framework map to it.
+   */
   stableId: string;
   name: string;
   type: ScenarioType = 'scenario';
@@ -83,8 +100,8 @@ export class Scenario extends BaseEntity {
   /** Hash of the steps' text, which lets a renamed or moved scenario keep its id. */
   stepsHash = '';
   isActive = true;
-  /** How this row was matched at the last indexing: new, stable_id, name, steps. */
-  matchedBy = 'new';
+  /** How this row was matched at the last indexing (see SCENARIO_MATCHES). */
+  matchedBy: ScenarioMatch = 'new';
 
   constructor(
     organization: number,
@@ -124,9 +141,11 @@ export const ScenarioSchema = defineEntity({
     examples: p.json<ScenarioExamples[]>(),
     stepsHash: p.string().length(64).default(''),
     isActive: p.boolean().default(true),
-    matchedBy: p.string().length(16).default('new'),
+    matchedBy: p.string().$type<ScenarioMatch>().length(16).default('new'),
   },
-  uniques: [{ properties: ['project', 'stableId'] }],
+  // Deferred: re-indexing relabels many scenarios in one statement, and a label may pass from one
+  // row to another within it; only the state at commit has to be unique.
+  uniques: [{ properties: ['project', 'stableId'], deferMode: 'deferred' }],
 });
 
 /** One step of a scenario (or of the Background it inherits), in order. */

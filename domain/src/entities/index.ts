@@ -8,6 +8,7 @@ import { ProjectSchema } from './project.js';
 import { RevokedSessionSchema } from './revoked-session.js';
 import { RunArtifactSchema } from './run-artifact.js';
 import { RunSchema } from './run.js';
+import { ScenarioResultSchema } from './scenario-result.js';
 import { ServiceTokenSchema } from './service-token.js';
 import { SuiteSchema } from './suite.js';
 import { TestResultSchema } from './test-result.js';
@@ -24,6 +25,7 @@ export * from './project.js';
 export * from './revoked-session.js';
 export * from './run-artifact.js';
 export * from './run.js';
+export * from './scenario-result.js';
 export * from './service-token.js';
 export * from './suite.js';
 export * from './test-result.js';
@@ -48,4 +50,5 @@ export const ENTITY_SCHEMAS = [
   ScenarioSchema,
   StepSchema,
   TestResultSchema,
+  ScenarioResultSchema,
 ];

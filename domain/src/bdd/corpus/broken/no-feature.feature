@@ -1,0 +1,2 @@
+Given a step outside of any feature
+When nothing holds it

@@ -1,0 +1,4 @@
+# language: xx-nope
+Feature: Unknown dialect
+  Scenario: Never parsed
+    Given anything
