@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Feature, Scenario, ScenarioResult, TestResult, type RunStatus } from '@qatron/domain';
+import { Feature, Scenario, ScenarioResult, TestResult } from '@qatron/domain';
 import { commitChange, createFixtureRepository, type FixtureRepository } from '@qatron/activities/testing/fixture-repo';
 import { startEngineStack, type EngineStack } from './testing/stack.js';
 
@@ -18,7 +18,6 @@ let fixtures: string;
 let repo: FixtureRepository;
 let projectId: number;
 
-const FINAL: RunStatus[] = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'];
 const call = (method: string, path: string, json?: unknown) => stack.api.request(method, path, { token: stack.adminToken, ...(json !== undefined ? { json } : {}) });
 const em = () => stack.api.orm.em.fork();
 const FEATURE = 'features/checkout.feature';
@@ -39,17 +38,7 @@ afterAll(async () => {
   await rm(fixtures, { recursive: true, force: true });
 });
 
-async function runToEnd() {
-  const created = await call('POST', '/api/v1/runs', { project_id: projectId, suite: 'all', environment: 'staging' });
-  expect(created.status).toBe(201);
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const res = await call('GET', `/api/v1/runs/${created.body.id}`);
-    if (FINAL.includes(res.body.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`run ${created.body.id} did not finish`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const runToEnd = () => stack.runToEnd({ project_id: projectId, suite: 'all', environment: 'staging' });
 
 async function scenariosByName(): Promise<Map<string, Scenario>> {
   const rows = await em().find(Scenario, { project: projectId }, { orderBy: { id: 'asc' } });

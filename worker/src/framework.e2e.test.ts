@@ -2,7 +2,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunStatus } from '@qatron/domain';
 import { createFixtureRepository } from '@qatron/activities/testing/fixture-repo';
 import { startEngineStack, type EngineStack } from './testing/stack.js';
 
@@ -15,7 +14,6 @@ let stack: EngineStack;
 let fixtures: string;
 let projectId: number;
 
-const FINAL: RunStatus[] = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'];
 const call = (method: string, path: string, json?: unknown) => stack.api.request(method, path, { token: stack.adminToken, ...(json !== undefined ? { json } : {}) });
 
 const TESTS = {
@@ -65,17 +63,7 @@ afterAll(async () => {
   await rm(fixtures, { recursive: true, force: true });
 });
 
-async function runToEnd(suite: string) {
-  const created = await call('POST', '/api/v1/runs', { project_id: projectId, suite, environment: 'staging' });
-  expect(created.status).toBe(201);
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const run = (await call('GET', `/api/v1/runs/${created.body.id}`)).body;
-    if (FINAL.includes(run.status)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${created.body.id} did not finish`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const runToEnd = (suite: string) => stack.runToEnd({ project_id: projectId, suite, environment: 'staging' });
 
 describe('framework fixtures in a run', () => {
   it('gives tests the pinned dataset version and a real browser', async () => {

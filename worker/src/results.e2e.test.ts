@@ -3,7 +3,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RunStatus } from '@qatron/domain';
 import { createFixtureRepository, GREEN_TEST_IDS } from '@qatron/activities/testing/fixture-repo';
 import { startEngineStack, type EngineStack } from './testing/stack.js';
 
@@ -17,7 +16,6 @@ let stack: EngineStack;
 let fixtures: string;
 let projectId: number;
 
-const FINAL: RunStatus[] = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'];
 const call = (method: string, path: string, json?: unknown) => stack.api.request(method, path, { token: stack.adminToken, ...(json !== undefined ? { json } : {}) });
 
 beforeAll(async () => {
@@ -42,17 +40,7 @@ afterAll(async () => {
   await rm(fixtures, { recursive: true, force: true });
 });
 
-async function runToEnd(suite: string) {
-  const created = await call('POST', '/api/v1/runs', { project_id: projectId, suite, environment: 'staging' });
-  expect(created.status).toBe(201);
-  const deadline = Date.now() + 150_000;
-  for (;;) {
-    const res = await call('GET', `/api/v1/runs/${created.body.id}`);
-    if (FINAL.includes(res.body.status)) return res.body;
-    if (Date.now() > deadline) throw new Error(`run ${created.body.id} did not finish`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const runToEnd = (suite: string) => stack.runToEnd({ project_id: projectId, suite, environment: 'staging' });
 
 async function downloadZip(runId: number, kind: string): Promise<string[]> {
   const res = await fetch(`${stack.api.url}/api/v1/runs/${runId}/artifacts/download?kind=${kind}`, { headers: { authorization: `Bearer ${stack.adminToken}` } });

@@ -8,6 +8,7 @@ import { Connection } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import { inject } from 'vitest';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
+import { isFinalStatus } from '@qatron/domain';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 
 /** Where e2e workers keep git mirrors and venvs: shared across test files and runs (ignored by git). */
@@ -34,6 +35,8 @@ export interface EngineStack {
   adminToken: string;
   workers: WorkerProcess[];
   startWorker(options?: { name?: string; env?: Record<string, string> }): Promise<WorkerProcess>;
+  /** Triggers a run as admin (`POST /api/v1/runs` body) and polls it until its status is final; returns the run. */
+  runToEnd(trigger: Record<string, unknown>, timeoutMs?: number): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -141,6 +144,17 @@ export async function startEngineStack(options: { env?: Record<string, string> }
     adminToken,
     workers,
     startWorker,
+    async runToEnd(trigger, timeoutMs = 150_000) {
+      const created = await api.request('POST', '/api/v1/runs', { token: adminToken, json: trigger });
+      if (created.status !== 201) throw new Error(`run not created: ${created.status} ${JSON.stringify(created.body)}`);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const res = await api.request('GET', `/api/v1/runs/${created.body.id}`, { token: adminToken });
+        if (isFinalStatus(res.body.status)) return res.body;
+        if (Date.now() > deadline) throw new Error(`run ${created.body.id} did not finish within ${timeoutMs} ms (status ${res.body.status})`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    },
     async close() {
       await Promise.all(workers.map((w) => w.stop()));
       await api.close();
