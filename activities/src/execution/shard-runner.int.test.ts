@@ -106,6 +106,7 @@ describe('runShard', () => {
       attempts: 2,
       flaky: false,
       message: expect.stringContaining('the cart does not add VAT'),
+      properties: {},
     });
     expect(result.outputs.junitXml).toEqual([join(run.outDir, 'junit-1.xml'), join(run.outDir, 'junit-2.xml')]);
     expect(await readFile(join(run.outDir, 'ids-2.txt'), 'utf8')).toBe(`${FAILING_TEST_ID}\n`);
@@ -123,6 +124,7 @@ describe('runShard', () => {
       attempts: 2,
       flaky: true,
       message: expect.stringContaining('stock not replicated yet'),
+      properties: {},
     });
     expect(tally(result.results)).toEqual({ passed: 5 });
     expect(progress.some((p) => p.phase === 'running' && p.failed === 1)).toBe(true);
@@ -136,7 +138,7 @@ describe('runShard', () => {
     const { run } = await shard({ variant: 'flaky' }, { testIds: [FLAKY_TEST_ID], retries: 0 });
     const result = await runShard(run);
     expect(result.outcome).toBe('failed');
-    expect(result.results).toEqual([{ nodeId: FLAKY_TEST_ID, outcome: 'failed', durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: expect.stringContaining('stock not replicated yet') }]);
+    expect(result.results).toEqual([{ nodeId: FLAKY_TEST_ID, outcome: 'failed', durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: expect.stringContaining('stock not replicated yet'), properties: {} }]);
   });
 
   it('reports progress while tests finish, with done increasing, about twice a second at most', async () => {
@@ -195,7 +197,7 @@ describe('runShard', () => {
     const result = await runShard(run);
     expect(result.outcome).toBe('failed');
     expect(result.exitCode).toBe(2);
-    expect(result.results).toEqual([{ nodeId: 'tests/test_broken.py', outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringContaining("No module named 'shop.no_such_module'") }]);
+    expect(result.results).toEqual([{ nodeId: 'tests/test_broken.py', outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringContaining("No module named 'shop.no_such_module'"), properties: {} }]);
     expect(result.outputs.junitXml).toHaveLength(1);
   });
 
@@ -206,8 +208,8 @@ describe('runShard', () => {
     expect(result.outcome).toBe('failed');
     expect(result.exitCode).toBe(2);
     expect(result.results).toEqual([
-      { nodeId: GREEN_TEST_IDS[0], outcome: 'passed', durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: null },
-      { nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringMatching(/^pytest exited with code 2 although no test failed: .*maintenance window/) },
+      { nodeId: GREEN_TEST_IDS[0], outcome: 'passed', durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: null, properties: {} },
+      { nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringMatching(/^pytest exited with code 2 although no test failed: .*maintenance window/), properties: {} },
     ]);
   });
 
