@@ -6,7 +6,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', 'board/**', 'domain/src/migrations/Migration*.ts', 'framework/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', 'domain/src/migrations/Migration*.ts', 'framework/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

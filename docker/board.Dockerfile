@@ -11,22 +11,16 @@ ARG NPM_VERSION=11.19.1
 
 # ---- build: board/dist ----------------------------------------------------------------------
 # The Board is built inside the image so that install.sh needs Docker only, no Node on the host.
-# Until board/ has a package.json (the Vue app is not written yet) a placeholder page stands in.
+# Only the board workspace's dependencies are installed (vite, vue, echarts…); the one file it
+# takes from domain/ (the run status model) is aliased in board/vite.config.ts.
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 ARG NPM_VERSION
 RUN npm install -g "npm@${NPM_VERSION}" --no-audit --no-fund
 WORKDIR /app
 COPY . .
-RUN set -eu; \
-    if [ -f board/package.json ] && [ -f board/package-lock.json ]; then \
-      echo "board: standalone package"; cd board && npm ci --no-audit --no-fund && npm run build; \
-    elif [ -f board/package.json ]; then \
-      echo "board: npm workspace"; npm ci --no-audit --no-fund && npm run build --workspace board; \
-    else \
-      echo "board: no board/package.json yet, serving the placeholder page"; \
-      mkdir -p board/dist && cp docker/board-placeholder.html board/dist/index.html; \
-    fi; \
-    test -f board/dist/index.html
+RUN npm ci --workspace board --no-audit --no-fund \
+ && npm run build --workspace board \
+ && test -f board/dist/index.html
 
 # ---- runtime: unprivileged nginx (uid 101), so Kubernetes can enforce runAsNonRoot ------------
 FROM nginxinc/nginx-unprivileged:1.29.4-alpine AS runtime

@@ -5,6 +5,7 @@ import { artifactRoutes } from './artifacts/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { DATASET_UPLOAD_PATH, datasetRoutes } from './datasets/routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
+import { dashboardRoutes } from './dashboard/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { cliPackageRoutes } from './cli-package/routes.js';
 import { environmentRoutes } from './environments/routes.js';
@@ -45,6 +46,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...cliPackageRoutes(deps),
     ...featureRoutes(deps),
     ...featureIngestionRoutes(deps),
+    ...dashboardRoutes(deps),
   ];
   routes.push(
     defineRoute({

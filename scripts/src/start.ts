@@ -7,6 +7,7 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { connectDatabase, migrate } from '@qatron/domain/db';
+import { ensureBoardBuilt } from '@qatron/api/board';
 import { ConfigError, databaseUrlOf, DefaultCredentialsError, EMBEDDED_DATABASE, loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
 import { supervise, waitFor, type Supervised } from './embedded/process.js';
@@ -58,6 +59,8 @@ async function main(config: QatronConfig): Promise<void> {
   const logs = join(config.home, 'logs');
   await mkdir(logs, { recursive: true });
   say(`QAtron: starting the embedded stack (data in ${config.home})`);
+  // The Board's static build, rebuilt only when its sources changed; it runs while the stores start.
+  const boardBuild = ensureBoardBuilt();
 
   let databaseUrl = config.database.url;
   if (!databaseUrl) {
@@ -96,6 +99,10 @@ async function main(config: QatronConfig): Promise<void> {
   } finally {
     await orm.close();
   }
+
+  const board = await boardBuild;
+  if (board.outcome === 'failed') say(`  board       build failed${board.servable ? ', serving the previous build' : ''}: ${board.error?.split('\n')[0]}`);
+  else say(`  board       ${board.outcome === 'built' ? 'built' : 'build up to date'} (board/dist)`);
 
   const env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, QATRON_HOME: config.home };
   const api = await startNodeProcess('api', 'api/src/main.ts', ['--board'], env, logs);

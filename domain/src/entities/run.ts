@@ -108,5 +108,8 @@ export const RunSchema = defineEntity({
     { properties: ['project', 'status', 'id'] },
     { properties: ['branch', 'id'] },
     { properties: ['completedAt'] },
+    // The Board's dashboard aggregates an organization's (or a project's) runs of the last days.
+    { properties: ['organization', 'createdAt'] },
+    { properties: ['project', 'createdAt'] },
   ],
 });

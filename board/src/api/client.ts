@@ -1,0 +1,191 @@
+/**
+ * The Board's one HTTP client: the API is its only data source (DESIGN "Module boundaries").
+ * Relative `/api/v1/...` URLs, since the Board is served from the API's origin (api/src/board.ts,
+ * nginx in containers). Errors are RFC 9457 problem details and surface as ApiError with the
+ * problem's `detail`; a 401 on an authenticated call tells the auth store the session is over.
+ */
+import type {
+  Artifact,
+  AuditEntry,
+  Dashboard,
+  Environment,
+  Feature,
+  FeatureDetail,
+  Me,
+  Page,
+  ProblemDetails,
+  Project,
+  Resource,
+  Run,
+  ScenarioRun,
+  ServiceToken,
+  Suite,
+  TestResult,
+  TokenResponse,
+  User,
+} from './types';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: ProblemDetails,
+  ) {
+    super(problem.detail ?? problem.title);
+  }
+}
+
+interface Session {
+  token: () => string | null;
+  onUnauthorized: () => void;
+}
+
+let session: Session = { token: () => null, onUnauthorized: () => {} };
+
+/** Wired once by the auth store: where the bearer token comes from, and what a 401 does. */
+export function bindSession(next: Session): void {
+  session = next;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+/** `?a=1&b=x`, leaving out empty values so that an unset filter is no filter. */
+export function queryString(query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+async function problemOf(res: Response): Promise<ProblemDetails> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body = JSON.parse(text) as ProblemDetails;
+    if (body && typeof body === 'object' && 'title' in body) return body;
+  } catch {
+    // Not JSON: a proxy's error page or an empty body.
+  }
+  return { title: res.statusText || 'Request failed', status: res.status, detail: `The server answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}` };
+}
+
+/** One API call; `body` is sent as JSON. Resolves with the parsed JSON (or undefined for 204). */
+export async function request<T>(method: string, path: string, body?: unknown, init: { auth?: boolean; form?: Record<string, string> } = {}): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' };
+  const auth = init.auth ?? true;
+  const token = auth ? session.token() : null;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let payload: string | undefined;
+  if (init.form) {
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    payload = new URLSearchParams(init.form).toString();
+  } else if (body !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(body);
+  }
+  let res: Response;
+  try {
+    res = await fetch(path, { method, headers, body: payload });
+  } catch (err) {
+    throw new ApiError(0, { title: 'Network error', status: 0, detail: `The API could not be reached (${(err as Error).message})` });
+  }
+  if (!res.ok) {
+    const problem = await problemOf(res);
+    if (res.status === 401 && auth) session.onUnauthorized();
+    throw new ApiError(res.status, problem);
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** Downloads an authenticated file (artifacts need the bearer token, so a plain link cannot). */
+export async function download(path: string, fallbackName: string): Promise<void> {
+  const token = session.token();
+  const res = await fetch(path, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+  if (!res.ok) throw new ApiError(res.status, await problemOf(res));
+  const disposition = res.headers.get('content-disposition') ?? '';
+  const name = /filename="?([^";]+)"?/.exec(disposition)?.[1] ?? fallbackName;
+  const url = URL.createObjectURL(await res.blob());
+  const link = document.createElement('a');
+  link.href = url;
+  link.download = name;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+export interface RunFilter {
+  project_id?: number | null;
+  suite_id?: number | null;
+  environment_id?: number | null;
+  status?: string | null;
+  branch?: string | null;
+  limit?: number;
+  offset?: number;
+}
+
+export interface AuditFilter {
+  action?: string | null;
+  user_id?: number | null;
+  resource_type?: string | null;
+  from?: string | null;
+  to?: string | null;
+  limit?: number;
+  offset?: number;
+}
+
+/** Every endpoint the Board calls, by resource. */
+export const api = {
+  auth: {
+    login: (username: string, password: string) => request<TokenResponse>('POST', '/api/v1/auth/login', undefined, { auth: false, form: { username, password } }),
+    logout: () => request<void>('POST', '/api/v1/auth/logout'),
+    me: () => request<Me>('GET', '/api/v1/auth/me'),
+    register: (body: { username: string; email: string; password: string; role: string }) => request<User>('POST', '/api/v1/auth/register', body),
+    tokens: () => request<Page<ServiceToken>>('GET', '/api/v1/auth/service-tokens?limit=200'),
+    createToken: (body: { name: string; project_id: number | null; role: string; expires_at: string | null }) =>
+      request<ServiceToken & { token: string }>('POST', '/api/v1/auth/service-tokens', body),
+    revokeToken: (id: number) => request<void>('DELETE', `/api/v1/auth/service-tokens/${id}`),
+  },
+  users: {
+    list: () => request<Page<User>>('GET', '/api/v1/users?limit=200'),
+    update: (id: number, body: { role?: string; is_active?: boolean }) => request<User>('PUT', `/api/v1/users/${id}`, body),
+  },
+  projects: {
+    list: (query: { q?: string; limit?: number; offset?: number } = {}) => request<Page<Project>>('GET', `/api/v1/projects${queryString({ limit: 200, ...query })}`),
+    get: (id: number) => request<Project>('GET', `/api/v1/projects/${id}`),
+    create: (body: Partial<Project>) => request<Project>('POST', '/api/v1/projects', body),
+    update: (id: number, body: Partial<Project>) => request<Project>('PUT', `/api/v1/projects/${id}`, body),
+    remove: (id: number) => request<void>('DELETE', `/api/v1/projects/${id}`),
+    environments: (id: number) => request<Page<Environment>>('GET', `/api/v1/projects/${id}/environments?limit=200`),
+    createEnvironment: (id: number, body: Partial<Environment>) => request<Environment>('POST', `/api/v1/projects/${id}/environments`, body),
+    removeEnvironment: (id: number) => request<void>('DELETE', `/api/v1/environments/${id}`),
+    suites: (id: number) => request<Page<Suite>>('GET', `/api/v1/projects/${id}/suites?limit=200`),
+    createSuite: (id: number, body: Partial<Suite>) => request<Suite>('POST', `/api/v1/projects/${id}/suites`, body),
+    removeSuite: (id: number) => request<void>('DELETE', `/api/v1/suites/${id}`),
+  },
+  runs: {
+    list: (filter: RunFilter) => request<Page<Run>>('GET', `/api/v1/runs${queryString({ ...filter })}`),
+    get: (id: number) => request<Run>('GET', `/api/v1/runs/${id}`),
+    trigger: (body: { project_id: number; suite_id: number; environment_id: number; branch?: string | null }) => request<Run>('POST', '/api/v1/runs', body),
+    cancel: (id: number) => request<Run>('PUT', `/api/v1/runs/${id}`, { status: 'cancelled' }),
+    artifacts: (id: number) => request<Page<Artifact> & { artifacts_deleted: boolean }>('GET', `/api/v1/runs/${id}/artifacts?limit=200`),
+    tests: (id: number, query: { outcome?: string; limit?: number; offset?: number } = {}) =>
+      request<Page<TestResult>>('GET', `/api/v1/runs/${id}/tests${queryString({ limit: 100, ...query })}`),
+  },
+  features: {
+    list: (query: { project_id: number; tag?: string; search?: string; include_inactive?: boolean; limit?: number; offset?: number }) =>
+      request<Page<Feature>>('GET', `/api/v1/features${queryString({ ...query })}`),
+    get: (id: number) => request<FeatureDetail>('GET', `/api/v1/features/${id}`),
+    history: (scenarioId: number, limit = 20) => request<{ items: ScenarioRun[] }>('GET', `/api/v1/scenarios/${scenarioId}/history?limit=${limit}`),
+    ingest: (projectId: number) => request<unknown>('POST', `/api/v1/features/projects/${projectId}/ingest-features`),
+  },
+  infrastructure: {
+    list: () => request<Page<Resource>>('GET', '/api/v1/infrastructure?limit=200'),
+  },
+  audit: {
+    list: (filter: AuditFilter) => request<Page<AuditEntry>>('GET', `/api/v1/audit-logs${queryString({ ...filter })}`),
+  },
+  dashboard: {
+    get: (query: { days?: number; project_id?: number | null } = {}) => request<Dashboard>('GET', `/api/v1/dashboard${queryString({ ...query })}`),
+  },
+};

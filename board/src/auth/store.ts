@@ -1,0 +1,70 @@
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import { api, bindSession } from '../api/client';
+import type { Me, Role } from '../api/types';
+
+const TOKEN_KEY = 'qatron.token';
+const RANK: Record<Role, number> = { viewer: 0, user: 1, admin: 2 };
+
+/**
+ * The session: the access token (kept in sessionStorage, so it dies with the tab, as the API's
+ * short-lived JWT does) and who the caller is. The UI hides what the role may not do; the API
+ * enforces it anyway.
+ */
+export const useAuthStore = defineStore('auth', () => {
+  const token = ref<string | null>(sessionStorage.getItem(TOKEN_KEY));
+  const me = ref<Me | null>(null);
+  /** Where to go back to after signing in again (the page a 401 interrupted). */
+  const returnTo = ref<string | null>(null);
+  let onExpired: (() => void) | null = null;
+
+  const role = computed<Role | null>(() => me.value?.role ?? null);
+  const signedIn = computed(() => token.value !== null);
+
+  function can(required: Role): boolean {
+    return role.value !== null && RANK[role.value] >= RANK[required];
+  }
+
+  function setToken(value: string | null): void {
+    token.value = value;
+    if (value) sessionStorage.setItem(TOKEN_KEY, value);
+    else sessionStorage.removeItem(TOKEN_KEY);
+  }
+
+  function expire(): void {
+    setToken(null);
+    me.value = null;
+    onExpired?.();
+  }
+
+  bindSession({ token: () => token.value, onUnauthorized: expire });
+
+  async function login(username: string, password: string): Promise<void> {
+    const answer = await api.auth.login(username, password);
+    setToken(answer.access_token);
+    me.value = await api.auth.me();
+  }
+
+  /** Loads who the caller is once per page load; a stale token ends in a 401 and so at /login. */
+  async function ensureMe(): Promise<Me | null> {
+    if (!token.value) return null;
+    if (!me.value) me.value = await api.auth.me();
+    return me.value;
+  }
+
+  async function logout(): Promise<void> {
+    try {
+      if (token.value) await api.auth.logout();
+    } finally {
+      setToken(null);
+      me.value = null;
+    }
+  }
+
+  /** What happens when the API says the session is over (the router sends the user to /login). */
+  function whenExpired(handler: () => void): void {
+    onExpired = handler;
+  }
+
+  return { token, me, role, signedIn, returnTo, can, login, logout, ensureMe, whenExpired };
+});
