@@ -8,7 +8,7 @@ import { stackPlace, startStack, type StartedStack } from '@qatron/scripts/testi
 
 /**
  * PRD 21.2 scenario 1 in a real browser (issue "The Board", Done when), against the stack that
- * `npm start` runs, Board included: sign in as admin/admin, create a project, configure an
+ * `npm start` runs, Board included: sign in as admin/admin, create a project, configure (and edit) an
  * environment and a suite, trigger a run, watch it finish live (the status changes on the page
  * without a reload), open the Allure report link; then a viewer sees no create or cancel buttons
  * where an admin does. A failing step leaves a screenshot and prints its path.
@@ -121,6 +121,14 @@ describe('the Board in Chromium against npm start', () => {
     await page.getByRole('button', { name: 'Add environment' }).click();
     await page.locator('[data-testid=environments] td', { hasText: 'staging.shop.example.test' }).waitFor();
 
+    // Editing the environment changes it in the API, not only on the page.
+    await page.locator('[data-testid=environments] tr[data-environment=staging]').getByTestId('edit-environment').click();
+    await page.fill('[data-testid=environment-edit-form] input[name=base_url]', 'https://staging2.shop.example.test');
+    await page.getByRole('button', { name: 'Save environment' }).click();
+    await page.locator('[data-testid=environments] td', { hasText: 'staging2.shop.example.test' }).waitFor();
+    const environments = await call<{ items: { name: string; base_url: string }[] }>('GET', `/api/v1/projects/${projectId}/environments`, await login('admin', 'admin'));
+    expect(environments.body.items.map((e) => [e.name, e.base_url])).toEqual([['staging', 'https://staging2.shop.example.test']]);
+
     await page.fill('input[name=suite_name]', 'smoke');
     await page.fill('input[name=markers]', 'smoke');
     await page.fill('input[name=shards]', '2');
@@ -197,7 +205,7 @@ describe('the Board in Chromium against npm start', () => {
     expect(await viewer.page.getByRole('link', { name: 'Configuration' }).count()).toBe(0);
     await viewer.page.locator('[data-testid=projects] a', { hasText: 'shop' }).click();
     await viewer.page.locator('[data-testid=suites]').getByRole('cell', { name: 'slow', exact: true }).waitFor();
-    for (const testId of ['trigger-form', 'environment-form', 'suite-form', 'edit-project', 'delete-project']) {
+    for (const testId of ['trigger-form', 'environment-form', 'suite-form', 'edit-project', 'delete-project', 'edit-environment', 'edit-suite']) {
       expect(await viewer.page.getByTestId(testId).count(), testId).toBe(0);
     }
     await viewer.page.goto(`${stack.boardUrl}/runs/${run.body.id}`);

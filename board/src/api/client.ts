@@ -8,7 +8,9 @@ import type {
   Artifact,
   AuditEntry,
   Dashboard,
+  Dataset,
   Environment,
+  EnvironmentInput,
   Feature,
   FeatureDetail,
   Me,
@@ -20,6 +22,7 @@ import type {
   ScenarioRun,
   ServiceToken,
   Suite,
+  SuiteInput,
   TestResult,
   TokenResponse,
   User,
@@ -157,10 +160,12 @@ export const api = {
     update: (id: number, body: Partial<Project>) => request<Project>('PUT', `/api/v1/projects/${id}`, body),
     remove: (id: number) => request<void>('DELETE', `/api/v1/projects/${id}`),
     environments: (id: number) => request<Page<Environment>>('GET', `/api/v1/projects/${id}/environments?limit=200`),
-    createEnvironment: (id: number, body: Partial<Environment>) => request<Environment>('POST', `/api/v1/projects/${id}/environments`, body),
+    createEnvironment: (id: number, body: EnvironmentInput) => request<Environment>('POST', `/api/v1/projects/${id}/environments`, body),
+    updateEnvironment: (id: number, body: EnvironmentInput) => request<Environment>('PUT', `/api/v1/environments/${id}`, body),
     removeEnvironment: (id: number) => request<void>('DELETE', `/api/v1/environments/${id}`),
     suites: (id: number) => request<Page<Suite>>('GET', `/api/v1/projects/${id}/suites?limit=200`),
-    createSuite: (id: number, body: Partial<Suite>) => request<Suite>('POST', `/api/v1/projects/${id}/suites`, body),
+    createSuite: (id: number, body: SuiteInput) => request<Suite>('POST', `/api/v1/projects/${id}/suites`, body),
+    updateSuite: (id: number, body: SuiteInput) => request<Suite>('PUT', `/api/v1/suites/${id}`, body),
     removeSuite: (id: number) => request<void>('DELETE', `/api/v1/suites/${id}`),
   },
   runs: {
@@ -178,6 +183,10 @@ export const api = {
     get: (id: number) => request<FeatureDetail>('GET', `/api/v1/features/${id}`),
     history: (scenarioId: number, limit = 20) => request<{ items: ScenarioRun[] }>('GET', `/api/v1/scenarios/${scenarioId}/history?limit=${limit}`),
     ingest: (projectId: number) => request<unknown>('POST', `/api/v1/features/projects/${projectId}/ingest-features`),
+  },
+  datasets: {
+    /** The datasets a project's environments may use: its own and the organization's shared ones. */
+    list: (projectId: number) => request<Page<Dataset>>('GET', `/api/v1/datasets${queryString({ project_id: projectId, limit: 200 })}`),
   },
   infrastructure: {
     list: () => request<Page<Resource>>('GET', '/api/v1/infrastructure?limit=200'),

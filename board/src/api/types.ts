@@ -74,21 +74,45 @@ export interface Environment {
   secret_refs: Record<string, string>;
   retention_days: number | null;
   effective_retention_days: number;
+  dataset_id: number | null;
 }
+
+/** What `POST /projects/:id/environments` and `PUT /environments/:id` take; a PUT sends only what changed. */
+export type EnvironmentInput = Partial<Pick<Environment, 'name' | 'kind' | 'base_url' | 'variables' | 'secret_refs' | 'retention_days' | 'dataset_id'>>;
 
 export interface Suite {
   id: number;
   project_id: number;
   name: string;
   description: string;
-  layer: string;
+  layer: 'unit' | 'contract' | 'integration' | 'e2e';
   markers: string;
   keywords: string;
   paths: string[];
   shards: number;
+  workers_per_shard: number;
   retries: number;
   timeout_seconds: number;
   coverage_threshold: number | null;
+  require_dataset_health: boolean;
+}
+
+/** What `POST /projects/:id/suites` and `PUT /suites/:id` take; a PUT sends only what changed. */
+export type SuiteInput = Partial<Omit<Suite, 'id' | 'project_id'>>;
+
+export interface DatasetVersion {
+  id: number;
+  version: string;
+  validation_status: string;
+}
+
+/** A test data set an environment can use (FR-DATA): the project's own or the organization's shared ones. */
+export interface Dataset {
+  id: number;
+  name: string;
+  description: string;
+  project_id: number | null;
+  latest_version: DatasetVersion | null;
 }
 
 export interface ShardProgress {

@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { DOMWrapper } from '@vue/test-utils';
+import { fakeApi, me } from '../testing/fake-api';
+import { mountBoard, settle } from '../testing/mount';
+
+afterEach(() => {
+  vi.unstubAllGlobals();
+  document.body.innerHTML = '';
+});
+
+const project = { id: 1, organization_id: 1, name: 'shop', description: '', repo_url: '/repo', default_branch: 'main', auth_method: 'none', secret_ref: null, environment_count: 1, suite_count: 1, created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z' };
+const environment = {
+  id: 3,
+  organization_id: 1,
+  project_id: 1,
+  name: 'staging',
+  kind: 'staging',
+  base_url: 'https://staging.shop.example.test',
+  variables: { LOCALE: 'en-GB' },
+  secret_refs: {},
+  retention_days: null,
+  effective_retention_days: 30,
+  dataset_id: null,
+  created_at: '2026-12-01T00:00:00Z',
+  updated_at: '2026-12-01T00:00:00Z',
+};
+const suite = {
+  id: 2,
+  organization_id: 1,
+  project_id: 1,
+  name: 'smoke',
+  description: '',
+  layer: 'integration',
+  markers: 'smoke',
+  keywords: '',
+  paths: ['tests/'],
+  shards: 2,
+  workers_per_shard: 0,
+  retries: 0,
+  timeout_seconds: 3600,
+  coverage_threshold: null,
+  require_dataset_health: false,
+  created_at: '2026-12-01T00:00:00Z',
+  updated_at: '2026-12-01T00:00:00Z',
+};
+const dataset = { id: 11, name: 'customers', description: '', project_id: null, created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z', latest_version: null };
+const page = (items: unknown[]) => ({ items, total: items.length, limit: 200, offset: 0 });
+
+function answerProject(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin') {
+  api.answer('GET /api/v1/auth/me', { body: me(role) });
+  api.answer('GET /api/v1/projects/1', { body: project });
+  api.answer('GET /api/v1/projects/1/environments', { body: page([environment]) });
+  api.answer('GET /api/v1/projects/1/suites', { body: page([suite]) });
+  api.answer('GET /api/v1/datasets', { body: page([dataset]) });
+}
+
+/** The PUT answers as the API does: the stored row with the sent fields applied. */
+function answerUpdate(api: ReturnType<typeof fakeApi>, route: string, stored: object) {
+  api.answer(route, () => ({ body: { ...stored, ...(api.calls.at(-1)!.body as object) } }));
+}
+
+const puts = (api: ReturnType<typeof fakeApi>) => api.calls.filter((c) => c.method === 'PUT');
+
+/** Fills the last row of a variables or secret references editor, after adding it. */
+async function addRow(form: DOMWrapper<Element>, add: string, inputs: [string, string], values: [string, string]) {
+  await form.find(`[data-testid=${add}]`).trigger('click');
+  const [first, second] = inputs.map((name) => form.findAll(`input[name=${name}]`).at(-1)!);
+  await first!.setValue(values[0]);
+  await second!.setValue(values[1]);
+}
+
+describe('editing environments and suites on the project page', () => {
+  it('sends only the changed environment fields, a variable and a secret reference included, and shows the updated row', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    answerUpdate(api, 'PUT /api/v1/environments/3', environment);
+    const { wrapper } = await mountBoard('/projects/1');
+    expect(wrapper.find('[data-testid=environment-edit-form]').exists()).toBe(false);
+
+    await wrapper.find('[data-testid=environments] [data-testid=edit-environment]').trigger('click');
+    const form = wrapper.find('[data-testid=environment-edit-form]');
+    expect((form.find('input[name=base_url]').element as HTMLInputElement).value).toBe('https://staging.shop.example.test');
+    expect((form.find('input[name=variable_value]').element as HTMLInputElement).value).toBe('en-GB');
+    await form.find('input[name=base_url]').setValue('https://staging2.shop.example.test');
+    await addRow(form, 'add-variable', ['variable_name', 'variable_value'], ['CURRENCY', 'EUR']);
+    await addRow(form, 'add-secret-ref', ['secret_ref_variable', 'secret_ref_name'], ['API_TOKEN', 'SHOP_STAGING_API_TOKEN']);
+    await form.find('select[name=dataset_id]').setValue('11');
+    await form.trigger('submit');
+    await settle();
+
+    expect(puts(api)).toHaveLength(1);
+    expect(puts(api)[0]!.url).toBe('/api/v1/environments/3');
+    expect(puts(api)[0]!.body).toEqual({
+      base_url: 'https://staging2.shop.example.test',
+      variables: { LOCALE: 'en-GB', CURRENCY: 'EUR' },
+      secret_refs: { API_TOKEN: 'SHOP_STAGING_API_TOKEN' },
+      dataset_id: 11,
+    });
+    expect(wrapper.find('[data-testid=environment-edit-form]').exists()).toBe(false);
+    const row = wrapper.find('[data-testid=environments] tr[data-environment=staging]');
+    expect(row.text()).toContain('https://staging2.shop.example.test');
+    expect(row.text()).toContain('LOCALE, CURRENCY, API_TOKEN (secret)');
+    expect(row.text()).toContain('customers');
+  });
+
+  it("shows a refused edit's problem detail next to the form, which stays open", async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('PUT /api/v1/environments/3', { status: 422, body: 'base_url: must be an http:// or https:// URL' });
+    const { wrapper } = await mountBoard('/projects/1');
+    await wrapper.find('[data-testid=edit-environment]').trigger('click');
+    const form = wrapper.find('[data-testid=environment-edit-form]');
+    await form.find('input[name=base_url]').setValue('ftp://staging.shop.example.test');
+    await form.trigger('submit');
+    await settle();
+
+    expect(puts(api).map((c) => c.body)).toEqual([{ base_url: 'ftp://staging.shop.example.test' }]);
+    expect(wrapper.find('[data-testid=edit-error]').text()).toBe('base_url: must be an http:// or https:// URL');
+    expect(wrapper.find('[data-testid=environment-edit-form]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=environments] tr[data-environment=staging]').text()).toContain('https://staging.shop.example.test');
+  });
+
+  it('refuses a variable named twice without asking the API, and sends nothing when nothing changed', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    const { wrapper } = await mountBoard('/projects/1');
+    await wrapper.find('[data-testid=edit-environment]').trigger('click');
+    const form = wrapper.find('[data-testid=environment-edit-form]');
+    await addRow(form, 'add-variable', ['variable_name', 'variable_value'], ['LOCALE', 'de-DE']);
+    await form.trigger('submit');
+    await settle();
+    expect(form.find('[data-testid=form-problem]').text()).toBe('variables: LOCALE is given twice');
+
+    await form.findAll('[data-testid=variables] button').at(-2)!.trigger('click');
+    await form.trigger('submit');
+    await settle();
+    expect(puts(api)).toHaveLength(0);
+    expect(wrapper.find('[data-testid=environment-edit-form]').exists()).toBe(false);
+  });
+
+  it("edits a suite's selection and how it runs", async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    answerUpdate(api, 'PUT /api/v1/suites/2', suite);
+    const { wrapper } = await mountBoard('/projects/1');
+    await wrapper.find('[data-testid=suites] [data-testid=edit-suite]').trigger('click');
+    const form = wrapper.find('[data-testid=suite-edit-form]');
+    expect((form.find('input[name=markers]').element as HTMLInputElement).value).toBe('smoke');
+    await form.find('input[name=markers]').setValue('smoke and not slow');
+    await form.find('input[name=keywords]').setValue('checkout');
+    await form.find('input[name=paths]').setValue('tests/, features/cart.feature');
+    await form.find('input[name=workers_per_shard]').setValue('4');
+    await form.find('input[name=retries]').setValue('2');
+    await form.find('input[name=coverage_threshold]').setValue('80.5');
+    await form.trigger('submit');
+    await settle();
+
+    expect(puts(api).map((c) => [c.url, c.body])).toEqual([
+      ['/api/v1/suites/2', { markers: 'smoke and not slow', keywords: 'checkout', paths: ['tests/', 'features/cart.feature'], workers_per_shard: 4, retries: 2, coverage_threshold: 80.5 }],
+    ]);
+    const row = wrapper.find('[data-testid=suites] tr[data-suite=smoke]');
+    expect(row.text()).toContain('smoke and not slow');
+    expect(row.text()).toContain('features/cart.feature');
+    expect(row.text()).toContain('80.5');
+  });
+
+  it('creates an environment with a secret reference from the same form, then empties it', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('POST /api/v1/projects/1/environments', { status: 201, body: { ...environment, id: 4, name: 'production' } });
+    const { wrapper } = await mountBoard('/projects/1');
+    const form = wrapper.find('[data-testid=environment-form]');
+    await form.find('input[name=environment_name]').setValue('production');
+    await form.find('select[name=kind]').setValue('production');
+    await form.find('input[name=retention_days]').setValue('90');
+    await addRow(form, 'add-secret-ref', ['secret_ref_variable', 'secret_ref_name'], ['API_TOKEN', 'SHOP_PROD_API_TOKEN']);
+    await form.trigger('submit');
+    await settle();
+
+    expect(api.calls.find((c) => c.method === 'POST')!.body).toEqual({
+      name: 'production',
+      kind: 'production',
+      base_url: null,
+      retention_days: 90,
+      dataset_id: null,
+      variables: {},
+      secret_refs: { API_TOKEN: 'SHOP_PROD_API_TOKEN' },
+    });
+    const fresh = wrapper.find('[data-testid=environment-form]');
+    expect((fresh.find('input[name=environment_name]').element as HTMLInputElement).value).toBe('');
+    expect(fresh.findAll('input[name=secret_ref_name]')).toHaveLength(0);
+  });
+
+  it('shows a viewer no edit buttons', async () => {
+    const api = fakeApi();
+    answerProject(api, 'viewer');
+    const { wrapper } = await mountBoard('/projects/1');
+    expect(wrapper.find('[data-testid=environments] tr[data-environment=staging]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=suites] tr[data-suite=smoke]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=edit-environment]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid=edit-suite]').exists()).toBe(false);
+    expect(wrapper.find('[data-testid=environment-edit-form]').exists()).toBe(false);
+  });
+});
