@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createFeatureActivities, createRetentionActivities, createRunActivities } from '@qatron/activities';
+import { createDatasetValidationActivities, createFeatureActivities, createRetentionActivities, createRunActivities } from '@qatron/activities';
 import { connectDatabase } from '@qatron/domain/db';
 import {
   CONTROL_TASK_QUEUE,
@@ -78,7 +78,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     seleniumRemoteUrl: config.worker.seleniumRemoteUrl,
     log,
   };
-  const activities = { ...createRunActivities(deps), ...createRetentionActivities(deps), ...createFeatureActivities(deps) };
+  const activities = { ...createRunActivities(deps), ...createRetentionActivities(deps), ...createFeatureActivities(deps), ...createDatasetValidationActivities(deps) };
   const common = {
     connection: native,
     namespace: config.temporal.namespace,

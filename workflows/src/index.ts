@@ -4,3 +4,4 @@ export * from './run-contract.js';
 export { retentionWorkflow, retentionWorkflowId, type RetentionResult, type RetentionWorkflowInput } from './retention.js';
 export { sweepWorkflow, type SweepResult } from './sweep.js';
 export { featureIngestionWorkflow } from './features.js';
+export { datasetValidationWorkflow } from './dataset-validation.js';

@@ -111,3 +111,16 @@ export interface IngestionRecord {
   /** The first errors: a file that does not parse, with its line. */
   errors: Array<{ path: string; line: number | null; message: string }>;
 }
+
+/** One validation per dataset version at a time: a second request while one runs joins it. */
+export const datasetValidationWorkflowId = (versionId: number) => `dataset-version-${versionId}-validation`;
+
+export interface DatasetValidationInput {
+  versionId: number;
+}
+
+/** How a validation ended: the version's `validationStatus` (`pending` if its suite was replaced meanwhile). */
+export interface DatasetValidationOutcome {
+  versionId: number;
+  status: 'pending' | 'passed' | 'failed';
+}

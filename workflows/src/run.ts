@@ -172,7 +172,7 @@ function emptyShard(index: number): ShardProgressView {
 }
 
 /** The innermost message of an activity failure, for the run's status reason. */
-function failureMessage(err: unknown): string {
+export function failureMessage(err: unknown): string {
   let current: unknown = err;
   while (current instanceof ActivityFailure && current.cause) current = current.cause;
   if (current instanceof TimeoutFailure) {

@@ -40,7 +40,7 @@ const MARKER = '.qatron-environment.json';
  * persistent download cache) and to pip only: an index URL may carry credentials the tests must
  * not see.
  */
-const PIP_SETTINGS = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_CERT', 'PIP_CLIENT_CERT', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'PIP_CACHE_DIR', 'PIP_NO_CACHE_DIR', 'PIP_CONFIG_FILE', 'PIP_DEFAULT_TIMEOUT', 'PIP_RETRIES', 'XDG_CACHE_HOME'];
+export const PIP_SETTINGS = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_CERT', 'PIP_CLIENT_CERT', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'PIP_CACHE_DIR', 'PIP_NO_CACHE_DIR', 'PIP_CONFIG_FILE', 'PIP_DEFAULT_TIMEOUT', 'PIP_RETRIES', 'XDG_CACHE_HOME'];
 
 /** Files whose content decides what gets installed; only root `requirements*.txt` are installed. */
 const ROOT_MANIFESTS = ['pyproject.toml', 'poetry.lock', 'Pipfile.lock', 'uv.lock', 'setup.cfg', 'setup.py'];
@@ -241,7 +241,7 @@ async function touched(venv: string, environment: PythonEnvironment): Promise<Py
   return environment;
 }
 
-async function describePython(python: string, env: Record<string, string>, signal?: AbortSignal): Promise<EnvironmentKeyInputs['python']> {
+export async function describePython(python: string, env: Record<string, string>, signal?: AbortSignal): Promise<EnvironmentKeyInputs['python']> {
   const script = 'import json, os, platform, sys; print(json.dumps({"version": sys.version, "executable": os.path.realpath(getattr(sys, "_base_executable", sys.executable)), "machine": platform.machine()}))';
   try {
     const out = await runCommand(python, ['-c', script], { env, signal, capture: true });

@@ -147,6 +147,73 @@ describe('datasets', () => {
   });
 });
 
+describe('dataset validation requests', () => {
+  const SUITE = { expectations: [{ type: 'expect_column_values_to_not_be_null', kwargs: { column: 'email' } }] };
+  const validate = (id: number, version: string, json?: unknown, token = user) =>
+    api.request('POST', `/api/v1/datasets/${id}/versions/${version}/validate`, { token, ...(json === undefined ? {} : { json }) });
+
+  it('refuses a malformed suite with problems that name the field', async () => {
+    const { body } = await createDataset();
+    await upload(body.id, 'v1', 'email\nann@example.com\n', 'text/csv');
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{ expectations: [] }, 'expectations', /must be an expectation suite/],
+      [{ expectations: { expectations: [5] } }, 'expectations.expectations.0', /must be an expectation: /],
+      [{ expectations: { expectations: [] } }, 'expectations.expectations', /at least one/],
+      [{ expectations: { expectations: 'all' } }, 'expectations.expectations', /list of expectations/],
+      [{ expectations: { expectations: [{ type: 'column_not_null', kwargs: {} }] } }, 'expectations.expectations.0.type', /expect_/],
+      [{ expectations: { expectations: [{ kwargs: { column: 'email' } }] } }, 'expectations.expectations.0.type', /string naming an expectation/],
+      [{ expectations: { expectations: [{ type: 'expect_column_values_to_not_be_null', kwargs: ['email'] }] } }, 'expectations.expectations.0.kwargs', /object/],
+      [{ expectations: { expectations: Array.from({ length: 501 }, () => SUITE.expectations[0]) } }, 'expectations.expectations', /at most 500/],
+    ];
+    for (const [json, field, message] of cases) {
+      const res = await validate(body.id, 'v1', json);
+      expect(res.status, JSON.stringify(json).slice(0, 200)).toBe(422);
+      expect(res.body.errors[0].field).toBe(field);
+      expect(res.body.errors[0].message).toMatch(message);
+    }
+  });
+
+  it('asks for a suite when neither the version nor an earlier one has any, and answers 503 without the run engine', async () => {
+    const { body } = await createDataset();
+    await upload(body.id, 'v1', 'email\nann@example.com\n', 'text/csv');
+    const none = await validate(body.id, 'v1');
+    expect(none.status).toBe(422);
+    expect(none.body.errors).toEqual([{ field: 'expectations', message: expect.stringContaining('send one') }]);
+
+    // The legacy key is accepted; without an engine (this API has no Temporal) nothing is stored.
+    const legacy = { expectations: [{ expectation_type: 'expect_column_values_to_not_be_null', kwargs: { column: 'email' } }] };
+    const unavailable = await validate(body.id, 'v1', { expectations: legacy });
+    expect(unavailable.status).toBe(503);
+    expect(unavailable.body.code).toBe('engine_unavailable');
+    const version = await em().findOneOrFail(DatasetVersion, { dataset: body.id, version: 'v1' });
+    expect(version.expectations).toBeNull();
+    expect(await em().count(AuditLog, { action: 'dataset.validated', resourceId: String(body.id) })).toBe(0);
+  });
+
+  it('gives a new version the suite of the newest earlier version that has one', async () => {
+    const { body } = await createDataset();
+    await upload(body.id, 'v1', 'email\nann@example.com\n', 'text/csv');
+    await em().nativeUpdate(DatasetVersion, { dataset: body.id, version: 'v1' }, { expectations: SUITE, validationStatus: 'passed' });
+    const v2 = await upload(body.id, 'v2', 'email\n\n', 'text/csv');
+    expect(v2.status).toBe(201);
+    expect(v2.body).toMatchObject({ validation_status: 'pending', validated_at: null, validation_report: null });
+    expect((await em().findOneOrFail(DatasetVersion, { id: v2.body.id })).expectations).toEqual(SUITE);
+  });
+
+  it('enforces roles and tenancy', async () => {
+    const { body } = await createDataset();
+    await upload(body.id, 'v1', 'email\nann@example.com\n', 'text/csv');
+    expect((await api.request('POST', `/api/v1/datasets/${body.id}/versions/v1/validate`, { json: { expectations: SUITE } })).status).toBe(401);
+    expect((await validate(body.id, 'v1', { expectations: SUITE }, viewer)).status).toBe(403);
+    expect((await validate(body.id, 'v9', { expectations: SUITE })).status).toBe(404);
+    const other = await buildOrganization(em());
+    const foreign = new Dataset(other.id, 'foreign-validated');
+    await em().persist(foreign).flush();
+    await em().persist(new DatasetVersion(foreign.id, 'v1', `${other.id}/datasets/${foreign.id}/v1/data.csv`)).flush();
+    expect((await validate(foreign.id, 'v1', { expectations: SUITE }, admin)).status).toBe(404);
+  });
+});
+
 async function sha256(text: string): Promise<string> {
   const { createHash } = await import('node:crypto');
   return createHash('sha256').update(text).digest('hex');

@@ -1,14 +1,19 @@
+import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiDeps } from '../http/deps.js';
 import { IdParams } from '../http/params.js';
 import { pageOf } from '../http/pagination.js';
+import { Problem } from '../http/problems.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { contentDisposition } from '../artifacts/serialize.js';
-import { DatasetCreate, DatasetDetailOut, DatasetListQuery, DatasetOut, DatasetUploadQuery, DatasetVersionOut, DatasetVersionParams } from './schema.js';
+import { DatasetCreate, DatasetDetailOut, DatasetListQuery, DatasetOut, DatasetUploadQuery, DatasetValidateBody, DatasetVersionOut, DatasetVersionParams } from './schema.js';
 import { datasetOut, datasetVersionOut } from './serialize.js';
-import { createDataset, datasetVersions, deleteDataset, getDataset, listDatasets, openDatasetVersion, uploadDatasetVersion } from './service.js';
+import { createDataset, datasetVersions, deleteDataset, getDataset, listDatasets, openDatasetVersion, reloadDatasetVersion, resolveValidation, startValidation, uploadDatasetVersion } from './service.js';
 
 /** The upload route's path: the body parser must leave its body to the handler (any content type, streamed). */
 export const DATASET_UPLOAD_PATH = /^\/api\/v1\/datasets\/[^/]+\/versions\/[^/]+$/;
+
+/** How long a validation request waits for the verdict before answering 202 (it goes on either way). */
+const VALIDATION_WAIT_MS = 120_000;
 
 /** Test data sets with immutable versions (FR-DATA-01); runs pin the newest version of their environment's dataset (FR-DATA-03). */
 export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
@@ -80,8 +85,47 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 201, schema: DatasetVersionOut },
       errors: [404, 409, 413],
       handler: async ({ em, principal, params, query, origin, koa }) => {
-        const version = await uploadDatasetVersion(em, deps.store, principal, params.id, params.version, koa.req, koa.request.type || 'application/octet-stream', query.file_name, origin);
+        const autoValidate = deps.engine !== undefined;
+        const version = await uploadDatasetVersion(em, deps.store, principal, params.id, params.version, koa.req, koa.request.type || 'application/octet-stream', query.file_name, origin, autoValidate);
+        // A version inherits its predecessor's suite and is validated in the background (FR-DATA-02);
+        // when the engine cannot be reached it stays pending until validated on request.
+        if (autoValidate && version.expectations !== null) deps.engine?.validateDatasetVersion(version.id, 0).catch(() => undefined);
         return { status: 201, body: datasetVersionOut(version) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/datasets/:id/versions/:version/validate',
+      summary:
+        'Validate a version with Great Expectations against an expectation suite (sent in GE\'s JSON format, else the stored one, else the newest ' +
+        "earlier version's), on an execution worker; answers the version with its verdict, or 202 while still pending after two minutes (user)",
+      tag: 'datasets',
+      role: 'user',
+      params: DatasetVersionParams,
+      body: DatasetValidateBody,
+      response: { status: 200, schema: DatasetVersionOut },
+      errors: [404, 503],
+      handler: async ({ em, principal, params, body, origin }) => {
+        const request = await resolveValidation(em, principal, params.id, params.version, body.expectations);
+        const engine = deps.engine;
+        if (!engine) throw new Problem(503, 'engine_unavailable', 'Service unavailable', 'Dataset validation needs the run engine (Temporal), which this API is not connected to');
+        const version = await startValidation(em, principal, request, origin);
+        const deadline = Date.now() + VALIDATION_WAIT_MS;
+        let current = version;
+        for (let attempt = 1; attempt <= 3; attempt++) {
+          let outcome;
+          try {
+            outcome = await engine.validateDatasetVersion(version.id, Math.max(1, deadline - Date.now()));
+          } catch (err) {
+            // A failed workflow has recorded what it could; anything else means Temporal is out of reach.
+            if (!(err instanceof WorkflowFailedError)) throw new Problem(503, 'engine_unavailable', 'Service unavailable', 'The run engine (Temporal) is unreachable; the version stays pending: try again shortly');
+            outcome = null;
+          }
+          current = await reloadDatasetVersion(em, version.id);
+          // Joining a validation that had already judged the previous suite leaves this one pending: go again.
+          if (outcome === null || current.validationStatus !== 'pending' || Date.now() >= deadline) break;
+        }
+        return { status: current.validationStatus === 'pending' ? 202 : 200, body: datasetVersionOut(current) };
       },
     }),
     defineRoute({

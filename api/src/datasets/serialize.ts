@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { contentTypeFor, type Dataset, type DatasetVersion } from '@qatron/domain';
 import { iso, isoOrNull } from '../http/pagination.js';
-import type { DatasetOut, DatasetVersionOut } from './schema.js';
+import type { DatasetOut, DatasetVersionOut, ValidationReportOut } from './schema.js';
 
 /** The stored file's name: the last segment of its store key. */
 export function versionFileName(version: DatasetVersion): string {
@@ -19,6 +19,7 @@ export function datasetVersionOut(version: DatasetVersion): z.output<typeof Data
     checksum: version.checksum,
     validation_status: version.validationStatus,
     validated_at: isoOrNull(version.validatedAt),
+    validation_report: version.validationReport as z.output<typeof ValidationReportOut> | null,
     created_at: iso(version.createdAt),
     download_url: `/api/v1/datasets/${version.dataset}/versions/${encodeURIComponent(version.version)}/content`,
   };

@@ -5,13 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArtifactExistsError, contentTypeFor, Dataset, DatasetVersion, Environment, type ArtifactStore } from '@qatron/domain';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { conflict, notFound, Problem, validationFailed } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, requireOrganizationWide } from '../http/scope.js';
-import { DATASET_MAX_BYTES, type DatasetCreateInput } from './schema.js';
+import { DATASET_MAX_BYTES, type DatasetCreateInput, type ExpectationSuiteInput } from './schema.js';
 import { versionFileName } from './serialize.js';
 
 /**
@@ -105,6 +106,7 @@ export async function uploadDatasetVersion(
   contentType: string,
   fileName: string | undefined,
   origin: RequestOrigin,
+  autoValidate = false,
 ): Promise<DatasetVersion> {
   const dataset = await getDataset(em, principal, id);
   if (dataset.project === null) requireOrganizationWide(principal, 'change a dataset shared by every project');
@@ -137,11 +139,16 @@ export async function uploadDatasetVersion(
     }
     const version = new DatasetVersion(dataset.id, label, key);
     version.checksum = `sha256:${hash.digest('hex')}`;
+    // FR-DATA-02: a new version is held to the suite its predecessor was validated against.
+    version.expectations = await earlierSuite(em, dataset.id, null);
     try {
       await em.transactional(async (tx) => {
         tx.persist(version);
         await tx.flush();
         recordAudit(tx, actorOf(principal), 'dataset.version_uploaded', { type: 'dataset', id: dataset.id }, { version: label, file_name: name, size_bytes: (await stat(temp)).size, checksum: version.checksum }, origin);
+        if (autoValidate && version.expectations !== null) {
+          recordAudit(tx, actorOf(principal), 'dataset.validated', { type: 'dataset', id: dataset.id }, validationDetails(version, 'earlier_version', 'upload'), origin);
+        }
       });
     } catch (err) {
       await store.deletePrefix(`${dataset.organization}/datasets/${dataset.id}/${label}/`).catch(() => undefined);
@@ -158,6 +165,66 @@ export async function findDatasetVersion(em: EntityManager, principal: Principal
   const version = await em.findOne(DatasetVersion, { dataset: dataset.id, version: label });
   if (!version) throw new Problem(404, 'not_found', 'Not found', `Dataset ${dataset.name} has no version ${label}`);
   return { dataset, version };
+}
+
+/** The suite of the newest version (before `beforeId`, when given) that has one; null when none has. */
+async function earlierSuite(em: EntityManager, datasetId: number, beforeId: number | null): Promise<unknown> {
+  const where: Record<string, unknown> = { dataset: datasetId, expectations: { $ne: null } };
+  if (beforeId !== null) where.id = { $lt: beforeId };
+  const earlier = await em.findOne(DatasetVersion, where, { orderBy: { id: 'desc' }, fields: ['expectations'] });
+  return earlier?.expectations ?? null;
+}
+
+type SuiteSource = 'request' | 'version' | 'earlier_version';
+
+function validationDetails(version: DatasetVersion, suiteFrom: SuiteSource, trigger: 'request' | 'upload'): Record<string, unknown> {
+  const expectations = (version.expectations as { expectations?: unknown[] } | null)?.expectations;
+  return { version: version.version, version_id: version.id, expectation_count: Array.isArray(expectations) ? expectations.length : 0, suite_from: suiteFrom, trigger };
+}
+
+/** What a validation request resolved: the version and the suite to hold it to, and where that suite came from. */
+export interface ValidationRequest {
+  dataset: Dataset;
+  version: DatasetVersion;
+  expectations: unknown;
+  source: SuiteSource;
+}
+
+/**
+ * The suite a validation uses (FR-DATA-02): the one sent, else the version's stored one, else the
+ * newest earlier version's; none at all is the client's to fix (422).
+ */
+export async function resolveValidation(em: EntityManager, principal: Principal, id: number, label: string, suite: ExpectationSuiteInput | undefined): Promise<ValidationRequest> {
+  const { dataset, version } = await findDatasetVersion(em, principal, id, label);
+  if (dataset.project === null) requireOrganizationWide(principal, 'validate a dataset shared by every project');
+  if (suite) return { dataset, version, expectations: suite, source: 'request' };
+  if (version.expectations !== null) return { dataset, version, expectations: version.expectations, source: 'version' };
+  const earlier = await earlierSuite(em, dataset.id, version.id);
+  if (earlier === null) {
+    throw validationFailed([{ field: 'expectations', message: `is required: neither version ${version.version} nor an earlier version of ${dataset.name} has an expectation suite; send one` }]);
+  }
+  return { dataset, version, expectations: earlier, source: 'earlier_version' };
+}
+
+/**
+ * Stores the suite with the version and sets it back to pending (a version is healthy only for the
+ * suite it passed), audited; the caller then has the run engine validate it.
+ */
+export async function startValidation(em: EntityManager, principal: Principal, request: ValidationRequest, origin: RequestOrigin): Promise<DatasetVersion> {
+  return em.transactional(async (tx) => {
+    const version = await tx.findOneOrFail(DatasetVersion, { id: request.version.id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    version.expectations = request.expectations;
+    version.validationStatus = 'pending';
+    version.validationReport = null;
+    version.validatedAt = null;
+    recordAudit(tx, actorOf(principal), 'dataset.validated', { type: 'dataset', id: request.dataset.id }, validationDetails(version, request.source, 'request'), origin);
+    return version;
+  });
+}
+
+/** A version as stored now (a validation on a worker changed it behind this request's back). */
+export async function reloadDatasetVersion(em: EntityManager, versionId: number): Promise<DatasetVersion> {
+  return em.fork().findOneOrFail(DatasetVersion, { id: versionId });
 }
 
 export async function openDatasetVersion(em: EntityManager, store: ArtifactStore, principal: Principal, id: number, label: string) {

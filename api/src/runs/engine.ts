@@ -1,8 +1,17 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { QatronConfig, Run, Suite } from '@qatron/domain';
 import { CONTROL_TASK_QUEUE } from '@qatron/domain';
-import type { featureIngestionWorkflow, runWorkflow } from '@qatron/workflows';
-import { featureIngestionWorkflowId, RUN_PROGRESS_QUERY, runWorkflowId, type IngestionRecord, type RunProgressView, type RunWorkflowInput } from '@qatron/workflows/run-contract';
+import type { datasetValidationWorkflow, featureIngestionWorkflow, runWorkflow } from '@qatron/workflows';
+import {
+  datasetValidationWorkflowId,
+  featureIngestionWorkflowId,
+  RUN_PROGRESS_QUERY,
+  runWorkflowId,
+  type DatasetValidationOutcome,
+  type IngestionRecord,
+  type RunProgressView,
+  type RunWorkflowInput,
+} from '@qatron/workflows/run-contract';
 
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
 
@@ -23,6 +32,12 @@ export interface RunEngine {
    * passes first (the ingestion goes on).
    */
   ingestFeatures(projectId: number, branch: string | null, waitMs: number): Promise<IngestionRecord | null>;
+  /**
+   * Validates a dataset version against its stored expectation suite (FR-DATA-02) on an execution
+   * worker. A request while one is running joins it. Resolves with the outcome, or `null` when
+   * `waitMs` passes first (the validation goes on).
+   */
+  validateDatasetVersion(versionId: number, waitMs: number): Promise<DatasetValidationOutcome | null>;
   close(): Promise<void>;
 }
 
@@ -86,6 +101,17 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowExecutionTimeout: '30 minutes',
         args: [{ projectId, branch }],
+      });
+      if (waitMs <= 0) return null;
+      return Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs).unref())]);
+    },
+    async validateDatasetVersion(versionId, waitMs) {
+      const handle = await (await connect()).workflow.start<typeof datasetValidationWorkflow>('datasetValidationWorkflow', {
+        taskQueue: CONTROL_TASK_QUEUE,
+        workflowId: datasetValidationWorkflowId(versionId),
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowExecutionTimeout: '30 minutes',
+        args: [{ versionId }],
       });
       if (waitMs <= 0) return null;
       return Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs).unref())]);

@@ -120,4 +120,71 @@ const upload = {
   },
 };
 
-export default [list, get, create, upload];
+/**
+ * One line for a failed expectation: what it is and what GE found.
+ * @param {{ type: string, kwargs: Record<string, unknown>, exception?: string, unexpected_count?: number, partial_unexpected_list?: unknown[], observed_value?: unknown }} result
+ */
+export function failedExpectationLine(result) {
+  const args = Object.keys(result.kwargs ?? {}).length > 0 ? ` ${JSON.stringify(result.kwargs)}` : '';
+  let found = 'failed';
+  if (result.exception) found = `error: ${result.exception}`;
+  else if (result.unexpected_count !== undefined) {
+    const examples = (result.partial_unexpected_list ?? []).slice(0, 5).map((value) => JSON.stringify(value));
+    found = `${result.unexpected_count} unexpected${examples.length > 0 ? ` (${examples.join(', ')}${result.unexpected_count > examples.length ? ', …' : ''})` : ''}`;
+  } else if (result.observed_value !== undefined) found = `observed ${JSON.stringify(result.observed_value)}`;
+  return `  ✗ ${result.type}${args}: ${found}`;
+}
+
+/** @type {Command} */
+const validate = {
+  name: 'datasets validate',
+  summary: 'Validate a version with Great Expectations against an expectation suite (FR-DATA-02); exit 0 passed, 1 failed (user)',
+  usage: 'qatron datasets validate DATASET VERSION [--expectations FILE.json]',
+  examples: ['qatron datasets validate customers v3 --expectations customers.suite.json', 'qatron datasets validate customers v4'],
+  options: {
+    expectations: {
+      type: 'string',
+      description: "A suite in Great Expectations' JSON format ({\"expectations\": [{\"type\": \"expect_…\", \"kwargs\": {…}}]}); default: the version's stored suite, else the newest earlier version's",
+    },
+  },
+  needsAuth: true,
+  async run({ args, options, client, output }) {
+    if (args.length !== 2) throw new UsageError('usage: `qatron datasets validate DATASET VERSION [--expectations FILE.json]`');
+    const [ref, label] = /** @type {[string, string]} */ (args);
+    /** @type {unknown} */
+    let suite;
+    if (options.expectations) {
+      let text;
+      try {
+        text = await readFile(options.expectations, 'utf8');
+      } catch (err) {
+        throw new UsageError(`cannot read ${options.expectations}: ${/** @type {NodeJS.ErrnoException} */ (err).code ?? String(err)}`);
+      }
+      try {
+        suite = JSON.parse(text);
+      } catch (err) {
+        throw new UsageError(`${options.expectations} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    const dataset = await resolveDataset(client, ref);
+    const version = await client.request('POST', `/api/v1/datasets/${dataset.id}/versions/${encodeURIComponent(label)}/validate`, {
+      json: suite === undefined ? {} : { expectations: suite },
+    });
+    const status = version.validation_status;
+    if (output.structured) output.print(version);
+    const report = version.validation_report;
+    if (status === 'pending') {
+      output.note(`${dataset.name} ${version.version}: still validating; see \`qatron datasets get ${dataset.name}\``);
+      return EXIT.INCOMPLETE;
+    }
+    if (!output.structured) {
+      const counts = report ? ` (${report.successful} of ${report.evaluated} expectations met)` : '';
+      output.note(`${dataset.name} ${version.version}: ${status}${counts}`);
+      if (report?.error) output.note(`  ✗ ${report.error}`);
+      for (const result of report?.results ?? []) if (!result.success) output.note(failedExpectationLine(result));
+    }
+    return status === 'passed' ? EXIT.OK : EXIT.FAILED;
+  },
+};
+
+export default [list, get, create, upload, validate];

@@ -21,6 +21,7 @@ export const AUDIT_ACTIONS = [
   'environment.secret_ref_changed',
   'dataset.created',
   'dataset.version_uploaded',
+  'dataset.validated',
   'dataset.deleted',
   'suite.created',
   'suite.updated',
