@@ -5,18 +5,18 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { LockMode } from '@mikro-orm/postgresql';
 import { DatasetVersion, type DatasetValidationStatus } from '@qatron/domain';
 import type { ActivityDeps } from './deps.js';
+import { asActivityFailure } from './failures.js';
 import { DATASETS_FILE_VARIABLE, materializeDatasets, type DatasetManifest } from './execution/datasets.js';
-import { EnvironmentSetupError, isAbortError } from './execution/errors.js';
-import { withFileLock } from './execution/file-lock.js';
+import { EnvironmentSetupError } from './execution/errors.js';
 import { baseEnvironment, runCommand } from './execution/process.js';
-import { describePython, PIP_SETTINGS } from './execution/python-env.js';
+import { cachedVenv, describePython, PIP_SETTINGS } from './execution/python-env.js';
 
 /** The Great Expectations release every validation runs with: reports stay comparable across workers. */
 export const GREAT_EXPECTATIONS_VERSION = '1.24.1';
@@ -27,7 +27,6 @@ export const VALIDATE_SCRIPT = fileURLToPath(new URL('./dataset-validation/valid
 
 /** Bumped when the way the validation venv is built changes, so an old cache entry is not reused. */
 const LAYOUT_VERSION = 1;
-const MARKER = '.qatron-environment.json';
 const KEEPALIVE_HEARTBEAT_MS = 2000;
 /** A suite replaced while it was being validated is validated again, at most this many times. */
 const MAX_ROUNDS = 3;
@@ -78,43 +77,22 @@ export async function ensureValidationEnvironment(workDir: string, options: { py
     .update(JSON.stringify({ layout: LAYOUT_VERSION, python: [python.version, python.executable, python.machine], requirements }))
     .digest('hex')
     .slice(0, 24);
-  const venv = join(venvs, key);
-  const venvPython = join(venv, 'bin', 'python');
-  const ready = () => stat(join(venv, MARKER)).then(() => true, () => false);
-  const touched = async () => {
-    const now = new Date();
-    await utimes(join(venv, MARKER), now, now).catch(() => undefined);
-    return venvPython;
+  const step = async (what: string, command: string, args: string[]) => {
+    const out = await runCommand(command, args, { env, signal: options.signal, onLine: options.onOutput, tailLines: 40 });
+    if (out.exitCode !== 0) throw new EnvironmentSetupError(`${what} failed (exit code ${out.exitCode ?? out.signal}):\n${out.tail.join('\n').trim()}`);
   };
-
-  if (await ready()) return touched();
-  await mkdir(venvs, { recursive: true });
-  return withFileLock(
-    `${venv}.lock`,
-    async () => {
-      if (await ready()) return touched();
-      const partial = join(venvs, `.partial-${key}-${randomBytes(4).toString('hex')}`);
-      const step = async (what: string, command: string, args: string[]) => {
-        const out = await runCommand(command, args, { env, signal: options.signal, onLine: options.onOutput, tailLines: 40 });
-        if (out.exitCode !== 0) throw new EnvironmentSetupError(`${what} failed (exit code ${out.exitCode ?? out.signal}):\n${out.tail.join('\n').trim()}`);
-      };
-      try {
-        await step('creating the validation environment', basePython, ['-m', 'venv', partial]);
-        await step('installing Great Expectations', join(partial, 'bin', 'python'), ['-m', 'pip', 'install', '--no-input', ...requirements]);
-        await writeFile(join(partial, MARKER), JSON.stringify({ key, createdAt: new Date().toISOString(), python, requirements }, null, 2));
-        try {
-          // Nothing in it holds its own path that QAtron uses: the script runs as `python validate.py`.
-          await rename(partial, venv);
-        } catch (error) {
-          if (!(await ready())) throw error;
-        }
-        return venvPython;
-      } finally {
-        await rm(partial, { recursive: true, force: true });
-      }
+  // Nothing in the venv holds its own path that QAtron uses: the script runs as `python validate.py`.
+  const venv = await cachedVenv(
+    venvs,
+    key,
+    async (partial) => {
+      await step('creating the validation environment', basePython, ['-m', 'venv', partial]);
+      await step('installing Great Expectations', join(partial, 'bin', 'python'), ['-m', 'pip', 'install', '--no-input', ...requirements]);
+      return { python, requirements };
     },
-    { signal: options.signal },
+    options.signal,
   );
+  return join(venv.path, 'bin', 'python');
 }
 
 /**
@@ -181,8 +159,7 @@ export function createDatasetValidationActivities(deps: DatasetValidationDeps) {
           if (round >= MAX_ROUNDS) return { versionId: input.versionId, status: 'pending' };
         }
       } catch (err) {
-        if (err instanceof ApplicationFailure || isAbortError(err) || !(err instanceof Error)) throw err;
-        throw ApplicationFailure.create({ type: err.name === 'Error' ? 'DatasetValidationError' : err.name, message: err.message, nonRetryable: false });
+        throw asActivityFailure(err, { nonRetryable: [], plainType: 'DatasetValidationError' });
       } finally {
         clearInterval(keepalive);
         await rm(workTree, { recursive: true, force: true }).catch(() => undefined);

@@ -5,9 +5,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ingestFeatureFiles, Project, type FeatureFile, type IngestSummary, type ScenarioTestResult } from '@qatron/domain';
 import type { IngestionRecord } from '@qatron/workflows/run-contract';
 import type { ActivityDeps } from './deps.js';
+import { asActivityFailure } from './failures.js';
 import { materialize, resolveCommit, syncMirror } from './execution/git.js';
 import { repositoryAccess } from './execution/repository.js';
-import { redact } from './execution/secrets.js';
 
 /** Folders that never hold a project's own feature files: VCS data, dependencies, virtual environments, caches. */
 const SKIPPED_DIRECTORIES = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.tox', '.nox', 'site-packages', '.pytest_cache']);
@@ -93,12 +93,8 @@ export function createFeatureActivities(deps: ActivityDeps) {
         await materialize(mirror, commit, workTree);
         return ingestionRecord(await ingestCheckout(db, project, commit, workTree), commit);
       } catch (err) {
-        if (err instanceof Error && !(err instanceof ApplicationFailure)) {
-          const type = err.constructor.name === 'Error' ? err.name : err.constructor.name;
-          // A repository that cannot be read will not become readable on a retry within seconds.
-          throw ApplicationFailure.create({ type, message: redact(err.message, secrets), nonRetryable: type === 'GitError' || type === 'SecretNotFoundError' });
-        }
-        throw err;
+        // A repository that cannot be read will not become readable on a retry within seconds.
+        throw asActivityFailure(err, { secrets, nonRetryable: ['GitError', 'SecretNotFoundError'] });
       } finally {
         await rm(workTree, { recursive: true, force: true }).catch(() => undefined);
       }

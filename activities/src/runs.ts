@@ -25,9 +25,9 @@ import { materializeDatasets } from './execution/datasets.js';
 import { materialize, resolveCommit, syncMirror } from './execution/git.js';
 import { repositoryAccess } from './execution/repository.js';
 import { ensureEnvironment } from './execution/python-env.js';
-import { isAbortError } from './execution/errors.js';
 import { redact, resolveSecret } from './execution/secrets.js';
 import { runShard, type ShardProgress, type ShardRunResult } from './execution/shard-runner.js';
+import { asActivityFailure } from './failures.js';
 import { ingestCheckout, ingestionRecord, scenarioLabels } from './features.js';
 import { fileDurationHistory } from './history.js';
 import { reportRun } from './reporting/run-report.js';
@@ -77,15 +77,10 @@ export function createRunActivities(deps: ActivityDeps) {
   }
 
   /**
-   * Every failure leaves the worker redacted (Temporal keeps messages in its history). Known
-   * execution errors keep their type: the ones a retry cannot fix end the run at once; git errors
-   * (often a network hiccup) are retried.
+   * Known execution errors keep their type: the ones a retry cannot fix end the run at once; git
+   * errors (often a network hiccup) are retried.
    */
-  function asFailure(err: unknown, secrets: string[]): unknown {
-    if (!(err instanceof Error) || isAbortError(err) || err instanceof ApplicationFailure) return err;
-    const type = err.constructor.name === 'Error' ? err.name : err.constructor.name;
-    return ApplicationFailure.create({ type, message: redact(err.message, secrets), nonRetryable: NON_RETRYABLE_ERRORS.includes(type) });
-  }
+  const asFailure = (err: unknown, secrets: string[]) => asActivityFailure(err, { secrets, nonRetryable: NON_RETRYABLE_ERRORS });
 
   /**
    * FR-BDD-02: the feature files at the run's commit are indexed before any test runs, so that

@@ -168,34 +168,63 @@ export async function ensureEnvironment(checkoutDir: string, cacheDir: string, o
     Promise.all(files.map(async (f) => ({ path: f.path, sha256: sha256(await readFile(join(checkout, f.path))) }))),
   ]);
   const key = environmentKey({ python, files: hashed, plugins: PLUGIN_VERSIONS, framework });
-  const venv = join(venvs, key);
-  const result = (reused: boolean): PythonEnvironment => ({ python: join(venv, 'bin', 'python'), key, reused });
+  try {
+    const venv = await cachedVenv(
+      venvs,
+      key,
+      async (partial) => {
+        await build(partial, join(venvs, key), { checkout, files, basePython, env: baseEnv, secrets, emit, options });
+        return { python, files: hashed, plugins: PLUGIN_VERSIONS };
+      },
+      options.signal,
+    );
+    return { python: join(venv.path, 'bin', 'python'), key, reused: venv.reused };
+  } catch (error) {
+    if (error instanceof EnvironmentSetupError || isAbortError(error)) throw error;
+    throw new EnvironmentSetupError(redact(`preparing the Python environment failed: ${(error as Error).message}`, secrets));
+  }
+}
 
-  if (await isReady(venv)) return touched(venv, result(true));
+/**
+ * A virtual environment cached as `venvs/<key>`: reused (and marked as used) when its marker is
+ * there, else built by `build` in a temporary directory that is renamed into place when complete,
+ * under a lock file so that workers sharing the cache build each key once. `build` returns what
+ * the marker records besides the key.
+ */
+export async function cachedVenv(
+  venvs: string,
+  key: string,
+  build: (partial: string) => Promise<Record<string, unknown>>,
+  signal?: AbortSignal,
+): Promise<{ path: string; reused: boolean }> {
+  const venv = join(venvs, key);
+  const reuse = async () => {
+    const now = new Date();
+    await utimes(join(venv, MARKER), now, now).catch(() => undefined);
+    return { path: venv, reused: true };
+  };
+  if (await isReady(venv)) return reuse();
   await mkdir(venvs, { recursive: true });
   return withFileLock(
     `${venv}.lock`,
     async () => {
-      if (await isReady(venv)) return touched(venv, result(true));
+      if (await isReady(venv)) return reuse();
       const partial = join(venvs, `.partial-${key}-${randomBytes(4).toString('hex')}`);
       try {
-        await build(partial, venv, { checkout, files, basePython, env: baseEnv, secrets, emit, options });
-        await writeFile(join(partial, MARKER), JSON.stringify({ key, createdAt: new Date().toISOString(), python, files: hashed, plugins: PLUGIN_VERSIONS }, null, 2));
+        const recorded = await build(partial);
+        await writeFile(join(partial, MARKER), JSON.stringify({ key, createdAt: new Date().toISOString(), ...recorded }, null, 2));
         try {
           await rename(partial, venv);
         } catch (error) {
           // Someone outside the lock (a stale-lock takeover) finished the same key first: theirs is as good.
           if (!(await isReady(venv))) throw error;
         }
-        return result(false);
-      } catch (error) {
-        if (error instanceof EnvironmentSetupError || isAbortError(error)) throw error;
-        throw new EnvironmentSetupError(redact(`preparing the Python environment failed: ${(error as Error).message}`, secrets));
+        return { path: venv, reused: false };
       } finally {
         await rm(partial, { recursive: true, force: true });
       }
     },
-    { signal: options.signal },
+    { signal },
   );
 }
 
@@ -232,13 +261,6 @@ async function isReady(venv: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Marks a reused environment as recently used (pruneEnvironments evicts by age). */
-async function touched(venv: string, environment: PythonEnvironment): Promise<PythonEnvironment> {
-  const now = new Date();
-  await utimes(join(venv, MARKER), now, now).catch(() => undefined);
-  return environment;
 }
 
 export async function describePython(python: string, env: Record<string, string>, signal?: AbortSignal): Promise<EnvironmentKeyInputs['python']> {

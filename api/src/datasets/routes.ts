@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiDeps } from '../http/deps.js';
 import { IdParams } from '../http/params.js';
 import { pageOf } from '../http/pagination.js';
-import { Problem } from '../http/problems.js';
+import { engineUnavailable } from '../http/problems.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { contentDisposition } from '../artifacts/serialize.js';
 import { DatasetCreate, DatasetDetailOut, DatasetListQuery, DatasetOut, DatasetUploadQuery, DatasetValidateBody, DatasetVersionOut, DatasetVersionParams } from './schema.js';
@@ -108,7 +108,7 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ em, principal, params, body, origin }) => {
         const request = await resolveValidation(em, principal, params.id, params.version, body.expectations);
         const engine = deps.engine;
-        if (!engine) throw new Problem(503, 'engine_unavailable', 'Service unavailable', 'Dataset validation needs the run engine (Temporal), which this API is not connected to');
+        if (!engine) throw engineUnavailable('Dataset validation needs the run engine (Temporal), which this API is not connected to');
         const version = await startValidation(em, principal, request, origin);
         const deadline = Date.now() + VALIDATION_WAIT_MS;
         let current = version;
@@ -118,7 +118,7 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
             outcome = await engine.validateDatasetVersion(version.id, Math.max(1, deadline - Date.now()));
           } catch (err) {
             // A failed workflow has recorded what it could; anything else means Temporal is out of reach.
-            if (!(err instanceof WorkflowFailedError)) throw new Problem(503, 'engine_unavailable', 'Service unavailable', 'The run engine (Temporal) is unreachable; the version stays pending: try again shortly');
+            if (!(err instanceof WorkflowFailedError)) throw engineUnavailable('The run engine (Temporal) is unreachable; the version stays pending: try again shortly');
             outcome = null;
           }
           current = await reloadDatasetVersion(em, version.id);

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -76,6 +76,11 @@ export async function createDataset(em: EntityManager, principal: Principal, inp
   return dataset;
 }
 
+/** Where a dataset's versions (or one version, given its label) live in the artifact store. */
+function datasetPrefix(dataset: Dataset, label?: string): string {
+  return `${dataset.organization}/datasets/${dataset.id}/${label === undefined ? '' : `${label}/`}`;
+}
+
 /** The file name a version is stored under when the uploader names none: by its content type. */
 function defaultFileName(contentType: string): string {
   const byType: Record<string, string> = {
@@ -128,13 +133,13 @@ export async function uploadDatasetVersion(
     });
     await pipeline(body, meter, createWriteStream(temp));
     if (size === 0) throw validationFailed([{ field: 'body', message: 'is empty: send the dataset content as the request body' }]);
-    const key = `${dataset.organization}/datasets/${dataset.id}/${label}/${name}`;
+    const key = `${datasetPrefix(dataset, label)}${name}`;
     try {
       await store.putFile(key, temp, contentTypeFor(name));
     } catch (err) {
       // A key left by an upload whose row was never written (a crash in between) is not a version.
       if (!(err instanceof ArtifactExistsError)) throw err;
-      await store.deletePrefix(`${dataset.organization}/datasets/${dataset.id}/${label}/`);
+      await store.deletePrefix(datasetPrefix(dataset, label));
       await store.putFile(key, temp, contentTypeFor(name));
     }
     const version = new DatasetVersion(dataset.id, label, key);
@@ -145,13 +150,13 @@ export async function uploadDatasetVersion(
       await em.transactional(async (tx) => {
         tx.persist(version);
         await tx.flush();
-        recordAudit(tx, actorOf(principal), 'dataset.version_uploaded', { type: 'dataset', id: dataset.id }, { version: label, file_name: name, size_bytes: (await stat(temp)).size, checksum: version.checksum }, origin);
+        recordAudit(tx, actorOf(principal), 'dataset.version_uploaded', { type: 'dataset', id: dataset.id }, { version: label, file_name: name, size_bytes: size, checksum: version.checksum }, origin);
         if (autoValidate && version.expectations !== null) {
           recordAudit(tx, actorOf(principal), 'dataset.validated', { type: 'dataset', id: dataset.id }, validationDetails(version, 'earlier_version', 'upload'), origin);
         }
       });
     } catch (err) {
-      await store.deletePrefix(`${dataset.organization}/datasets/${dataset.id}/${label}/`).catch(() => undefined);
+      await store.deletePrefix(datasetPrefix(dataset, label)).catch(() => undefined);
       throw err;
     }
     return version;
@@ -246,5 +251,5 @@ export async function deleteDataset(em: EntityManager, store: ArtifactStore, pri
     await tx.nativeDelete(Dataset, { id: dataset.id });
   });
   // Content goes after the rows: a failure here leaves unreachable bytes, never a version without content.
-  await store.deletePrefix(`${dataset.organization}/datasets/${dataset.id}/`).catch(() => undefined);
+  await store.deletePrefix(datasetPrefix(dataset)).catch(() => undefined);
 }

@@ -30,6 +30,8 @@ export const conflict = (detail: string, code = 'conflict') => new Problem(409, 
 export const unauthorized = (detail = 'Authentication required: send Authorization: Bearer <token>') =>
   new Problem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail);
+/** The run engine (Temporal) is not configured or not reachable: the request may work later. */
+export const engineUnavailable = (detail: string) => new Problem(503, 'engine_unavailable', 'Service unavailable', detail);
 export const badRequest = (detail: string, code = 'bad_request') => new Problem(400, code, 'Bad request', detail);
 export const validationFailed = (errors: FieldError[]) =>
   new Problem(

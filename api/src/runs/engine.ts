@@ -55,6 +55,21 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
       },
     ));
 
+  /**
+   * Starts a one-off workflow, or joins the one running under the same id, and waits up to
+   * `waitMs` for its result (null when the time is up; the workflow goes on).
+   */
+  async function startOrJoin<R>(type: string, workflowId: string, args: unknown[], waitMs: number): Promise<R | null> {
+    const handle = await (await connect()).workflow.start(type, {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId,
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowExecutionTimeout: '30 minutes',
+      args,
+    });
+    return waitMs <= 0 ? null : within(handle.result() as Promise<R>, waitMs);
+  }
+
   return {
     async start(run, suite) {
       const input: RunWorkflowInput = {
@@ -86,40 +101,24 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
       try {
         const handle = (await connect()).workflow.getHandle(runWorkflowId(runId));
         // A query needs a worker to answer it; with none polling it would wait, so bound it.
-        return await Promise.race([
-          handle.query<RunProgressView>(RUN_PROGRESS_QUERY),
-          new Promise<null>((resolve) => setTimeout(() => resolve(null), PROGRESS_QUERY_TIMEOUT_MS).unref()),
-        ]);
+        return await within(handle.query<RunProgressView>(RUN_PROGRESS_QUERY), PROGRESS_QUERY_TIMEOUT_MS);
       } catch {
         return null;
       }
     },
-    async ingestFeatures(projectId, branch, waitMs) {
-      const handle = await (await connect()).workflow.start<typeof featureIngestionWorkflow>('featureIngestionWorkflow', {
-        taskQueue: CONTROL_TASK_QUEUE,
-        workflowId: featureIngestionWorkflowId(projectId),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowExecutionTimeout: '30 minutes',
-        args: [{ projectId, branch }],
-      });
-      if (waitMs <= 0) return null;
-      return Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs).unref())]);
-    },
-    async validateDatasetVersion(versionId, waitMs) {
-      const handle = await (await connect()).workflow.start<typeof datasetValidationWorkflow>('datasetValidationWorkflow', {
-        taskQueue: CONTROL_TASK_QUEUE,
-        workflowId: datasetValidationWorkflowId(versionId),
-        workflowIdConflictPolicy: 'USE_EXISTING',
-        workflowExecutionTimeout: '30 minutes',
-        args: [{ versionId }],
-      });
-      if (waitMs <= 0) return null;
-      return Promise.race([handle.result(), new Promise<null>((resolve) => setTimeout(() => resolve(null), waitMs).unref())]);
-    },
+    ingestFeatures: (projectId, branch, waitMs) =>
+      startOrJoin<IngestionRecord>('featureIngestionWorkflow', featureIngestionWorkflowId(projectId), [{ projectId, branch }] satisfies Parameters<typeof featureIngestionWorkflow>, waitMs),
+    validateDatasetVersion: (versionId, waitMs) =>
+      startOrJoin<DatasetValidationOutcome>('datasetValidationWorkflow', datasetValidationWorkflowId(versionId), [{ versionId }] satisfies Parameters<typeof datasetValidationWorkflow>, waitMs),
     async close() {
       const current = client;
       client = undefined;
       await current?.then((c) => c.connection.close()).catch(() => undefined);
     },
   };
+}
+
+/** `promise`'s value, or null once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  return Promise.race([promise, new Promise<null>((resolve) => setTimeout(() => resolve(null), ms).unref())]);
 }

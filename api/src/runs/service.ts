@@ -13,7 +13,7 @@ import {
   Suite,
 } from '@qatron/domain';
 import { actorOf, recordAudit } from '../audit/record.js';
-import { conflict, forbidden, notFound, Problem, validationFailed, type FieldError } from '../http/problems.js';
+import { conflict, type FieldError, forbidden, engineUnavailable, notFound, validationFailed } from '../http/problems.js';
 import type { RunEngine } from './engine.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, findVisibleRun, projectChildFilter, projectFilter } from '../http/scope.js';
@@ -94,7 +94,7 @@ async function handOverToEngine(em: EntityManager, engine: RunEngine | undefined
     run.statusReason = `The run engine could not be reached: ${(err as Error).message}`;
     run.completedAt = new Date();
     await em.flush();
-    throw new Problem(503, 'engine_unavailable', 'Service unavailable', `Run ${run.id} could not be started: the run engine (Temporal) is unreachable; the run was marked infra_failed`);
+    throw engineUnavailable(`Run ${run.id} could not be started: the run engine (Temporal) is unreachable; the run was marked infra_failed`);
   }
 }
 
