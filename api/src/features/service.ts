@@ -34,10 +34,11 @@ async function featureViews(em: EntityManager, features: Feature[]): Promise<Fea
     em,
     features.map((f) => f.id),
   );
-  return features.map((feature) => {
-    const counts = coverage.get(feature.id)!;
-    return { feature, coverage: counts, scenarioCount: counts.never_run + counts.passed + counts.failed + counts.skipped };
-  });
+  return features.map((feature) => featureView(feature, coverage.get(feature.id)!));
+}
+
+function featureView(feature: Feature, counts: CoverageCounts): FeatureView {
+  return { feature, coverage: counts, scenarioCount: counts.never_run + counts.passed + counts.failed + counts.skipped };
 }
 
 /**
@@ -93,8 +94,10 @@ export async function getFeature(em: EntityManager, principal: Principal, id: nu
   ]);
   const stepsOf = new Map<number, Step[]>(ids.map((sid) => [sid, []]));
   for (const step of steps) stepsOf.get(step.scenario)!.push(step);
-  const [view] = await featureViews(em, [feature]);
-  return { ...view!, scenarios: scenarios.map((scenario) => ({ scenario, coverage: coverage.get(scenario.id)!, steps: stepsOf.get(scenario.id)! })) };
+  // The feature's counts come from the coverage just read, not from a second round of queries.
+  const counts: CoverageCounts = { never_run: 0, passed: 0, failed: 0, skipped: 0 };
+  for (const scenario of scenarios) if (scenario.isActive) counts[coverage.get(scenario.id)!.status]++;
+  return { ...featureView(feature, counts), scenarios: scenarios.map((scenario) => ({ scenario, coverage: coverage.get(scenario.id)!, steps: stepsOf.get(scenario.id)! })) };
 }
 
 export interface ScenarioHistoryItem {
