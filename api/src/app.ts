@@ -3,7 +3,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import { artifactRoutes } from './artifacts/routes.js';
 import { auditRoutes } from './audit/routes.js';
-import { DATASET_UPLOAD_PATH, datasetRoutes } from './datasets/routes.js';
+import { datasetRoutes } from './datasets/routes.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { authRoutes } from './auth/routes.js';
@@ -83,14 +83,16 @@ function cors(origins: readonly string[]): Koa.Middleware {
   };
 }
 
-/** The Koa application: problem details, metrics, CORS, body parsing, a unit of work per request, routes. */
+/** The Koa application: problem details, metrics, CORS, a unit of work per request, routes (which parse their bodies). */
 export function createApp(deps: ApiDeps): Koa {
   // Behind nginx or an Ingress, X-Forwarded-For carries the client's address (login throttle,
   // audit); trusting it without a proxy would let any client forge it.
   const app = new Koa({ proxy: deps.config.api.trustProxy });
   app.silent = true;
   const router = new Router();
-  mountRoutes(router, allRoutes(deps), createAuthenticator(deps.signer));
+  // Bodies are parsed per route, after it matched: a `raw` route (a dataset upload) reads its own stream.
+  const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '64kb', jsonStrict: true });
+  mountRoutes(router, allRoutes(deps), createAuthenticator(deps.signer), parseBody);
 
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -108,12 +110,6 @@ export function createApp(deps: ApiDeps): Koa {
     (ctx.state as RequestState).em = deps.orm.em.fork();
     await next();
   });
-  // A dataset upload streams its body (any content type, up to 100 MiB) to the handler.
-  app.use(async (ctx, next) => {
-    if (ctx.method === 'PUT' && DATASET_UPLOAD_PATH.test(ctx.path)) (ctx as { disableBodyParser?: boolean }).disableBodyParser = true;
-    await next();
-  });
-  app.use(bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '64kb', jsonStrict: true }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: false }));
   return app;

@@ -9,9 +9,6 @@ import { DatasetCreate, DatasetDetailOut, DatasetListQuery, DatasetOut, DatasetU
 import { datasetOut, datasetVersionOut } from './serialize.js';
 import { createDataset, datasetVersions, deleteDataset, getDataset, listDatasets, openDatasetVersion, reloadDatasetVersion, resolveValidation, startValidation, uploadDatasetVersion } from './service.js';
 
-/** The upload route's path: the body parser must leave its body to the handler (any content type, streamed). */
-export const DATASET_UPLOAD_PATH = /^\/api\/v1\/datasets\/[^/]+\/versions\/[^/]+$/;
-
 /** How long a validation request waits for the verdict before answering 202 (it goes on either way). */
 const VALIDATION_WAIT_MS = 120_000;
 
@@ -82,6 +79,7 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
       role: 'user',
       params: DatasetVersionParams,
       query: DatasetUploadQuery,
+      bodyFormat: 'raw',
       response: { status: 201, schema: DatasetVersionOut },
       errors: [404, 409, 413],
       handler: async ({ em, principal, params, query, origin, koa }) => {

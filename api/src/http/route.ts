@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type Router from '@koa/router';
 import { type z } from 'zod';
 import { roleAtLeast, type Role } from '@qatron/domain';
@@ -36,8 +36,11 @@ export interface RouteDefinition<P extends Schema | undefined, Q extends Schema 
   params?: P;
   query?: Q;
   body?: B;
-  /** `form` accepts application/x-www-form-urlencoded besides JSON (OAuth2 password form). */
-  bodyFormat?: 'json' | 'form';
+  /**
+   * `form` accepts application/x-www-form-urlencoded besides JSON (OAuth2 password form); `raw`
+   * leaves the request stream unparsed for the handler to read (an upload of any content type).
+   */
+  bodyFormat?: 'json' | 'form' | 'raw';
   response?: { status: number; schema?: R; description?: string; contentType?: string };
   /** Other problem statuses worth documenting (401/403/422 are implied by role and schemas). */
   errors?: number[];
@@ -73,10 +76,15 @@ function parse<S extends Schema | undefined>(schema: S, value: unknown, location
   return result.data as Out<S>;
 }
 
-/** Mounts route definitions on a router with authentication, role check and validation. */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: Authenticator): void {
+const leaveBodyUnparsed: Middleware = (_ctx, next) => next();
+
+/**
+ * Mounts route definitions on a router with body parsing (`parseBody`, skipped for `raw` routes),
+ * authentication, role check and validation.
+ */
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: Authenticator, parseBody: Middleware): void {
   for (const route of routes) {
-    router[route.method](route.path, async (ctx) => {
+    router[route.method](route.path, route.bodyFormat === 'raw' ? leaveBodyUnparsed : parseBody, async (ctx) => {
       const state = ctx.state as RequestState;
       state.routePath = route.path;
       let principal: Principal | undefined;
