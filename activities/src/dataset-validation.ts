@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApplicationFailure, Context } from '@temporalio/activity';
@@ -13,7 +13,7 @@ import { LockMode } from '@mikro-orm/postgresql';
 import { DatasetVersion, type DatasetValidationStatus } from '@qatron/domain';
 import type { ActivityDeps } from './deps.js';
 import { asActivityFailure } from './failures.js';
-import { DATASETS_FILE_VARIABLE, materializeDatasets, type DatasetManifest } from './execution/datasets.js';
+import { downloadDatasetVersion } from './execution/datasets.js';
 import { EnvironmentSetupError } from './execution/errors.js';
 import { baseEnvironment, runCommand } from './execution/process.js';
 import { cachedVenv, describePython, PIP_SETTINGS } from './execution/python-env.js';
@@ -147,9 +147,7 @@ export function createDatasetValidationActivities(deps: DatasetValidationDeps) {
       try {
         if ((await deps.orm.em.fork().count(DatasetVersion, { id: input.versionId })) === 0) throw missing();
         const python = await ensureValidationEnvironment(deps.workDir, { signal });
-        const variables = await materializeDatasets(deps.orm.em.fork(), deps.store, input.versionId, workTree);
-        const manifest = JSON.parse(await readFile(variables[DATASETS_FILE_VARIABLE]!, 'utf8')) as DatasetManifest;
-        const file = Object.values(manifest.datasets)[0]!.path;
+        const file = (await downloadDatasetVersion(deps.orm.em.fork(), deps.store, input.versionId, workTree)).entry.path;
         for (let round = 1; ; round++) {
           const version = await deps.orm.em.fork().findOne(DatasetVersion, { id: input.versionId });
           if (!version) throw missing();
