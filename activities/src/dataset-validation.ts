@@ -61,6 +61,11 @@ export interface DatasetValidationResult {
   status: DatasetValidationStatus;
 }
 
+/** Where a worker keeps the validation venv (under `venvs/`, pruned like the run environments). */
+export function validationCacheDir(workDir: string): string {
+  return join(resolve(workDir), 'dataset-validation');
+}
+
 /**
  * The validation venv: `great-expectations` pinned, under `<workDir>/dataset-validation/venvs/<key>`
  * where the key hashes the interpreter and the pin. Built once per machine in a temporary directory
@@ -68,7 +73,7 @@ export interface DatasetValidationResult {
  * @returns the venv's python.
  */
 export async function ensureValidationEnvironment(workDir: string, options: { python?: string; signal?: AbortSignal; onOutput?: (line: string) => void } = {}): Promise<string> {
-  const venvs = join(resolve(workDir), 'dataset-validation', 'venvs');
+  const venvs = join(validationCacheDir(workDir), 'venvs');
   const env = { ...baseEnvironment(process.env, PIP_SETTINGS), PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PIP_PROGRESS_BAR: 'off', PYTHONUTF8: '1' };
   const basePython = options.python ?? 'python3';
   const python = await describePython(basePython, env, options.signal);

@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createDatasetValidationActivities, createFeatureActivities, createRetentionActivities, createRunActivities } from '@qatron/activities';
+import { createDatasetValidationActivities, createFeatureActivities, createRetentionActivities, createRunActivities, pruneWorkerCaches } from '@qatron/activities';
 import { connectDatabase } from '@qatron/domain/db';
 import {
   CONTROL_TASK_QUEUE,
@@ -52,6 +52,9 @@ export async function workflowBundle(): Promise<WorkflowBundleOption> {
   return bundleWorkflowCode({ workflowsPath: WORKFLOWS_ENTRY, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: (m) => console.error(m) } });
 }
 
+/** How often an execution worker evicts cached environments nobody used for two weeks. */
+const CACHE_PRUNE_INTERVAL_MS = 12 * 3600 * 1000;
+
 /**
  * A QAtron worker (DESIGN "Processes"): polls `qatron-control` (workflows and light activities)
  * and `qatron-shards` (test execution, `WORKER_SHARD_SLOTS` at a time), registers itself as an
@@ -95,8 +98,17 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     // worker that cannot (e.g. no permission on the namespace) still runs runs and their timers.
     await ensureSweepSchedule(client).catch((err: unknown) => log(`the daily sweep schedule could not be ensured: ${(err as Error).message}`));
   }
+  let pruning: NodeJS.Timeout | undefined;
   if (config.worker.taskQueues.includes(SHARDS_TASK_QUEUE)) {
     pollers.push(await Worker.create({ ...common, taskQueue: SHARDS_TASK_QUEUE, maxConcurrentActivityTaskExecutions: config.worker.shardSlots }));
+    // Execution workers keep venvs on local disk: evict the unused ones now and twice a day.
+    const prune = () =>
+      pruneWorkerCaches(config.worker.directory)
+        .then((removed) => removed.length > 0 && log(`removed ${removed.length} unused cached environments: ${removed.join(', ')}`))
+        .catch((err: unknown) => log(`pruning cached environments failed: ${(err as Error).message}`));
+    void prune();
+    pruning = setInterval(prune, CACHE_PRUNE_INTERVAL_MS);
+    pruning.unref();
   }
 
   const em = orm.em.fork();
@@ -126,6 +138,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     stop() {
       stopping ??= (async () => {
         clearInterval(beat);
+        clearInterval(pruning);
         for (const w of pollers) if (w.getState() === 'RUNNING') w.shutdown();
         await done.catch((err: unknown) => log(`worker stopped with an error: ${(err as Error).message}`));
         await markStopped(orm.em.fork(), resource.id, new Date()).catch(() => undefined);
