@@ -18,6 +18,8 @@ from qatron.browser import browser, capture_failure, qatron_page  # noqa: F401 -
 from qatron.datasets import dataset  # noqa: F401 - a fixture, see above
 from qatron.scenarios import label_scenario
 
+pytest_plugins = ["qatron.allure_names"]  # Allure names per pytest node id and BDD scenario (its docstring)
+
 
 def environment_settings(environ: Mapping[str, str]) -> Dict[str, str]:
     """``QATRON_*`` variables of ``environ`` with the prefix removed and the names lower-cased."""
