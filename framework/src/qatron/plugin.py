@@ -55,11 +55,13 @@ def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, sce
     label_scenario(request, feature, scenario)
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+# An old-style hook wrapper: `wrapper=True` needs pluggy 1.2, and repositories that pin pytest 7 may
+# pin an older pluggy with it.
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     # Captured here rather than in the fixture's teardown so the screenshot shows the page at the
     # moment of failure and Allure attaches it to the test itself, not to a teardown step.
-    report = yield
+    outcome = yield
+    report = outcome.get_result()
     if report.failed and report.when in ("setup", "call"):
         capture_failure(item, os.environ)
-    return report
