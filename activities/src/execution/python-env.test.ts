@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FRAMEWORK_DIR } from '../testing/fixture-environment.js';
-import { environmentKey, findRequirementFiles, hashFramework, PLUGIN_VERSIONS, pruneEnvironments, pyprojectName, type EnvironmentKeyInputs } from './python-env.js';
+import { environmentKey, findRequirementFiles, hashFramework, pluginRequirements, PLUGIN_VERSIONS, pruneEnvironments, pytestSupported, type EnvironmentKeyInputs } from './python-env.js';
 
 async function tree(files: Record<string, string>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'qatron-reqs-'));
@@ -62,7 +62,7 @@ describe('environmentKey', () => {
     expect(environmentKey({ ...inputs, files: [...inputs.files].reverse() })).toBe(key);
   });
 
-  it('changes with requirement contents, plugin pins, the framework and the interpreter', () => {
+  it('changes with requirement contents, plugin pins, the framework, the interpreter, the install command and the Python version', () => {
     const key = environmentKey(inputs);
     const variants: EnvironmentKeyInputs[] = [
       { ...inputs, files: [{ path: 'requirements.txt', sha256: 'ab' }, inputs.files[1]!] },
@@ -71,6 +71,8 @@ describe('environmentKey', () => {
       { ...inputs, framework: 'fe' },
       { ...inputs, python: { ...inputs.python, version: '3.12.1' } },
       { ...inputs, python: { ...inputs.python, machine: 'aarch64' } },
+      { ...inputs, installCommand: 'pip install -e .[test]' },
+      { ...inputs, pythonVersion: '3.12' },
     ];
     const keys = new Set(variants.map(environmentKey));
     expect(keys.size).toBe(variants.length);
@@ -78,14 +80,25 @@ describe('environmentKey', () => {
   });
 });
 
-describe('pyprojectName', () => {
-  it('reads the [project] name', () => {
-    expect(pyprojectName('[build-system]\nrequires = ["hatchling"]\n\n[project]\nname = "shop-tests"\nversion = "1.0"\n\n[tool.x]\nname = "other"\n')).toBe('shop-tests');
+describe('what QAtron adds', () => {
+  it('supports pytest 7.0 to 9.x', () => {
+    expect(['7.0.0', '7.0.1', '7.4.4', '8.3.5', '9.2.0', '9.9.1'].map(pytestSupported)).toEqual([true, true, true, true, true, true]);
+    expect(['6.2.5', '10.0.0', '5.4.3'].map(pytestSupported)).toEqual([false, false, false]);
   });
 
-  it('tells a missing [project] table (undefined) from a nameless one (null)', () => {
-    expect(pyprojectName('[tool.pytest.ini_options]\nname = "x"\n')).toBeUndefined();
-    expect(pyprojectName('[project]\nversion = "1"\n[tool.x]\nname = "x"\n')).toBeNull();
+  it('adds only what the repository lacks, each at most at its tested release', () => {
+    expect(pluginRequirements({}, '/opt/qatron/framework')).toEqual([
+      `pytest>=7.0,<=${PLUGIN_VERSIONS.pytest}`,
+      `pytest-xdist<=${PLUGIN_VERSIONS['pytest-xdist']}`,
+      `pytest-cov<=${PLUGIN_VERSIONS['pytest-cov']}`,
+      `coverage<=${PLUGIN_VERSIONS.coverage}`,
+      `allure-pytest<=${PLUGIN_VERSIONS['allure-pytest']}`,
+      'qatron @ file:///opt/qatron/framework',
+    ]);
+    expect(pluginRequirements({ pytest: '7.4.4', 'pytest-bdd': '6.1.1', 'allure-pytest-bdd': '2.13.5', coverage: '7.4.0', 'pytest-xdist': '3.5.0' }, '/opt/qatron/framework')).toEqual([
+      `pytest-cov<=${PLUGIN_VERSIONS['pytest-cov']}`,
+      'qatron[bdd] @ file:///opt/qatron/framework',
+    ]);
   });
 });
 

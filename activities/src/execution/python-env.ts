@@ -6,21 +6,24 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { EnvironmentSetupError, isAbortError } from './errors.js';
 import { withFileLock } from './file-lock.js';
+import { chooseInterpreter, DEFAULT_INTERPRETERS, describeInterpreter, discoverInterpreters, parseSpecifier, type Interpreter } from './interpreters.js';
 import { baseEnvironment, runCommand } from './process.js';
+import { importRoots, readProjectManifest, repositoryInstall, type ProjectManifest } from './project-manifest.js';
 import { redact } from './secrets.js';
 
 export { EnvironmentSetupError } from './errors.js';
 
 /**
- * The plugins installed into every environment, pinned so that results, JUnit/Allure formats and
- * coverage data do not change under a run. allure-pytest-bdd must never join them: it registers
- * `--alluredir` too and pytest refuses to start with both. `coverage` is pinned as well because the
- * shards' data files are combined by one `coverage combine` after the run. Selenium is *not* among
- * them although the framework's `browser` fixture uses it: test repositories with browser tests
- * pin their own selenium, and a second pin here would make their environments fail to resolve.
+ * The newest release of each package QAtron adds to an environment when the repository lacks it
+ * (the versions its result formats are tested with). They are upper bounds, not pins: next to a
+ * repository's older pytest the resolver picks the newest release up to these that suits it.
+ * allure-pytest-bdd must never join them: it registers `--alluredir` too and pytest refuses to
+ * start with both. Selenium is not among them although the framework's `browser` fixture uses it:
+ * repositories with browser tests bring their own.
  */
 export const PLUGIN_VERSIONS = {
   pytest: '9.2.0',
@@ -31,7 +34,7 @@ export const PLUGIN_VERSIONS = {
 } as const;
 
 /** Bumped when the way environments are built changes, so old cache entries are not reused. */
-const LAYOUT_VERSION = 1;
+const LAYOUT_VERSION = 2;
 
 const MARKER = '.qatron-environment.json';
 
@@ -81,6 +84,10 @@ export interface EnvironmentKeyInputs {
   plugins: Readonly<Record<string, string>>;
   /** Content hash of the framework package. */
   framework: string;
+  /** A suite's install command, if any. */
+  installCommand?: string | null;
+  /** A suite's Python version, if any. */
+  pythonVersion?: string | null;
 }
 
 /** The cache key of an environment: a hash over everything that changes what it contains. */
@@ -91,6 +98,8 @@ export function environmentKey(inputs: EnvironmentKeyInputs): string {
     files: [...inputs.files].sort((a, b) => (a.path < b.path ? -1 : 1)).map((f) => [f.path, f.sha256]),
     plugins: Object.entries(inputs.plugins).sort(([a], [b]) => (a < b ? -1 : 1)),
     framework: inputs.framework,
+    installCommand: inputs.installCommand ?? null,
+    pythonVersion: inputs.pythonVersion ?? null,
   });
   return createHash('sha256').update(canonical).digest('hex').slice(0, 24);
 }
@@ -116,19 +125,38 @@ export async function hashFramework(frameworkDir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-/** The `[project] name` of a pyproject.toml, if it has a [project] table (PEP 621). */
-export function pyprojectName(pyproject: string): string | null | undefined {
-  const table = /^\[project\][ \t]*(?:#.*)?$/m.exec(pyproject);
-  if (!table) return undefined;
-  const body = pyproject.slice(table.index + table[0].length).split(/^\[/m)[0] ?? '';
-  return /^name\s*=\s*["']([^"']+)["']/m.exec(body)?.[1] ?? null;
-}
-
 export interface EnsureEnvironmentOptions {
   /** The `framework/` directory of this repository (the `qatron` Python package). */
   frameworkDir: string;
-  /** The interpreter to build venvs from; `python3` on PATH by default. */
+  /**
+   * The interpreters this worker may build environments with (config `WORKER_PYTHONS`), its
+   * default first; empty or absent: `python3`, then `python3.14` … `python3.8` found on PATH.
+   */
+  pythons?: readonly string[];
+  /** One interpreter to use instead of choosing among `pythons` (it must still satisfy requires-python). */
   python?: string;
+  /**
+   * A suite's Python version, `3.12` (that release series) or a specifier (`>=3.11,<3.13`): it
+   * overrides the repository's `requires-python`. Part of the cache key.
+   */
+  pythonVersion?: string | null;
+  /**
+   * A suite's own install command (`pip install -e .[test]`, `pip install -r requirements/ci.txt`,
+   * `uv sync --group test`), run instead of QAtron's reading of the repository's declarations:
+   * through `sh -c` in the checkout, with the new environment's bin first on PATH, VIRTUAL_ENV and
+   * UV_PROJECT_ENVIRONMENT pointing at it, and PIP_CONSTRAINT/UV_CONSTRAINT holding pytest below
+   * the next major QAtron does not support. QAtron's plugins are added afterwards, as always, and
+   * packages it installed from the checkout itself are removed again (their code comes from each
+   * run's checkout). Part of the cache key; the command's output is in the build log.
+   */
+  installCommand?: string | null;
+  /**
+   * The `uv` binary that installs packages (many times faster than pip, same resolver semantics
+   * for these installs): a path; `null` for pip only; absent: `uv` on PATH, else uv installed once
+   * into `cacheDir/tools` from the package index, else pip. pip is also used when a pip
+   * configuration file names an index (uv does not read pip's configuration files).
+   */
+  uv?: string | null;
   signal?: AbortSignal;
   /** Every line of venv/pip output, redacted (for logs and heartbeats). */
   onOutput?: (line: string) => void;
@@ -141,44 +169,72 @@ export interface PythonEnvironment {
   python: string;
   key: string;
   reused: boolean;
+  /** The interpreter's version (`3.12.1`), chosen by `requires-python` / `pythonVersion`. */
+  pythonVersion: string;
 }
+
+/** pytest releases QAtron's plugins and result handling are tested with (issue 12: 7.0 to 9.x). */
+export const SUPPORTED_PYTEST = { from: '7.0', below: '10', label: '7.0 to 9.x' } as const;
 
 /**
  * A virtual environment for `checkoutDir`, from the cache in `cacheDir/venvs/<key>` when one
- * exists, else built: `pip install` of each root `requirements*.txt` (or, without any, of the
- * dependencies of the pyproject.toml's [project] table: the static list as is, dynamic ones by
- * installing the checkout and removing the project itself), the pinned `PLUGIN_VERSIONS` and
- * the framework package, in one resolver run so conflicts surface as an error instead of a silently
- * replaced pin. A build happens in a temporary directory renamed into place when complete, under a
- * lock file so that workers sharing the cache build each key once.
- * @throws EnvironmentSetupError with the tail of pip's output (the run ends `infra_failed`).
+ * exists, else built in two steps (issue 12 item 1, "the repository's environment is the
+ * repository's"):
+ * 1. what the repository declares, with an interpreter that satisfies its `requires-python`: the
+ *    suite's `installCommand` if any; else each root `requirements*.txt`; else pyproject.toml /
+ *    setup.cfg (static dependencies, test extras and PEP 735 test groups installed as lists, or the
+ *    checkout built with its test extras when its metadata is dynamic). Packages installed from
+ *    the checkout itself are removed again and the checkout's `src` (and configured package roots)
+ *    are put on sys.path at run time by a .pth file (`qatron.imports`), because the venv is shared
+ *    by runs with other checkout directories;
+ * 2. what QAtron needs and the repository lacks: pytest (≤ PLUGIN_VERSIONS), pytest-xdist,
+ *    pytest-cov, coverage, allure-pytest (unless it has allure-pytest-bdd) and the `qatron`
+ *    framework, with every package of step 1 pinned as a constraint, so the resolver picks plugin
+ *    versions that suit the repository's pytest and never replaces one of its packages.
+ * Lock files (uv.lock, poetry.lock, Pipfile.lock) are hashed into the key but honoured only by an
+ * install command that reads them (`uv sync`, `poetry install`).
+ * The build happens in a temporary directory renamed into place when complete, under a lock file
+ * so that workers sharing the cache build each key once.
+ * @throws EnvironmentSetupError naming the cause: no interpreter for requires-python, a pytest
+ *   outside SUPPORTED_PYTEST, a plugin conflict, or the tail of the installer's output.
  */
 export async function ensureEnvironment(checkoutDir: string, cacheDir: string, options: EnsureEnvironmentOptions): Promise<PythonEnvironment> {
   const checkout = resolve(checkoutDir);
   const venvs = join(resolve(cacheDir), 'venvs');
   const secrets = options.secrets ?? [];
   const emit = (line: string) => options.onOutput?.(redact(line, secrets));
-  const baseEnv = { ...baseEnvironment(process.env, PIP_SETTINGS), PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PIP_PROGRESS_BAR: 'off', PYTHONUTF8: '1' };
+  const baseEnv = { ...baseEnvironment(process.env, [...PIP_SETTINGS, ...UV_SETTINGS]), PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1', PIP_PROGRESS_BAR: 'off', PYTHONUTF8: '1' };
 
-  const basePython = options.python ?? 'python3';
-  const files = await findRequirementFiles(checkout);
-  const [python, framework, hashed] = await Promise.all([
-    describePython(basePython, baseEnv, options.signal),
-    hashFramework(options.frameworkDir),
-    Promise.all(files.map(async (f) => ({ path: f.path, sha256: sha256(await readFile(join(checkout, f.path))) }))),
-  ]);
-  const key = environmentKey({ python, files: hashed, plugins: PLUGIN_VERSIONS, framework });
   try {
+    const files = await findRequirementFiles(checkout);
+    const interpreters = options.python
+      ? [await describeInterpreter(options.python, baseEnv, options.signal)].filter((i): i is Interpreter => i !== undefined)
+      : await discoverInterpreters(options.pythons?.length ? options.pythons : DEFAULT_INTERPRETERS, baseEnv, options.signal);
+    if (options.python && interpreters.length === 0) throw new EnvironmentSetupError(`cannot run the Python interpreter ${options.python}`);
+    const reader = interpreters.find((i) => i.readsToml) ?? interpreters[0];
+    if (!reader) throw new EnvironmentSetupError('this worker has no working Python interpreter (set WORKER_PYTHONS or put python3 on PATH)');
+    const [manifest, framework, hashed] = await Promise.all([
+      readProjectManifest(reader.executable, checkout, baseEnv, options.signal),
+      hashFramework(options.frameworkDir),
+      Promise.all(files.map(async (f) => ({ path: f.path, sha256: sha256(await readFile(join(checkout, f.path))) }))),
+    ]);
+    const interpreter = chooseInterpreter(interpreters, { requiresPython: manifest.requiresPython, pythonVersion: options.pythonVersion });
+    const python = { version: interpreter.fullVersion, executable: interpreter.executable, machine: interpreter.machine };
+    const installCommand = options.installCommand?.trim() || null;
+    const pythonVersion = options.pythonVersion?.trim() || null;
+    const key = environmentKey({ python, files: hashed, plugins: PLUGIN_VERSIONS, framework, installCommand, pythonVersion });
     const venv = await cachedVenv(
       venvs,
       key,
       async (partial) => {
-        await build(partial, join(venvs, key), { checkout, files, basePython, env: baseEnv, secrets, emit, options });
-        return { python, files: hashed, plugins: PLUGIN_VERSIONS };
+        const installer = await resolveInstaller(options.uv, cacheDir, interpreter.executable, baseEnv, emit, options.signal);
+        const context: BuildContext = { checkout, files, manifest, interpreter, installer, installCommand, env: installer.env, secrets, emit, options };
+        const installed = await build(partial, join(venvs, key), context);
+        return { python, files: hashed, plugins: PLUGIN_VERSIONS, installCommand, pythonVersion, installer: installer.kind, installed };
       },
       options.signal,
     );
-    return { python: join(venv.path, 'bin', 'python'), key, reused: venv.reused };
+    return { python: join(venv.path, 'bin', 'python'), key, reused: venv.reused, pythonVersion: interpreter.version };
   } catch (error) {
     if (error instanceof EnvironmentSetupError || isAbortError(error)) throw error;
     throw new EnvironmentSetupError(redact(`preparing the Python environment failed: ${(error as Error).message}`, secrets));
@@ -275,77 +331,259 @@ export async function describePython(python: string, env: Record<string, string>
   }
 }
 
+/** The environment variables uv reads for what PIP_SETTINGS say to pip (passed to the installer only, like those). */
+export const UV_SETTINGS = ['UV_CACHE_DIR', 'UV_INDEX_URL', 'UV_DEFAULT_INDEX', 'UV_INDEX', 'UV_EXTRA_INDEX_URL', 'UV_FIND_LINKS', 'UV_NO_INDEX', 'UV_INSECURE_HOST', 'UV_HTTP_TIMEOUT', 'UV_NATIVE_TLS', 'UV_NO_CACHE', 'UV_OFFLINE'];
+
+/** The uv release installed into `cacheDir/tools` when the worker has none on PATH. */
+export const UV_VERSION = '0.13.9';
+
+interface Installer {
+  kind: 'uv' | 'pip';
+  /** The uv binary (kind 'uv'). */
+  uv?: string;
+  /** The installer's environment: the worker's minimal one with its index settings. */
+  env: Record<string, string>;
+}
+
+const PIP_TO_UV: Record<string, string> = {
+  PIP_INDEX_URL: 'UV_INDEX_URL',
+  PIP_EXTRA_INDEX_URL: 'UV_EXTRA_INDEX_URL',
+  PIP_FIND_LINKS: 'UV_FIND_LINKS',
+  PIP_NO_INDEX: 'UV_NO_INDEX',
+  PIP_TRUSTED_HOST: 'UV_INSECURE_HOST',
+  PIP_DEFAULT_TIMEOUT: 'UV_HTTP_TIMEOUT',
+  PIP_CERT: 'SSL_CERT_FILE',
+};
+
+/** The installer environment for uv: the worker's pip settings translated where uv has no setting of its own. */
+function uvEnvironment(env: Record<string, string>): Record<string, string> {
+  const uv: Record<string, string> = { ...env, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' };
+  for (const [pip, name] of Object.entries(PIP_TO_UV)) {
+    const value = env[pip];
+    if (value === undefined || uv[name] !== undefined) continue;
+    // pip separates find-links by spaces, uv by commas.
+    uv[name] = name === 'UV_FIND_LINKS' ? value.trim().split(/\s+/).join(',') : value;
+  }
+  return uv;
+}
+
+/** Why uv must not replace pip on this worker: a pip configuration file that names an index (uv never reads them). */
+async function pipConfigurationReason(env: Record<string, string>): Promise<string | null> {
+  const home = env.HOME ?? '';
+  const files = [env.PIP_CONFIG_FILE, '/etc/pip.conf', '/etc/xdg/pip/pip.conf', join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'pip', 'pip.conf'), join(home, '.pip', 'pip.conf')];
+  for (const file of files) {
+    if (!file || file === '/dev/null') continue;
+    const text = await readFile(file, 'utf8').catch(() => '');
+    if (/^\s*(index-url|extra-index-url|find-links|no-index)\s*=/m.test(text)) return `${file} sets the package index`;
+  }
+  return null;
+}
+
+const uvLookups = new Map<string, Promise<string | null>>();
+
+/** uv on PATH, else uv installed once into `cacheDir/tools/uv-<version>` with pip; null when neither works. */
+function findUv(cacheDir: string, python: string, env: Record<string, string>, emit: (line: string) => void, signal?: AbortSignal): Promise<string | null> {
+  const tools = join(resolve(cacheDir), 'tools');
+  let lookup = uvLookups.get(tools);
+  if (!lookup) {
+    lookup = (async () => {
+      const onPath = await runCommand('uv', ['--version'], { env, signal, capture: true }).catch(() => null);
+      if (onPath?.exitCode === 0) return 'uv';
+      try {
+        const venv = await cachedVenv(
+          tools,
+          `uv-${UV_VERSION}`,
+          async (partial) => {
+            for (const args of [['-m', 'venv', partial], [join(partial, 'bin', 'python'), '-m', 'pip', 'install', '--no-input', `uv==${UV_VERSION}`]]) {
+              const [command, rest] = args[0] === '-m' ? [python, args] : [args[0]!, args.slice(1)];
+              const out = await runCommand(command, rest, { env, signal, tailLines: 10 });
+              if (out.exitCode !== 0) throw new Error(out.tail.join('\n'));
+            }
+            return { uv: UV_VERSION };
+          },
+          signal,
+        );
+        return join(venv.path, 'bin', 'uv');
+      } catch (error) {
+        if (isAbortError(error)) throw error;
+        emit(`uv ${UV_VERSION} could not be installed, using pip: ${(error as Error).message.split('\n').slice(-1)[0]}`);
+        return null;
+      }
+    })();
+    uvLookups.set(tools, lookup);
+    lookup.catch(() => uvLookups.delete(tools));
+  }
+  return lookup;
+}
+
+async function resolveInstaller(option: string | null | undefined, cacheDir: string, python: string, env: Record<string, string>, emit: (line: string) => void, signal?: AbortSignal): Promise<Installer> {
+  if (option === null) return { kind: 'pip', env };
+  const reason = await pipConfigurationReason(env);
+  if (reason) {
+    emit(`installing with pip: ${reason} and uv does not read pip's configuration files`);
+    return { kind: 'pip', env };
+  }
+  const uv = option ?? (await findUv(cacheDir, python, env, emit, signal));
+  return uv ? { kind: 'uv', uv, env: uvEnvironment(env) } : { kind: 'pip', env };
+}
+
 interface BuildContext {
   checkout: string;
   files: RequirementFile[];
-  basePython: string;
+  manifest: ProjectManifest;
+  interpreter: Interpreter;
+  installer: Installer;
+  installCommand: string | null;
   env: Record<string, string>;
   secrets: string[];
   emit: (line: string) => void;
   options: EnsureEnvironmentOptions;
 }
 
-async function build(partial: string, final: string, context: BuildContext): Promise<void> {
-  const { checkout, env, secrets, emit, options } = context;
-  const step = async (what: string, command: string, args: string[]) => {
+type Step = (what: string, command: string, args: string[], env?: Record<string, string>) => Promise<void>;
+
+/** Builds the environment in `partial` (to be renamed to `final`); returns the installed versions. */
+async function build(partial: string, final: string, context: BuildContext): Promise<Record<string, string>> {
+  const { checkout, env, secrets, emit, options, installer } = context;
+  const step: Step = async (what, command, args, stepEnv = env) => {
     emit(`$ ${[command, ...args].join(' ')}`);
-    const out = await runCommand(command, args, { cwd: checkout, env, signal: options.signal, onLine: emit, tailLines: 40 });
+    const out = await runCommand(command, args, { cwd: checkout, env: stepEnv, signal: options.signal, onLine: emit, tailLines: 40 });
     if (out.exitCode !== 0) {
       const tail = redact(out.tail.join('\n').trim(), secrets);
       throw new EnvironmentSetupError(`${what} failed (exit code ${out.exitCode ?? out.signal}):\n${tail}`);
     }
   };
-
-  await step('creating the virtual environment', context.basePython, ['-m', 'venv', partial]);
   const python = join(partial, 'bin', 'python');
-  const requirements = context.files.filter((f) => f.install).flatMap((f) => ['-r', f.path]);
-  const project = requirements.length === 0 ? await readProject(python, checkout, env, options.signal) : undefined;
-  const projectArgs = project === undefined ? [] : project.dependencies ?? [checkout];
-  const pins = Object.entries(PLUGIN_VERSIONS).map(([name, version]) => `${name}==${version}`);
-  await step('installing the requirements', python, ['-m', 'pip', 'install', '--no-input', ...requirements, ...projectArgs, ...pins, resolve(options.frameworkDir)]);
-  if (project && !project.dependencies && project.name) {
-    // The project was installed for its (dynamic) dependencies only. Its own code must come from
-    // each run's checkout: a copy frozen in a cached venv would silently test yesterday's code.
-    await step('removing the project from the environment', python, ['-m', 'pip', 'uninstall', '--yes', project.name]);
+  const install = (what: string, args: string[]) =>
+    installer.kind === 'uv' ? step(what, installer.uv!, ['pip', 'install', '--no-config', '--python', python, ...args]) : step(what, python, ['-m', 'pip', 'install', '--no-input', ...args]);
+
+  if (installer.kind === 'uv') await step('creating the virtual environment', installer.uv!, ['venv', '--no-config', '--seed', '--quiet', '--python', context.interpreter.executable, partial]);
+  else await step('creating the virtual environment', context.interpreter.executable, ['-m', 'venv', partial]);
+
+  // Step 1: the repository's own packages. pytest is capped below the next major QAtron does not support yet.
+  const constraints = join(partial, '.qatron-constraints.txt');
+  await writeFile(constraints, `pytest<${SUPPORTED_PYTEST.below}\n`);
+  await installRepository(partial, constraints, context, step, install);
+
+  // The repository's own code comes from each run's checkout, never from the shared venv: what was
+  // installed from the checkout (`-e .`, a built project) is removed, its directories go on sys.path.
+  let state = await inspectEnvironment(python, checkout, env, options.signal);
+  const fromCheckout = state.fromCheckout.map((d) => d.dir);
+  if (state.fromCheckout.length > 0) {
+    const names = state.fromCheckout.map((d) => d.name);
+    if (installer.kind === 'uv') await step('removing the project from the environment', installer.uv!, ['pip', 'uninstall', '--no-config', '--python', python, ...names]);
+    else await step('removing the project from the environment', python, ['-m', 'pip', 'uninstall', '--yes', ...names]);
+    state = await inspectEnvironment(python, checkout, env, options.signal);
   }
+  const roots = importRoots(context.manifest, fromCheckout);
+
+  // Step 2: what QAtron needs and the repository lacks, next to the repository's exact versions.
+  const repositoryPytest = state.installed.pytest;
+  if (repositoryPytest !== undefined && !pytestSupported(repositoryPytest)) {
+    throw new EnvironmentSetupError(`the repository pins pytest ${repositoryPytest}; QAtron supports pytest ${SUPPORTED_PYTEST.label}`);
+  }
+  const additions = pluginRequirements(state.installed, resolve(options.frameworkDir));
+  await writeFile(constraints, Object.entries(state.installed).map(([name, version]) => `${name}==${version}\n`).join(''));
+  try {
+    await install('installing QAtron\'s pytest plugins', ['-c', constraints, ...additions]);
+  } catch (error) {
+    if (!(error instanceof EnvironmentSetupError)) throw error;
+    const theirs = ['pytest', 'pytest-bdd', 'pluggy', 'coverage'].filter((n) => state.installed[n]).map((n) => `${n} ${state.installed[n]}`).join(', ');
+    throw new EnvironmentSetupError(`QAtron's pytest plugins cannot be installed next to the repository's packages (${theirs || 'no pytest'}): ${error.message}`);
+  }
+  const after = await inspectEnvironment(python, checkout, env, options.signal);
+  if (repositoryPytest !== undefined && after.installed.pytest !== repositoryPytest) {
+    throw new EnvironmentSetupError(`installing QAtron's plugins replaced the repository's pytest ${repositoryPytest} with ${after.installed.pytest}`);
+  }
+  await writeFile(join(after.purelib, 'qatron-checkout.pth'), `import qatron.imports; qatron.imports.add_import_roots(${JSON.stringify(roots)})\n`);
+  await rm(constraints, { force: true });
   await relocateScripts(partial, final);
+  return after.installed;
 }
 
-const READ_PYPROJECT = `
-import json, sys
-try:
-    import tomllib
-except ImportError:
-    print("null"); sys.exit(0)
-with open(sys.argv[1], "rb") as f:
-    project = tomllib.load(f).get("project")
-if not isinstance(project, dict):
-    print(json.dumps({"project": False})); sys.exit(0)
-dynamic = "dependencies" in project.get("dynamic", [])
-print(json.dumps({"project": True, "name": project.get("name"), "dependencies": None if dynamic else project.get("dependencies", [])}))
+/** Step 1: the suite's install command, else root requirements*.txt, else pyproject.toml / setup.cfg. */
+async function installRepository(partial: string, constraints: string, context: BuildContext, step: Step, install: (what: string, args: string[]) => Promise<void>): Promise<void> {
+  const { installCommand, installer, emit, manifest, checkout } = context;
+  if (installCommand) {
+    const uvDir = installer.uv && installer.uv.includes('/') ? `${dirname(installer.uv)}:` : '';
+    await step('running the install command', 'sh', ['-c', installCommand], {
+      ...context.env,
+      PATH: `${join(partial, 'bin')}:${uvDir}${context.env.PATH ?? ''}`,
+      VIRTUAL_ENV: partial,
+      UV_PROJECT_ENVIRONMENT: partial,
+      PIP_CONSTRAINT: constraints,
+      UV_CONSTRAINT: constraints,
+    });
+    return;
+  }
+  const requirements = context.files.filter((f) => f.install).flatMap((f) => ['-r', f.path]);
+  if (requirements.length > 0) {
+    await install('installing the requirements', ['-c', constraints, ...requirements]);
+  } else {
+    const plan = repositoryInstall(manifest, checkout);
+    if (plan.kind !== 'nothing') {
+      emit(`installing what the repository declares${plan.extras.length ? ` with extras ${plan.extras.join(', ')}` : ''}${plan.groups.length ? ` and dependency groups ${plan.groups.join(', ')}` : ''}`);
+      const targets = plan.kind === 'project' ? [plan.target, ...plan.requirements] : plan.requirements;
+      if (targets.length > 0) await install('installing the requirements', ['-c', constraints, ...targets]);
+    } else if (manifest.pyproject && !manifest.readsToml) {
+      emit('pyproject.toml not read: no interpreter on this worker has tomllib (Python 3.11+)');
+    }
+  }
+  if (manifest.lockFiles.length > 0) {
+    emit(`${manifest.lockFiles.join(', ')} not honoured: the declared ranges were resolved instead (a suite install command such as "uv sync --frozen" installs the locked versions)`);
+  }
+}
+
+/** The package names QAtron adds when the repository lacks them, each at most at its PLUGIN_VERSIONS release. */
+export function pluginRequirements(installed: Readonly<Record<string, string>>, frameworkDir: string): string[] {
+  const wanted: string[] = [];
+  if (!installed.pytest) wanted.push(`pytest>=${SUPPORTED_PYTEST.from},<=${PLUGIN_VERSIONS.pytest}`);
+  for (const name of ['pytest-xdist', 'pytest-cov', 'coverage'] as const) if (!installed[name]) wanted.push(`${name}<=${PLUGIN_VERSIONS[name]}`);
+  // allure-pytest-bdd registers --alluredir as well: a repository that has it keeps it alone.
+  if (!installed['allure-pytest'] && !installed['allure-pytest-bdd']) wanted.push(`allure-pytest<=${PLUGIN_VERSIONS['allure-pytest']}`);
+  const url = pathToFileURL(frameworkDir).href;
+  wanted.push(installed['pytest-bdd'] ? `qatron[bdd] @ ${url}` : `qatron @ ${url}`);
+  return wanted;
+}
+
+/** Whether QAtron supports a repository's pytest (SUPPORTED_PYTEST). */
+export function pytestSupported(version: string): boolean {
+  return parseSpecifier(`>=${SUPPORTED_PYTEST.from},<${SUPPORTED_PYTEST.below}`)(version);
+}
+
+const INSPECT = String.raw`
+import json, os, re, sys, sysconfig
+from urllib.parse import unquote, urlparse
+from importlib import metadata
+checkout = os.path.realpath(sys.argv[1])
+installed, local = {}, []
+for dist in metadata.distributions():
+    name = dist.metadata["Name"]
+    if not name:
+        continue
+    installed[re.sub(r"[-_.]+", "-", name).lower()] = dist.version
+    text = dist.read_text("direct_url.json")
+    if text:
+        url = json.loads(text).get("url", "")
+        if url.startswith("file:"):
+            path = os.path.realpath(unquote(urlparse(url).path))
+            if path == checkout or path.startswith(checkout + os.sep):
+                local.append({"name": name, "dir": os.path.relpath(path, checkout)})
+print(json.dumps({"installed": installed, "fromCheckout": local, "purelib": sysconfig.get_paths()["purelib"]}))
 `;
 
-/**
- * The [project] table of the checkout's pyproject.toml, if any: its name, and its dependencies
- * when they are static. Static dependencies are installed as such, not by building the project:
- * building needs a working package layout, which a test repository often lacks (setuptools refuses
- * a flat layout with several top-level packages such as pages/ and utils/), and the project's own
- * code belongs to the checkout, not to a cached venv. `dependencies: null` means dynamic.
- */
-async function readProject(python: string, checkout: string, env: Record<string, string>, signal?: AbortSignal): Promise<{ name: string | null; dependencies: string[] | null } | undefined> {
-  const pyproject = join(checkout, 'pyproject.toml');
-  const text = await readFile(pyproject, 'utf8').catch(() => undefined);
-  if (text === undefined) return undefined;
-  const out = await runCommand(python, ['-c', READ_PYPROJECT, pyproject], { env, signal, capture: true });
-  if (out.exitCode !== 0) throw new EnvironmentSetupError(`pyproject.toml is not valid TOML:\n${out.tail.join('\n')}`);
-  const parsed = JSON.parse(out.stdout) as { project: boolean; name?: string; dependencies: string[] | null } | null;
-  if (parsed === null) {
-    // Python < 3.11 has no TOML parser: treat the dependencies as dynamic.
-    const name = pyprojectName(text);
-    return name === undefined ? undefined : { name, dependencies: null };
-  }
-  if (!parsed.project) return undefined;
-  return { name: parsed.name ?? null, dependencies: parsed.dependencies };
+interface EnvironmentState {
+  /** Normalised name → version. */
+  installed: Record<string, string>;
+  /** Distributions installed from the checkout (editable or not), with their directory relative to it. */
+  fromCheckout: { name: string; dir: string }[];
+  purelib: string;
+}
+
+async function inspectEnvironment(python: string, checkout: string, env: Record<string, string>, signal?: AbortSignal): Promise<EnvironmentState> {
+  const out = await runCommand(python, ['-c', INSPECT, checkout], { env, signal, capture: true, tailLines: 20 });
+  if (out.exitCode !== 0) throw new EnvironmentSetupError(`reading the environment's packages failed:\n${out.tail.join('\n')}`);
+  return JSON.parse(out.stdout) as EnvironmentState;
 }
 
 /**
