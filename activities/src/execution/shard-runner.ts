@@ -81,8 +81,11 @@ export const SESSION_NODE_ID = '<pytest session>';
 /** `-p qatron.progress` reports into this file, one JSON line per finished test. */
 const PROGRESS_VARIABLE = 'QATRON_PROGRESS_FILE';
 
+/** `-p qatron.select` appends the node ids listed in this file to pytest's arguments. */
+const SELECT_VARIABLE = 'QATRON_SELECT_FILE';
+
 /**
- * Runs the shard's tests with pytest (`python -m pytest @ids.txt`) and folds the attempts into one
+ * Runs the shard's tests with pytest (`python -m pytest -p qatron.select`, the ids in a file) and folds the attempts into one
  * result per test. Exit codes: 0/1 → results; 5 (nothing collected) → passed, no results;
  * 2 (interrupted, e.g. a collection error) → failed, with an `error` result for each collection
  * error and no retry; 3/4 (internal/usage error) or death by a signal → ShardExecutionError.
@@ -134,7 +137,8 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
       const junitFile = join(outDir, `junit-${attempt}.xml`);
       await writeFile(idsFile, ids.map((id) => `${id}\n`).join(''));
       await rm(progressFile, { force: true });
-      const args = ['-m', 'pytest', `@${idsFile}`, '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${allureResultsDir}`, '-ra'];
+      // The ids reach pytest through `-p qatron.select` (QATRON_SELECT_FILE), not `@file`, which needs pytest 8.2.
+      const args = ['-m', 'pytest', '-p', 'qatron.select', '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${allureResultsDir}`, '-ra'];
       // loadfile keeps a file's tests (and its module fixtures) on one xdist worker (PRD 12.1).
       // Retries are few tests: no point starting more workers than there are tests.
       if (options.workersPerShard > 0) args.push('-n', String(Math.min(options.workersPerShard, ids.length)), '--dist=loadfile');
@@ -157,7 +161,7 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
       try {
         result = await runCommand(options.python, args, {
           cwd: resolve(options.checkoutDir),
-          env: pytestEnvironment(options.python, { ...options.env, ...coverageEnv, [PROGRESS_VARIABLE]: progressFile }),
+          env: pytestEnvironment(options.python, { ...options.env, ...coverageEnv, [PROGRESS_VARIABLE]: progressFile, [SELECT_VARIABLE]: idsFile }),
           signal: options.signal,
           killGraceMs: options.killGraceMs ?? 5_000,
           onLine: (line) => {
