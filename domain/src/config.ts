@@ -56,6 +56,10 @@ const EnvSchema = z.object({
     .default('qatron-control,qatron-shards')
     .transform((v) => v.split(',').map((q) => q.trim()).filter(Boolean))
     .pipe(z.array(z.enum(['qatron-control', 'qatron-shards'])).min(1, 'must name qatron-control and/or qatron-shards')),
+  WORKER_PYTHONS: z
+    .string()
+    .default('')
+    .transform((v) => v.split(':').map((p) => p.trim()).filter(Boolean)),
   SECRETS_DIR: optionalString,
   SELENIUM_REMOTE_URL: optionalString,
   SHARD_SCHEDULE_TO_START_SECONDS: positiveInt.default(300),
@@ -102,6 +106,8 @@ export interface QatronConfig {
     /** A directory of secret files (a mounted K8s Secret); the worker's environment is searched first. */
     secretsDir: string | undefined;
     seleniumRemoteUrl: string | undefined;
+    /** Interpreters run environments may be built with, the default first; empty: python3 and python3.X found on PATH. */
+    pythons: string[];
   };
   /** How run workflows treat their shards; fixed per run when the run starts. */
   shards: { scheduleToStartSeconds: number; heartbeatTimeoutSeconds: number; attempts: number };
@@ -181,6 +187,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       taskQueues: e.WORKER_TASK_QUEUES,
       secretsDir: e.SECRETS_DIR,
       seleniumRemoteUrl: e.SELENIUM_REMOTE_URL,
+      pythons: e.WORKER_PYTHONS,
     },
     shards: {
       scheduleToStartSeconds: e.SHARD_SCHEDULE_TO_START_SECONDS,
