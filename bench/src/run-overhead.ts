@@ -28,17 +28,15 @@
 import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buffer } from 'node:stream/consumers';
 import { createFixtureRepository, GREEN_TEST_IDS } from '@qatron/activities/testing/fixture-repo';
 import { mirrorPath } from '@qatron/activities/execution/index';
-import { Run, RunArtifact, Suite, TestResult } from '@qatron/domain';
+import { type Run, Suite } from '@qatron/domain';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
-import { allureTimes, parseJunitSession, readTarGz } from './run-overhead/evidence.js';
-import { simplifyHistory } from './run-overhead/history.js';
+import { analyzeFinishedRun, apiCall as api, finished, guarded as guardedBy, Interrupted, trigger, type RunTarget } from './run-overhead/measure.js';
 import { PROBE_STEPS, probeCollection, probeShards, type ProbedShard, type ProbeTarget } from './run-overhead/probe.js';
 import { componentSummary, fmt, runReport, shardSummary, spread, table, TARGET_SECONDS, verdict } from './run-overhead/report.js';
 import { BENCH_WORKER_CACHE, killWorkers, startBenchStack, type BenchStack } from './run-overhead/stack.js';
-import { analyzeRun, type RunOverhead, type ShardEvidence } from './run-overhead/timeline.js';
+import type { RunOverhead } from './run-overhead/timeline.js';
 
 const SHARDS = 4;
 const WORKERS = 2;
@@ -56,108 +54,11 @@ const MEASURED_RUNS = Math.max(1, Number(argValue('--runs') ?? 5) || 5);
 const PROBE = !process.argv.includes('--no-probe');
 
 const interrupt = new AbortController();
-class Interrupted extends Error {}
 
 /** `promise`, or a rejection on Ctrl-C, on timeout, or when a worker process dies. */
-async function guarded<T>(promise: Promise<T>, what: string, timeoutMs: number, stack?: BenchStack): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const onAbort = new Promise<never>((_, reject) => {
-    if (interrupt.signal.aborted) reject(new Interrupted('interrupted'));
-    interrupt.signal.addEventListener('abort', () => reject(new Interrupted('interrupted')), { once: true });
-  });
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`)), timeoutMs);
-  });
-  const died = (stack?.workers ?? []).map((w) =>
-    w.exited.then((code) => {
-      throw new Error(`worker ${w.name} exited (code ${code}) while waiting for ${what}; its log: ${w.logFile}`);
-    }),
-  );
-  // Whichever loses the race may still reject later (a worker stopped at the end, a late Ctrl-C,
-  // a long poll cut off when the connection closes): none of that is an error any more.
-  for (const p of [promise, onAbort, timeout, ...died]) p.catch(() => undefined);
-  try {
-    return await Promise.race([promise, onAbort, timeout, ...died]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const guarded = <T>(promise: Promise<T>, what: string, timeoutMs: number, stack?: BenchStack): Promise<T> => guardedBy(promise, what, timeoutMs, interrupt.signal, stack);
 
-/** An API call as admin; throws unless the status is `expect`. */
-async function api<T = any>(stack: BenchStack, token: string, method: string, path: string, json: unknown, expect: number): Promise<T> {
-  const res = await fetch(stack.api.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(json) });
-  const text = await res.text();
-  if (res.status !== expect) throw new Error(`${method} ${path} answered ${res.status}: ${text.slice(0, 500)}`);
-  return JSON.parse(text) as T;
-}
-
-interface Triggered {
-  runId: number;
-  submitMs: number;
-  answeredMs: number;
-}
-
-/** POST /api/v1/runs, timed from just before the request to the parsed answer. */
-async function trigger(stack: BenchStack, token: string, projectId: number): Promise<Triggered> {
-  const body = JSON.stringify({ project_id: projectId, suite: 'regression', environment: 'staging' });
-  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
-  const submitMs = Date.now();
-  const res = await fetch(`${stack.api.url}/api/v1/runs`, { method: 'POST', headers, body });
-  const text = await res.text();
-  const answeredMs = Date.now();
-  if (res.status !== 201) throw new Error(`POST /api/v1/runs answered ${res.status}: ${text.slice(0, 500)}`);
-  return { runId: (JSON.parse(text) as { id: number }).id, submitMs, answeredMs };
-}
-
-/**
- * Waits for the run's workflow to complete (a long poll on Temporal, no load on the API). The poll
- * is aborted when the wait ends otherwise, so that no call is left to retry on a closed connection.
- */
-async function finished(stack: BenchStack, runId: number, timeoutMs: number): Promise<Run> {
-  const poll = new AbortController();
-  try {
-    const handle = stack.temporal.workflow.getHandle(`run-${runId}`);
-    await guarded(
-      stack.temporal.withAbortSignal(poll.signal, () => handle.result()),
-      `run ${runId} to finish`,
-      timeoutMs,
-      stack,
-    );
-  } finally {
-    poll.abort();
-  }
-  return stack.orm.em.fork().findOneOrFail(Run, { id: runId });
-}
-
-async function artifactBytes(stack: BenchStack, key: string): Promise<Buffer> {
-  const { body } = await stack.api.deps.store.get(key);
-  return buffer(body);
-}
-
-const latest = (dates: Date[]) => (dates.length ? Math.max(...dates.map((d) => d.getTime())) : Number.NaN);
-
-/** What pytest and the shard recorded, per shard, from the stored artifacts and rows. */
-async function shardEvidence(stack: BenchStack, run: Run): Promise<ShardEvidence[]> {
-  const em = stack.orm.em.fork();
-  const [artifacts, results] = await Promise.all([em.find(RunArtifact, { run: run.id }), em.find(TestResult, { run: run.id })]);
-  const count = Number(run.runMetadata.shard_count ?? SHARDS);
-  return Promise.all(
-    Array.from({ length: count }, async (_, index) => {
-      const mine = artifacts.filter((a) => a.shardIndex === index);
-      const junit = mine.find((a) => a.kind === 'junit' && a.name === 'junit.xml');
-      const allure = mine.find((a) => a.kind === 'allure_results');
-      if (!junit || !allure) throw new Error(`run ${run.id} shard ${index}: no junit.xml or allure results among its artifacts`);
-      const files = readTarGz(await artifactBytes(stack, allure.storageKey)).map((f) => ({ name: f.name, text: f.data.toString('utf8') }));
-      return {
-        index,
-        session: parseJunitSession((await artifactBytes(stack, junit.storageKey)).toString('utf8')),
-        allure: allureTimes(files),
-        artifactsStoredMs: latest(mine.map((a) => a.createdAt)),
-        resultsWrittenMs: latest(results.filter((r) => r.shardIndex === index).map((r) => r.createdAt)),
-      };
-    }),
-  );
-}
+const TARGET = (projectId: number): RunTarget => ({ projectId, suite: 'regression', environment: 'staging' });
 
 interface Measured {
   run: Run;
@@ -165,20 +66,9 @@ interface Measured {
 }
 
 async function measureRun(stack: BenchStack, token: string, projectId: number, timeoutMs: number): Promise<Measured> {
-  const t = await trigger(stack, token, projectId);
-  const run = await finished(stack, t.runId, timeoutMs);
-  const history = simplifyHistory(await stack.temporal.workflow.getHandle(`run-${t.runId}`).fetchHistory());
-  if (!run.completedAt) throw new Error(`run ${run.id} ended ${run.status} without completed_at`);
-  const runArtifacts = (await stack.orm.em.fork().find(RunArtifact, { run: run.id, shardIndex: null })).map((a) => ({ kind: a.kind, createdMs: a.createdAt.getTime() }));
-  const overhead = analyzeRun({
-    runArtifacts,
-    runId: run.id,
-    submitMs: t.submitMs,
-    answeredMs: t.answeredMs,
-    events: history,
-    shards: await shardEvidence(stack, run),
-    completedAtMs: run.completedAt.getTime(),
-  });
+  const t = await trigger(stack, token, TARGET(projectId));
+  const run = await finished(stack, t.runId, timeoutMs, interrupt.signal);
+  const { overhead } = await analyzeFinishedRun(stack, t, run, SHARDS);
   return { run, overhead };
 }
 
