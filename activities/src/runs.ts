@@ -3,8 +3,12 @@ import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
-  aggregateShardOutcomes,
+  addCounts,
   canTransition,
+  decideVerdict,
+  effectiveShardOutcome,
+  emptyCounts,
+  progressBuckets,
   Environment,
   isFinalStatus,
   planShards,
@@ -15,9 +19,11 @@ import {
   TestResult,
   testFile,
   type FinalRunStatus,
+  type ReportStatus,
+  type RunEnding,
   type RunStatus,
 } from '@qatron/domain';
-import type { IngestionRecord, PreparedRun, RunConclusion, ShardProgressSignal, ShardSummary } from '@qatron/workflows';
+import type { CoverageOutcome, IngestionRecord, PreparedRun, RunConclusion, ShardProgressSignal, ShardSummary } from '@qatron/workflows';
 import { SHARD_PROGRESS_SIGNAL, runWorkflowId } from '@qatron/workflows/run-contract';
 import type { ActivityDeps } from './deps.js';
 import { collectTests } from './execution/collect.js';
@@ -30,7 +36,7 @@ import { runShard, type ShardProgress, type ShardRunResult } from './execution/s
 import { asActivityFailure } from './failures.js';
 import { ingestCheckout, ingestionRecord, scenarioLabels } from './features.js';
 import { fileDurationHistory } from './history.js';
-import { reportRun } from './reporting/run-report.js';
+import { reportRun, type ReportPart } from './reporting/run-report.js';
 import { storeShardOutputs } from './shard-outputs.js';
 
 /** The plan as stored in run_metadata.plan (snake_case like the rest of the API's JSON). */
@@ -96,6 +102,59 @@ export function createRunActivities(deps: ActivityDeps) {
     }
   }
 
+  /**
+   * The reporting parts asked for (run-report.ts), with the run's checkout and environment prepared
+   * only if the coverage HTML needs the sources; records coverage and errors in run_metadata.
+   */
+  async function reportPhase(runId: number, parts: ReportPart[]) {
+    const ctx = Context.current();
+    const { db, run, project, suite, environment } = await loadRun(runId);
+    const workDir = join(deps.workDir, 'runs', String(run.id), `report-${parts.join('-')}-${ctx.info.attempt}`);
+    let secrets: string[] = [];
+    const prepare = async () => {
+      const repo = repositoryAccess(project, deps.secrets);
+      secrets = repo.secrets;
+      const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, run.commit ?? undefined);
+      const checkoutDir = join(workDir, 'checkout');
+      await materialize(mirror, run.commit ?? '', checkoutDir);
+      const env = await ensureEnvironment(checkoutDir, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
+      return { python: env.python, checkoutDir };
+    };
+    const report = await withKeepalive({ phase: 'reporting' }, () =>
+      reportRun(db, deps.store, run, workDir, `${project.name} · ${suite.name} · ${environment.name}`, prepare, ctx.cancellationSignal, parts),
+    );
+    const errors = report.errors.map((e) => redact(e, secrets));
+    // Re-read: the verdict may have been written since this run was loaded.
+    await db.refresh(run);
+    const reporting = (run.runMetadata.reporting ?? {}) as { report_tests?: number | null; errors?: string[] };
+    if (parts.includes('coverage')) {
+      run.coveragePercent = report.coverage?.percent ?? null;
+      run.runMetadata = {
+        ...run.runMetadata,
+        coverage: report.coverage
+          ? { percent: report.coverage.percent, covered_lines: report.coverage.coveredLines, total_lines: report.coverage.totalLines, threshold: suite.coverageThreshold, files: report.coverage.files }
+          : null,
+      };
+    }
+    run.runMetadata = {
+      ...run.runMetadata,
+      reporting: { report_tests: parts.includes('allure') ? report.reportTests : (reporting.report_tests ?? null), errors: [...(reporting.errors ?? []), ...errors] },
+    };
+    await db.flush();
+    return { coverage: report.coverage, errors };
+  }
+
+  async function setReportStatus(runId: number, status: ReportStatus, error: string | null): Promise<void> {
+    const db = em();
+    const run = await db.findOneOrFail(Run, { id: runId });
+    run.reportStatus = status;
+    if (error) {
+      const reporting = (run.runMetadata.reporting ?? {}) as { report_tests?: number | null; errors?: string[] };
+      run.runMetadata = { ...run.runMetadata, reporting: { report_tests: reporting.report_tests ?? null, errors: [...(reporting.errors ?? []), error] } };
+    }
+    await db.flush();
+  }
+
   return {
     /** Moves a run along the status model; repeating a move is harmless, a final run stays final. */
     async markRunStatus(input: { runId: number; status: RunStatus }): Promise<RunStatus> {
@@ -121,7 +180,7 @@ export function createRunActivities(deps: ActivityDeps) {
     async prepareRun(input: { runId: number }): Promise<PreparedRun> {
       const { db, run, project, suite } = await loadRun(input.runId);
       const existing = run.runMetadata.plan as StoredPlan | undefined;
-      if (existing) return { commit: existing.commit, totalTests: existing.total_tests, shardCount: existing.shards.length };
+      if (existing) return { commit: existing.commit, totalTests: existing.total_tests, shardCount: existing.shards.length, coverageGate: hasCoverageGate(suite) };
       let secrets: string[] = [];
       try {
         const repo = repositoryAccess(project, deps.secrets);
@@ -155,7 +214,7 @@ export function createRunActivities(deps: ActivityDeps) {
         run.totalTests = plan.total_tests;
         run.runMetadata = { ...run.runMetadata, plan, shard_count: plan.shards.length, bdd };
         await db.flush();
-        return { commit: plan.commit, totalTests: plan.total_tests, shardCount: plan.shards.length };
+        return { commit: plan.commit, totalTests: plan.total_tests, shardCount: plan.shards.length, coverageGate: hasCoverageGate(suite) };
       } catch (err) {
         throw asFailure(err, secrets);
       }
@@ -238,7 +297,7 @@ export function createRunActivities(deps: ActivityDeps) {
           env: testEnv,
           retries: suite.retries,
           workersPerShard: suite.workersPerShard,
-          coverage: true,
+          coverage: suite.coverage,
           signal: ctx.cancellationSignal,
           onProgress: report,
         });
@@ -263,7 +322,7 @@ export function createRunActivities(deps: ActivityDeps) {
             rows.map(({ row, test }) => ({ testResultId: row.id, nodeId: test.nodeId, outcome: test.outcome, durationSeconds: test.durationSeconds, ...scenarioLabels(test.properties) })),
           );
         });
-        report({ total: summary.tests, done: summary.tests, passed: summary.passed, failed: summary.failed, skipped: summary.skipped, elapsedSeconds: summary.durationSeconds, phase: 'running' });
+        report({ total: summary.tests, done: summary.tests, ...progressBuckets(summary.counts), elapsedSeconds: summary.durationSeconds, phase: 'running' });
         return summary;
       } catch (err) {
         throw asFailure(err, secrets);
@@ -274,108 +333,111 @@ export function createRunActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Reporting (DESIGN step 4, PRD 15, 13.3): combined coverage from every shard and one Allure
-     * report with history. Optional for the verdict (NFR-AVAIL-02): failures are recorded in
-     * run_metadata.reporting and returned, never thrown, unless the run is being cancelled.
+     * Coverage before the verdict (FR-RPT-07, PRD 15.3), for a suite with a threshold: the shards'
+     * data combined into Cobertura XML and HTML. Failures are returned as the reason the figure is
+     * missing (the verdict then fails the run), never thrown, unless the run is being cancelled.
      */
-    async reportRun(input: { runId: number }): Promise<{ coveragePercent: number | null; errors: string[] }> {
-      const ctx = Context.current();
-      const { db, run, project, suite, environment } = await loadRun(input.runId);
-      const workDir = join(deps.workDir, 'runs', String(run.id), `report-${ctx.info.attempt}`);
-      let secrets: string[] = [];
-      const prepare = async () => {
-        const repo = repositoryAccess(project, deps.secrets);
-        secrets = repo.secrets;
-        const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, ctx.cancellationSignal, run.commit ?? undefined);
-        const checkoutDir = join(workDir, 'checkout');
-        await materialize(mirror, run.commit ?? '', checkoutDir);
-        const env = await ensureEnvironment(checkoutDir, deps.workDir, { frameworkDir: deps.frameworkDir, signal: ctx.cancellationSignal });
-        return { python: env.python, checkoutDir };
-      };
-      const report = await withKeepalive({ phase: 'reporting' }, () =>
-        reportRun(db, deps.store, run, workDir, `${project.name} · ${suite.name} · ${environment.name}`, prepare, ctx.cancellationSignal),
-      );
-      const errors = report.errors.map((e) => redact(e, secrets));
-      run.coveragePercent = report.coverage?.percent ?? null;
-      run.runMetadata = {
-        ...run.runMetadata,
-        coverage: report.coverage
-          ? {
-              percent: report.coverage.percent,
-              covered_lines: report.coverage.coveredLines,
-              total_lines: report.coverage.totalLines,
-              threshold: suite.coverageThreshold,
-              files: report.coverage.files,
-            }
-          : null,
-        reporting: { report_tests: report.reportTests, errors },
-      };
-      await db.flush();
-      return { coveragePercent: run.coveragePercent, errors };
+    async combineRunCoverage(input: { runId: number }): Promise<CoverageOutcome> {
+      const report = await reportPhase(input.runId, ['coverage']);
+      return { percent: report.coverage?.percent ?? null, error: report.errors[0] ?? (report.coverage ? null : 'no shard produced coverage data') };
     },
 
     /**
-     * Reporting (DESIGN step 4, PRD 12.4): counts summed over shards, duration = the longest
-     * shard, the verdict by the status model (unless decided earlier), shard metadata as PRD 12.2
-     * describes it. A run already final (cancelled through the API) keeps its status.
+     * After the verdict (DESIGN step 4, PRD 13.3): one Allure report with history, and combined
+     * coverage unless it was combined for the verdict. Optional (NFR-AVAIL-02): failures are recorded
+     * in run_metadata.reporting and the run's `report_status`, never thrown, unless cancelled.
+     */
+    async attachRunReports(input: { runId: number; coverage: boolean }): Promise<ReportStatus> {
+      const report = await reportPhase(input.runId, input.coverage ? ['coverage', 'allure'] : ['allure']);
+      const status: ReportStatus = report.errors.length ? 'failed' : 'ready';
+      await setReportStatus(input.runId, status, null);
+      return status;
+    },
+
+    /** Records how the run's reports ended when the workflow settles them itself (no results, or reporting lost). */
+    async markReportStatus(input: { runId: number; status: ReportStatus; error: string | null }): Promise<void> {
+      await setReportStatus(input.runId, input.status, input.error);
+    },
+
+    /**
+     * The verdict (DESIGN step 4, PRD 12.4): counts summed over shards (pytest's six categories),
+     * duration = the longest shard, the status and reason by the one rule (`decideVerdict`), shard
+     * metadata as PRD 12.2 describes it. A run already final (cancelled through the API) keeps its status.
      */
     async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
       const db = em();
       return db.transactional(async (tx) => {
         const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
-        const summaries = conclusion.shards.map((s) => s.summary).filter((s): s is ShardSummary => s !== null);
-        let verdict = conclusion.forcedStatus ?? aggregateShardOutcomes(conclusion.shards.map((s) => s.outcome));
-        let reason = conclusion.reason ?? firstReason(conclusion);
-        // FR-RPT-07, PRD 15.3: the suite's threshold is checked on the combined figure.
         const suite = await tx.findOneOrFail(Suite, { id: run.suite });
-        const coverage = conclusion.coveragePercent;
-        if (suite.coverageThreshold !== null && coverage !== null && coverage < suite.coverageThreshold && ['completed', 'partial_failed', 'failed'].includes(verdict)) {
-          verdict = 'failed';
-          reason = `Coverage ${coverage}% is below the suite's threshold of ${suite.coverageThreshold}%${reason ? `; ${reason}` : ''}`;
-        }
-        const status: FinalRunStatus = isFinalStatus(run.status) ? run.status : verdict;
+        const verdict = decideVerdict(
+          toRunEnding(conclusion),
+          { allowEmpty: suite.allowEmpty },
+          { threshold: suite.coverage ? suite.coverageThreshold : null, percent: conclusion.coverage?.percent ?? null, missing: conclusion.coverage?.error ?? null },
+        );
+        const status: FinalRunStatus = isFinalStatus(run.status) ? run.status : verdict.status;
         run.status = status;
         run.completedAt ??= new Date();
-        run.statusReason = run.statusReason ?? reason;
-        run.passedTests = sum(summaries, (s) => s.passed);
-        run.failedTests = sum(summaries, (s) => s.failed);
-        run.skippedTests = sum(summaries, (s) => s.skipped);
-        run.flakyTests = sum(summaries, (s) => s.flaky);
-        const executed = sum(summaries, (s) => s.tests);
-        if (executed > 0 || !run.totalTests) run.totalTests = Math.max(run.totalTests, executed);
-        run.durationSeconds = summaries.length ? Math.max(...summaries.map((s) => s.durationSeconds)) : 0;
-        run.runMetadata = {
-          ...run.runMetadata,
-          shard_count: conclusion.shards.length,
-          shards: conclusion.shards.map((s) => ({
-            shard_id: s.index,
-            status: s.outcome,
-            tests: s.summary?.tests ?? 0,
-            passed: s.summary?.passed ?? 0,
-            failed: s.summary?.failed ?? 0,
-            skipped: s.summary?.skipped ?? 0,
-            flaky: s.summary?.flaky ?? 0,
-            duration: s.summary?.durationSeconds ?? null,
-            attempt: s.summary?.attempt ?? null,
-            worker: s.summary?.worker ?? null,
-            reason: s.reason,
-          })),
-        };
+        run.statusReason = run.statusReason ?? verdict.reason;
+        recordCounts(run, conclusion);
         return status;
       });
     },
   };
 }
 
+/** The run's counts, duration and shard metadata (PRD 12.2) from the shards that finished. */
+function recordCounts(run: Run, conclusion: RunConclusion): void {
+  const summaries = conclusion.shards.map((s) => s.summary).filter((s): s is ShardSummary => s !== null);
+  const counts = addCounts(...summaries.map((s) => s.counts));
+  run.passedTests = counts.passed;
+  run.failedTests = counts.failed;
+  run.errorTests = counts.error;
+  run.skippedTests = counts.skipped;
+  run.xfailedTests = counts.xfailed;
+  run.xpassedTests = counts.xpassed;
+  run.flakyTests = sum(summaries, (s) => s.flaky);
+  const executed = sum(summaries, (s) => s.tests);
+  if (executed > 0 || !run.totalTests) run.totalTests = Math.max(run.totalTests, executed);
+  run.durationSeconds = summaries.length ? Math.max(...summaries.map((s) => s.durationSeconds)) : 0;
+  run.runMetadata = {
+    ...run.runMetadata,
+    shard_count: conclusion.shards.length,
+    shards: conclusion.shards.map((s) => {
+      const effective = s.summary ? effectiveShardOutcome({ index: s.index, outcome: s.outcome, counts: s.summary.counts, reason: s.reason }) : { outcome: s.outcome, reason: s.reason };
+      return {
+        shard_id: s.index,
+        status: effective.outcome,
+        tests: s.summary?.tests ?? 0,
+        ...(s.summary?.counts ?? emptyCounts()),
+        flaky: s.summary?.flaky ?? 0,
+        duration: s.summary?.durationSeconds ?? null,
+        attempt: s.summary?.attempt ?? null,
+        worker: s.summary?.worker ?? null,
+        reason: effective.reason,
+      };
+    }),
+  };
+}
+
+/** The domain's view of how the run ended, from the workflow's report of it. */
+function toRunEnding(conclusion: RunConclusion): RunEnding {
+  const shards = conclusion.shards.map((s) => ({ index: s.index, outcome: s.outcome, counts: s.summary?.counts ?? null, reason: s.reason }));
+  switch (conclusion.ending.kind) {
+    case 'cancelled':
+      return { kind: 'cancelled', shards };
+    case 'shards':
+      return { kind: 'shards', shards, timeoutSeconds: conclusion.ending.timedOutAfterSeconds };
+    default:
+      return conclusion.ending;
+  }
+}
+
 function summarize(index: number, result: ShardRunResult, attempt: number, worker: string): ShardSummary {
-  const count = (outcome: string) => result.results.filter((r) => r.outcome === outcome).length;
   return {
     index,
     outcome: result.outcome,
     tests: result.results.length,
-    passed: count('passed'),
-    failed: count('failed') + count('error'),
-    skipped: count('skipped'),
+    counts: result.counts,
     flaky: result.results.filter((r) => r.flaky).length,
     durationSeconds: Math.round(result.durationSeconds * 1000) / 1000,
     attempt,
@@ -383,12 +445,11 @@ function summarize(index: number, result: ShardRunResult, attempt: number, worke
   };
 }
 
+/** A suite whose threshold needs the combined coverage figure before its verdict. */
+function hasCoverageGate(suite: Suite): boolean {
+  return suite.coverage && suite.coverageThreshold !== null;
+}
+
 function sum<T>(items: readonly T[], pick: (item: T) => number): number {
   return items.reduce((total, item) => total + pick(item), 0);
 }
-
-function firstReason(conclusion: RunConclusion): string | null {
-  const failed = conclusion.shards.find((s) => s.reason);
-  return failed ? `Shard ${failed.index}: ${failed.reason}` : null;
-}
-

@@ -2,7 +2,8 @@
  * What passes between the run workflow, its activities and the API: plain data only (Temporal
  * payloads), shared by type so that the three cannot disagree. Pure types, no imports but types.
  */
-import type { FinalRunStatus, RunStatus, ShardOutcome } from '@qatron/domain/status';
+import type { OutcomeCounts } from '@qatron/domain/runs/outcomes';
+import type { RunStatus, ShardOutcome } from '@qatron/domain/status';
 
 /** The run workflow's query and signal names (the API and the activities use them by name). */
 export const RUN_PROGRESS_QUERY = 'progress';
@@ -27,16 +28,18 @@ export interface PreparedRun {
   commit: string;
   totalTests: number;
   shardCount: number;
+  /** The suite has a coverage threshold: coverage is combined before the verdict. */
+  coverageGate: boolean;
 }
 
 /** What a finished shard reports to the workflow. Per-test results go to the database instead. */
 export interface ShardSummary {
   index: number;
   outcome: 'passed' | 'failed';
+  /** Results recorded (tests, plus modules skipped or broken at import). */
   tests: number;
-  passed: number;
-  failed: number;
-  skipped: number;
+  /** pytest's summary counts (domain/runs/outcomes.ts). */
+  counts: OutcomeCounts;
   flaky: number;
   durationSeconds: number;
   attempt: number;
@@ -78,15 +81,35 @@ export interface ShardProgressSignal {
   worker: string;
 }
 
+/** How one shard ended, as the workflow saw it. */
+export interface ShardConclusion {
+  index: number;
+  outcome: ShardOutcome;
+  /** What the shard reported when it finished; null when it never did (lost, cancelled, timed out). */
+  summary: ShardSummary | null;
+  reason: string | null;
+}
+
+/** What happened to the run, for finalizeRun, which decides the verdict (domain `decideVerdict`). */
+export type RunEndingReport =
+  | { kind: 'cancelled' }
+  | { kind: 'preparation_failed'; cause: 'repository' | 'infrastructure'; reason: string }
+  | { kind: 'nothing_selected' }
+  | { kind: 'shards'; timedOutAfterSeconds: number | null };
+
 /** How the run ended, for finalizeRun. */
 export interface RunConclusion {
   runId: number;
-  shards: Array<{ index: number; outcome: ShardOutcome; summary: ShardSummary | null; reason: string | null }>;
-  /** Set when the verdict is decided before the shards (no tests, preparation failed, cancelled early). */
-  forcedStatus: FinalRunStatus | null;
-  reason: string | null;
-  /** Combined coverage in percent, checked against the suite's threshold; null when not measured. */
-  coveragePercent: number | null;
+  ending: RunEndingReport;
+  shards: ShardConclusion[];
+  /** The combined coverage when the suite's threshold needed it before the verdict; null otherwise. */
+  coverage: CoverageOutcome | null;
+}
+
+/** What combining the shards' coverage gave: the figure, or why there is none. */
+export interface CoverageOutcome {
+  percent: number | null;
+  error: string | null;
 }
 
 /** One feature ingestion per project at a time: a second request while one runs joins it. */

@@ -13,13 +13,17 @@ import {
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
 import type { createRunActivities } from '@qatron/activities';
+import { progressBuckets } from '@qatron/domain/runs/outcomes';
 import type { FinalRunStatus, RunStatus, ShardOutcome } from '@qatron/domain/status';
 import { CONTROL_TASK_QUEUE, SHARDS_TASK_QUEUE } from '@qatron/domain/task-queues';
 import {
   RUN_PROGRESS_QUERY,
   SHARD_PROGRESS_SIGNAL,
-  type RunConclusion,
+  type CoverageOutcome,
+  type PreparedRun,
+  type RunEndingReport,
   type RunProgressView,
+  type ShardConclusion,
   type RunWorkflowInput,
   type ShardProgressSignal,
   type ShardProgressView,
@@ -36,9 +40,12 @@ export const NON_RETRYABLE = ['EnvironmentSetupError', 'CollectionError', 'Secre
 
 /**
  * One run (DESIGN "A run, step by step"): queued → provisioning (checkout, environment, plan) →
- * running (N shards in parallel on `qatron-shards`, racing the suite timeout) → reporting → the
- * verdict by the PRD 9.2 rules. Cancelling the workflow cancels the shards and ends `cancelled`.
- * Deterministic: all I/O is in activities; time is Temporal's.
+ * running (N shards in parallel on `qatron-shards`, racing the suite timeout) → the verdict, which
+ * finalizeRun decides by the one rule in domain (`decideVerdict`) from what happened here. The
+ * verdict does not wait for the report: only a suite with a coverage threshold passes through
+ * `reporting` to combine coverage first; the Allure report and coverage HTML are attached after the
+ * run is final (the run's `report_status`). Cancelling the workflow cancels the shards and ends
+ * `cancelled`. Deterministic: all I/O is in activities; time is Temporal's.
  */
 export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStatus> {
   const control = proxyActivities<RunActivities>({
@@ -69,106 +76,135 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
     await control.markRunStatus({ runId: input.runId, status: next });
     status = next;
   };
-  const conclude = async (conclusion: Omit<RunConclusion, 'runId'>): Promise<FinalRunStatus> => {
+  const conclude = async (ending: RunEndingReport, finished: ShardConclusion[], coverage: CoverageOutcome | null): Promise<FinalRunStatus> => {
     // The verdict must be written even when the workflow itself is being cancelled.
-    const final = await CancellationScope.nonCancellable(async () => {
-      const verdict = await control.finalizeRun({ runId: input.runId, ...conclusion });
-      // PRD 13.1: the run's retention timer, a workflow of its own that outlives this one.
-      await startRetention(input.runId);
-      return verdict;
-    });
-    status = final;
-    return final;
+    status = await CancellationScope.nonCancellable(() => control.finalizeRun({ runId: input.runId, ending, shards: finished, coverage }));
+    return status;
   };
 
+  let verdict: FinalRunStatus;
   try {
     await move('provisioning');
-    let prepared;
+    let prepared: PreparedRun;
     try {
       prepared = await execution.prepareRun({ runId: input.runId });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      return await conclude({ shards: [], forcedStatus: 'infra_failed', reason: `Provisioning failed: ${failureMessage(err)}`, coveragePercent: null });
+      // A repository that cannot be collected is the repository's failure; anything else is ours.
+      const cause = failureType(err) === 'CollectionError' ? 'repository' : 'infrastructure';
+      verdict = await conclude({ kind: 'preparation_failed', cause, reason: `Provisioning failed: ${failureMessage(err)}` }, [], null);
+      await finishReports(control, input.runId, 'skipped');
+      return verdict;
     }
     if (prepared.shardCount === 0) {
-      return await conclude({ shards: [], forcedStatus: 'completed', reason: 'The suite selected no tests', coveragePercent: null });
+      verdict = await conclude({ kind: 'nothing_selected' }, [], null);
+      await finishReports(control, input.runId, 'skipped');
+      return verdict;
     }
     shards = Array.from({ length: prepared.shardCount }, (_, index) => emptyShard(index));
     await move('running');
+    const { finished, timedOut } = await runShards(execution, input, shards, prepared.commit);
 
-    // The shards race the suite timeout; when it fires, the shards still running are cancelled
-    // (their processes killed) and finished shards keep their results.
-    let timedOut = false;
-    const shardScope = new CancellationScope();
-    const outcomes = Promise.all(
-      shards.map((shard) =>
-        shardScope
-          .run(() => execution.executeShard({ runId: input.runId, shardIndex: shard.index, commit: prepared.commit }))
-          .then(
-            (summary): RunConclusion['shards'][number] => {
-              Object.assign(shard, {
-                status: summary.outcome,
-                total: summary.tests,
-                done: summary.tests,
-                passed: summary.passed,
-                failed: summary.failed,
-                skipped: summary.skipped,
-                elapsedSeconds: summary.durationSeconds,
-                attempt: summary.attempt,
-                worker: summary.worker,
-              });
-              return { index: shard.index, outcome: summary.outcome, summary, reason: null };
-            },
-            (err: unknown): RunConclusion['shards'][number] => {
-              // Once the shards were told to stop, however a shard then ends is the stop's doing.
-              const stopped = isCancellation(err) || shardScope.consideredCancelled;
-              const outcome: ShardOutcome = stopped ? (timedOut ? 'timed_out' : 'cancelled') : 'infra_failed';
-              const reason = outcome === 'timed_out' ? `Suite timeout of ${input.timeoutSeconds} s reached` : failureMessage(err);
-              Object.assign(shard, { status: outcome, reason });
-              return { index: shard.index, outcome, summary: null, reason };
-            },
-          ),
-      ),
-    );
-    const timerScope = new CancellationScope();
-    void timerScope.run(() => sleep(input.timeoutSeconds * 1000)).then(
-      () => {
-        timedOut = true;
-        shardScope.cancel();
-      },
-      () => undefined, // the timer was cancelled because every shard finished first
-    );
-    const finished = await outcomes;
-    timerScope.cancel();
-
-    await move('reporting');
-    let coveragePercent: number | null = null;
-    if (finished.some((s) => s.summary)) {
-      try {
-        coveragePercent = (await execution.reportRun({ runId: input.runId })).coveragePercent;
-      } catch (err) {
-        // Reporting is optional for the verdict (NFR-AVAIL-02): the run keeps its counts and status.
+    const anyResults = finished.some((s) => s.summary);
+    let coverage: CoverageOutcome | null = null;
+    if (prepared.coverageGate && anyResults) {
+      await move('reporting');
+      coverage = await execution.combineRunCoverage({ runId: input.runId }).catch((err: unknown) => {
         if (isCancellation(err)) throw err;
-      }
+        return { percent: null, error: failureMessage(err) };
+      });
     }
-    return await conclude({ shards: finished, forcedStatus: null, reason: timedOut ? `Suite timeout of ${input.timeoutSeconds} s reached` : null, coveragePercent });
+    verdict = await conclude({ kind: 'shards', timedOutAfterSeconds: timedOut ? input.timeoutSeconds : null }, finished, coverage);
+    if (!anyResults) {
+      await finishReports(control, input.runId, 'skipped');
+      return verdict;
+    }
+    // After the verdict: the Allure report and coverage HTML attach when ready (NFR-AVAIL-02: they never change it).
+    await execution.attachRunReports({ runId: input.runId, coverage: coverage === null }).catch(async (err: unknown) => {
+      if (isCancellation(err)) throw err;
+      await control.markReportStatus({ runId: input.runId, status: 'failed', error: failureMessage(err) });
+    });
+    await startRetention(input.runId);
+    return verdict;
   } catch (err) {
     if (isCancellation(err)) {
       for (const shard of shards) if (shard.status === 'pending' || shard.status === 'running') shard.status = 'cancelled';
-      await conclude({
-        shards: shards.map((s) => ({ index: s.index, outcome: (s.status === 'pending' || s.status === 'running' ? 'cancelled' : s.status) as ShardOutcome, summary: null, reason: s.reason })),
-        forcedStatus: 'cancelled',
-        reason: 'Cancelled',
-        coveragePercent: null,
-      });
-      throw err;
+      await conclude(
+        { kind: 'cancelled' },
+        shards.map((s) => ({ index: s.index, outcome: (s.status === 'pending' || s.status === 'running' ? 'cancelled' : s.status) as ShardOutcome, summary: null, reason: s.reason })),
+        null,
+      );
+      await CancellationScope.nonCancellable(() => finishReports(control, input.runId, 'skipped'));
     }
     throw err;
   }
 }
 
+/** Marks the run's reports as settled without generating any, and starts its retention timer. */
+async function finishReports(control: RunActivities, runId: number, status: 'skipped'): Promise<void> {
+  await control.markReportStatus({ runId, status, error: null });
+  // PRD 13.1: the run's retention timer, a workflow of its own that outlives this one.
+  await startRetention(runId);
+}
+
+/**
+ * The shards, racing the suite timeout: when it fires, the shards still running are cancelled
+ * (their processes killed) and finished shards keep their results. Updates each shard's progress
+ * view as it ends.
+ */
+async function runShards(execution: RunActivities, input: RunWorkflowInput, shards: ShardProgressView[], commit: string): Promise<{ finished: ShardConclusion[]; timedOut: boolean }> {
+  let timedOut = false;
+  const shardScope = new CancellationScope();
+  const outcomes = Promise.all(
+    shards.map((shard) =>
+      shardScope
+        .run(() => execution.executeShard({ runId: input.runId, shardIndex: shard.index, commit }))
+        .then(
+          (summary): ShardConclusion => {
+            Object.assign(shard, {
+              status: summary.outcome,
+              total: summary.tests,
+              done: summary.tests,
+              ...progressBuckets(summary.counts),
+              elapsedSeconds: summary.durationSeconds,
+              attempt: summary.attempt,
+              worker: summary.worker,
+            });
+            return { index: shard.index, outcome: summary.outcome, summary, reason: null };
+          },
+          (err: unknown): ShardConclusion => {
+            // Once the shards were told to stop, however a shard then ends is the stop's doing.
+            const stopped = isCancellation(err) || shardScope.consideredCancelled;
+            const outcome: ShardOutcome = stopped ? (timedOut ? 'timed_out' : 'cancelled') : 'infra_failed';
+            const reason = outcome === 'timed_out' ? `Suite timeout of ${input.timeoutSeconds} s reached` : failureMessage(err);
+            Object.assign(shard, { status: outcome, reason });
+            return { index: shard.index, outcome, summary: null, reason };
+          },
+        ),
+    ),
+  );
+  const timerScope = new CancellationScope();
+  void timerScope.run(() => sleep(input.timeoutSeconds * 1000)).then(
+    () => {
+      timedOut = true;
+      shardScope.cancel();
+    },
+    () => undefined, // the timer was cancelled because every shard finished first
+  );
+  const finished = await outcomes;
+  timerScope.cancel();
+  return { finished, timedOut };
+}
+
 function emptyShard(index: number): ShardProgressView {
   return { index, status: 'pending', total: 0, done: 0, passed: 0, failed: 0, skipped: 0, elapsedSeconds: 0, attempt: 0, worker: null, reason: null };
+}
+
+/** The type of the innermost application failure, if any (e.g. `CollectionError`). */
+export function failureType(err: unknown): string | null {
+  let current: unknown = err;
+  while (current instanceof ActivityFailure && current.cause) current = current.cause;
+  return current instanceof ApplicationFailure ? (current.type ?? null) : null;
 }
 
 /** The innermost message of an activity failure, for the run's status reason. */

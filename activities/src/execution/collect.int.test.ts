@@ -69,13 +69,22 @@ describe('collectTests', () => {
     expect(await collectTests(python, withConftest.path, all, { env: { QATRON_ONLY_CART: '1' } })).toEqual(GREEN_TEST_IDS.filter((id) => id.startsWith('tests/test_cart.py')));
   });
 
-  it('throws a CollectionError with pytest output for an import error, a bad expression or a missing path', async () => {
-    const broken = await createFixtureRepository(join(base, 'broken'), { extraFiles: { 'tests/test_broken.py': 'import shop.no_such_module\n' } });
+  it('plans modules that fail to import or are skipped at import after the tests (pytest counts both)', async () => {
+    const broken = await createFixtureRepository(join(base, 'broken'), {
+      extraFiles: { 'tests/test_broken.py': 'import shop.no_such_module\n', 'tests/test_optional.py': 'import pytest\nnp = pytest.importorskip("numpy_not_here")\n\ndef test_never():\n    pass\n' },
+    });
+    expect(await collectTests(python, broken.path, all)).toEqual([...GREEN_TEST_IDS, 'tests/test_broken.py', 'tests/test_optional.py']);
+    // A marker selection still meets them: pytest reports both before it deselects anything.
+    expect(await collectTests(python, broken.path, { ...all, markers: 'smoke and regression' })).toEqual(['tests/test_broken.py', 'tests/test_optional.py']);
+  });
+
+  it('throws a CollectionError with pytest output when the session cannot collect: a broken root conftest, a bad expression, a missing path', async () => {
+    const broken = await createFixtureRepository(join(base, 'broken-conftest'), { extraFiles: { 'conftest.py': 'import shop.no_such_module\n' } });
     const error = await rejectionOf<CollectionError>(collectTests(python, broken.path, all));
     expect(error).toBeInstanceOf(CollectionError);
-    expect(error.exitCode).toBe(2);
-    expect(error.message).toMatch(/^collecting tests failed \(pytest exit code 2\):\n/);
-    expect(error.message).toContain("ModuleNotFoundError: No module named 'shop.no_such_module'");
+    expect(error.exitCode).toBe(4);
+    expect(error.message).toMatch(/^collecting tests failed \(pytest exit code 4\):\n/);
+    expect(error.message).toContain("No module named 'shop.no_such_module'");
 
     await expect(collectTests(python, repo.path, { ...all, markers: 'smoke and (' })).rejects.toThrow(CollectionError);
     await expect(collectTests(python, repo.path, { ...all, paths: ['tests/test_nothing_here.py'] })).rejects.toThrow(/file or directory not found: tests\/test_nothing_here\.py/);

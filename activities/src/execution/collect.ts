@@ -40,11 +40,15 @@ export function pytestEnvironment(python: string, extra: Record<string, string> 
 }
 
 /**
- * The test node ids of `selection` in collection order: `python -m pytest --collect-only -q` with
- * `-m`/`-k` when given, and the `qatron.collect` plugin writing the ids to a file (parsing the
- * quiet output would mistake warnings and plugin chatter for ids). No test selected gives [].
- * @throws CollectionError with the tail of pytest's output when collection fails (import errors,
- *   an invalid expression, a path that does not exist).
+ * What a run plans for `selection`, in collection order: the test node ids (`python -m pytest
+ * --collect-only -q` with `-m`/`-k` when given, the `qatron.collect` plugin writing them to a file:
+ * parsing the quiet output would mistake warnings and plugin chatter for ids), followed by the node
+ * ids of modules that fail to import or are skipped at import. Those count in pytest's summary
+ * (issue 12 "Counts are pytest's"), so they are planned like tests: the shard that runs one
+ * reports its error or skip, and the other tests still run (`--continue-on-collection-errors`).
+ * No test selected gives [].
+ * @throws CollectionError with the tail of pytest's output when the session itself cannot collect
+ *   (a broken root conftest.py, an invalid expression, a path that does not exist, a usage error).
  */
 export async function collectTests(python: string, checkoutDir: string, selection: TestSelection, options: CollectOptions = {}): Promise<string[]> {
   for (const path of selection.paths) {
@@ -52,7 +56,7 @@ export async function collectTests(python: string, checkoutDir: string, selectio
   }
   const workDir = await mkdtemp(join(tmpdir(), 'qatron-collect-'));
   const outFile = join(workDir, 'collected.json');
-  const args = ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', '-p', 'qatron.collect'];
+  const args = ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', '-p', 'qatron.collect', '--continue-on-collection-errors'];
   if (selection.markers.trim()) args.push('-m', selection.markers);
   if (selection.keywords.trim()) args.push('-k', selection.keywords);
   args.push(...selection.paths);
@@ -64,17 +68,39 @@ export async function collectTests(python: string, checkoutDir: string, selectio
       signal: options.signal,
       tailLines: 60,
     });
-    if (result.exitCode === 5) return [];
     const output = redact(result.tail.join('\n').trim(), secrets);
-    if (result.exitCode !== 0) {
-      throw new CollectionError(`collecting tests failed (pytest exit code ${result.exitCode ?? result.signal}):\n${output}`, result.exitCode);
-    }
+    const failed = () => new CollectionError(`collecting tests failed (pytest exit code ${result.exitCode ?? result.signal}):\n${output}`, result.exitCode);
+    // 1: some modules failed to import (listed in the file); 5: nothing selected (maybe a skipped module).
+    if (result.exitCode !== 0 && result.exitCode !== 1 && result.exitCode !== 5) throw failed();
+    let collected: CollectedFile;
     try {
-      return (JSON.parse(await readFile(outFile, 'utf8')) as { nodeids: string[] }).nodeids;
+      collected = parseCollected(await readFile(outFile, 'utf8'));
     } catch {
+      if (result.exitCode === 5) return [];
       throw new CollectionError(`pytest collected without reporting test ids (is the qatron package installed?):\n${output}`, result.exitCode);
     }
+    const modules = collected.collect_reports.map((r) => r.nodeid);
+    // A failure with no module to blame (or one at the root, which would re-collect everything) is the session's.
+    if ((result.exitCode === 1 && !collected.collect_reports.some((r) => r.outcome === 'error')) || modules.some((m) => !m || m === '.')) throw failed();
+    const tests = new Set(collected.nodeids);
+    return [...collected.nodeids, ...modules.filter((m) => !tests.has(m))];
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** The `qatron.collect` plugin's file (framework/src/qatron/collect.py). */
+interface CollectedFile {
+  nodeids: string[];
+  collect_reports: Array<{ nodeid: string; outcome: 'error' | 'skipped' }>;
+}
+
+function parseCollected(text: string): CollectedFile {
+  const value = JSON.parse(text) as Partial<CollectedFile>;
+  if (!Array.isArray(value.nodeids)) throw new Error('no nodeids');
+  const reports = Array.isArray(value.collect_reports) ? value.collect_reports : [];
+  return {
+    nodeids: value.nodeids.filter((id): id is string => typeof id === 'string'),
+    collect_reports: reports.filter((r) => typeof r?.nodeid === 'string' && (r.outcome === 'error' || r.outcome === 'skipped')),
+  };
 }

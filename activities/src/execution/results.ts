@@ -3,11 +3,16 @@
  * attempts of a shard into one result per test (FR-TEST-05 retries), and live progress counts.
  */
 
-export type TestOutcome = 'passed' | 'failed' | 'skipped' | 'error';
+import { isFailingOutcome, isTestOutcome, outcomeOf, progressBucket, type TestOutcome } from '@qatron/domain/runs/outcomes';
+
+export type { TestOutcome } from '@qatron/domain/runs/outcomes';
 
 /** One line of the progress file, as written by `framework/src/qatron/progress.py`. */
 export interface ProgressRecord {
   nodeid: string;
+  /** pytest's summary categories of the test's reports (usually one; a teardown error adds `error`). */
+  categories: TestOutcome[];
+  /** The worst of the categories (domain `outcomeOf`). */
   outcome: TestOutcome;
   /** Seconds, setup + call + teardown. */
   duration: number;
@@ -22,6 +27,8 @@ export interface ProgressRecord {
 export interface TestCaseResult {
   nodeId: string;
   outcome: TestOutcome;
+  /** The last attempt's summary categories: what the test adds to pytest's (and the run's) counts. */
+  categories: TestOutcome[];
   /** Duration of the last attempt, in seconds (what the shard planner should expect next time). */
   durationSeconds: number;
   /** How many times the test ran (1 + the retries it needed). */
@@ -34,19 +41,19 @@ export interface TestCaseResult {
   properties: Record<string, string>;
 }
 
-const OUTCOMES = new Set<string>(['passed', 'failed', 'skipped', 'error']);
-
 /** Parses progress lines, ignoring anything that is not a complete, well-formed record. */
 export function parseProgressLines(lines: readonly string[]): ProgressRecord[] {
   const records: ProgressRecord[] = [];
   for (const line of lines) {
     if (!line.trim()) continue;
     try {
-      const value = JSON.parse(line) as Partial<ProgressRecord>;
-      if (typeof value.nodeid !== 'string' || !OUTCOMES.has(value.outcome as string)) continue;
+      const value = JSON.parse(line) as Partial<Record<keyof ProgressRecord, unknown>>;
+      if (typeof value.nodeid !== 'string' || !Array.isArray(value.categories)) continue;
+      const categories = value.categories.filter(isTestOutcome);
       records.push({
         nodeid: value.nodeid,
-        outcome: value.outcome!,
+        categories,
+        outcome: outcomeOf(categories),
         duration: typeof value.duration === 'number' ? value.duration : 0,
         message: typeof value.message === 'string' ? value.message : null,
         when: typeof value.when === 'string' ? value.when : 'teardown',
@@ -64,8 +71,6 @@ function stringProperties(value: unknown): Record<string, string> {
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
 }
 
-const isFailure = (outcome: TestOutcome) => outcome === 'failed' || outcome === 'error';
-
 /**
  * The node ids worth retrying after an attempt: tests that failed or errored. Collection errors
  * are not retried: an import error does not go away on a second try.
@@ -73,7 +78,7 @@ const isFailure = (outcome: TestOutcome) => outcome === 'failed' || outcome === 
 export function retryCandidates(records: readonly ProgressRecord[]): string[] {
   const latest = new Map<string, ProgressRecord>();
   for (const record of records) latest.set(record.nodeid, record);
-  return [...latest.values()].filter((r) => isFailure(r.outcome) && r.when !== 'collect').map((r) => r.nodeid);
+  return [...latest.values()].filter((r) => isFailingOutcome(r.outcome) && r.when !== 'collect').map((r) => r.nodeid);
 }
 
 /**
@@ -94,11 +99,12 @@ export function mergeAttempts(attempts: readonly (readonly ProgressRecord[])[]):
   }
   return [...history].map(([nodeId, runs]) => {
     const last = runs.at(-1)!;
-    const lastFailure = runs.findLast((r) => isFailure(r.outcome));
+    const lastFailure = runs.findLast((r) => isFailingOutcome(r.outcome));
     const flaky = last.outcome === 'passed' && lastFailure !== undefined;
     return {
       nodeId,
       outcome: last.outcome,
+      categories: last.categories,
       durationSeconds: last.duration,
       attempts: runs.length,
       flaky,
@@ -108,13 +114,9 @@ export function mergeAttempts(attempts: readonly (readonly ProgressRecord[])[]):
   });
 }
 
-/** Counts for a progress report from the latest outcome of each finished test (errors count as failed). */
+/** Counts for a live progress report from the latest outcome of each finished test (domain `progressBucket`). */
 export function progressCounts(latest: ReadonlyMap<string, TestOutcome>): { done: number; passed: number; failed: number; skipped: number } {
   const counts = { done: latest.size, passed: 0, failed: 0, skipped: 0 };
-  for (const outcome of latest.values()) {
-    if (outcome === 'passed') counts.passed += 1;
-    else if (outcome === 'skipped') counts.skipped += 1;
-    else counts.failed += 1;
-  }
+  for (const outcome of latest.values()) counts[progressBucket(outcome)] += 1;
   return counts;
 }

@@ -5,9 +5,11 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureEnvironment } from '../testing/fixture-environment.js';
+import { COUNTING_FILES } from '../testing/counting-files.js';
+import { pytestReference } from '../testing/pytest-summary.js';
 import { rejectionOf } from '../testing/rejection.js';
 import { createFixtureRepository, FAILING_TEST_ID, FLAKY_STATE_VARIABLE, FLAKY_TEST_ID, GREEN_TEST_IDS, type FixtureRepositoryOptions } from '../testing/fixture-repo.js';
-import { ShardExecutionError } from './errors.js';
+import { collectTests } from './collect.js';
 import { runShard, SESSION_NODE_ID, type RunShardOptions, type ShardProgress } from './shard-runner.js';
 
 let base: string;
@@ -102,6 +104,7 @@ describe('runShard', () => {
     expect(result.results.find((r) => r.nodeId === FAILING_TEST_ID)).toEqual({
       nodeId: FAILING_TEST_ID,
       outcome: 'failed',
+      categories: ['failed'],
       durationSeconds: expect.any(Number),
       attempts: 2,
       flaky: false,
@@ -120,6 +123,7 @@ describe('runShard', () => {
     expect(result.results.find((r) => r.nodeId === FLAKY_TEST_ID)).toEqual({
       nodeId: FLAKY_TEST_ID,
       outcome: 'passed',
+      categories: ['passed'],
       durationSeconds: expect.any(Number),
       attempts: 2,
       flaky: true,
@@ -138,7 +142,7 @@ describe('runShard', () => {
     const { run } = await shard({ variant: 'flaky' }, { testIds: [FLAKY_TEST_ID], retries: 0 });
     const result = await runShard(run);
     expect(result.outcome).toBe('failed');
-    expect(result.results).toEqual([{ nodeId: FLAKY_TEST_ID, outcome: 'failed', durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: expect.stringContaining('stock not replicated yet'), properties: {} }]);
+    expect(result.results).toEqual([{ nodeId: FLAKY_TEST_ID, outcome: 'failed', categories: ['failed'], durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: expect.stringContaining('stock not replicated yet'), properties: {} }]);
   });
 
   it('reports progress while tests finish, with done increasing, about twice a second at most', async () => {
@@ -186,18 +190,39 @@ describe('runShard', () => {
     }
   });
 
-  it('passes with no results when nothing is collected (exit code 5)', async () => {
-    const { run } = await shard({ extraFiles: { 'tests/test_empty.py': '# no tests yet\n' } }, { testIds: ['tests/test_empty.py'], retries: 2 });
-    const result = await runShard(run);
-    expect(result).toMatchObject({ outcome: 'passed', exitCode: 5, results: [] });
+  it("counts exactly what pytest counts: import-time skips, collection errors, xfail/xpass, aliasing ids, setup and teardown errors", async () => {
+    const { repo, run } = await shard({ extraFiles: COUNTING_FILES });
+    const planned = await collectTests(python, repo.path, { paths: [], markers: '', keywords: '' });
+    expect(planned).toEqual(expect.arrayContaining(['tests/test_reports_export.py', 'tests/test_optional_numpy.py', 'tests/test_outcomes.py::test_aliasing_ids[1_0]', 'tests/test_outcomes.py::test_duplicate_ids[edge0]']));
+    const [result, reference] = await Promise.all([runShard({ ...run, testIds: planned }), pytestReference(python, repo.path)]);
+    expect(result.counts).toEqual(reference);
+    // The fixture exercises every category, so equality above is not trivially 0 = 0.
+    expect(Object.values(reference).every((n) => n > 0)).toBe(true);
+    expect(result.outcome).toBe('failed');
+    const byId = new Map(result.results.map((r) => [r.nodeId, r]));
+    expect(byId.get('tests/test_outcomes.py::test_teardown_fails_after_a_pass')).toMatchObject({ outcome: 'error', categories: ['passed', 'error'], message: expect.stringContaining('cart was not emptied') });
+    expect(byId.get('tests/test_outcomes.py::test_strict_xpass_is_a_failure')).toMatchObject({ outcome: 'failed', categories: ['failed'] });
+    expect(byId.get('tests/test_outcomes.py::test_unexpectedly_fixed')).toMatchObject({ outcome: 'xpassed', message: 'xpassed: fixed upstream?' });
+    expect(byId.get('tests/test_optional_numpy.py')).toMatchObject({ outcome: 'skipped', message: expect.stringContaining('numpy_that_is_not_installed') });
+    expect(byId.get('tests/test_reports_export.py')).toMatchObject({ outcome: 'error', message: expect.stringContaining("No module named 'shop.reports'") });
   });
 
-  it('fails with an error result per collection error when pytest is interrupted (exit code 2)', async () => {
+  it('fails, never passes, when pytest collects none of the shard\'s tests (exit code 5)', async () => {
+    const { run } = await shard({}, { testIds: [GREEN_TEST_IDS[0]], retries: 2, env: { PYTEST_ADDOPTS: '-m no_such_marker' } });
+    const result = await runShard(run);
+    expect(result).toMatchObject({ outcome: 'failed', exitCode: 5, counts: { passed: 0, failed: 0, error: 1, skipped: 0, xfailed: 0, xpassed: 0 } });
+    expect(result.results).toEqual([
+      { nodeId: SESSION_NODE_ID, outcome: 'error', categories: ['error'], durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringMatching(/^pytest collected none of the shard's 1 test\(s\) \(exit code 5, no tests collected\)/), properties: {} },
+    ]);
+  });
+
+  it('counts a module that fails to import as an error and still runs the other tests, without retrying it', async () => {
     const { run } = await shard({ extraFiles: { 'tests/test_broken.py': 'import shop.no_such_module\n' } }, { testIds: ['tests/test_broken.py', ...GREEN_TEST_IDS.slice(0, 2)], retries: 2 });
     const result = await runShard(run);
     expect(result.outcome).toBe('failed');
-    expect(result.exitCode).toBe(2);
-    expect(result.results).toEqual([{ nodeId: 'tests/test_broken.py', outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringContaining("No module named 'shop.no_such_module'"), properties: {} }]);
+    expect(result.exitCode).toBe(1);
+    expect(result.counts).toEqual({ passed: 2, failed: 0, error: 1, skipped: 0, xfailed: 0, xpassed: 0 });
+    expect(result.results[0]).toEqual({ nodeId: 'tests/test_broken.py', outcome: 'error', categories: ['error'], durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringContaining("No module named 'shop.no_such_module'"), properties: {} });
     expect(result.outputs.junitXml).toHaveLength(1);
   });
 
@@ -208,18 +233,18 @@ describe('runShard', () => {
     expect(result.outcome).toBe('failed');
     expect(result.exitCode).toBe(2);
     expect(result.results).toEqual([
-      { nodeId: GREEN_TEST_IDS[0], outcome: 'passed', durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: null, properties: {} },
-      { nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringMatching(/^pytest exited with code 2 although no test failed: .*maintenance window/), properties: {} },
+      { nodeId: GREEN_TEST_IDS[0], outcome: 'passed', categories: ['passed'], durationSeconds: expect.any(Number), attempts: 1, flaky: false, message: null, properties: {} },
+      { nodeId: SESSION_NODE_ID, outcome: 'error', categories: ['error'], durationSeconds: 0, attempts: 1, flaky: false, message: expect.stringMatching(/^pytest failed with exit code 2 \(interrupted\): .*maintenance window/), properties: {} },
     ]);
   });
 
-  it('throws a ShardExecutionError with the output tail on a usage error (exit code 4)', async () => {
+  it('fails with a session error naming a usage error (exit code 4): a test id that no longer exists', async () => {
     const { run } = await shard({}, { testIds: ['tests/test_cart.py::test_that_was_renamed'] });
-    const error = await rejectionOf<ShardExecutionError>(runShard(run));
-    expect(error).toBeInstanceOf(ShardExecutionError);
-    expect(error.exitCode).toBe(4);
-    expect(error.message).toMatch(/^pytest failed with exit code 4 \(usage error\):\n/);
-    expect(error.message).toContain('not found: ');
+    const result = await runShard(run);
+    expect(result).toMatchObject({ outcome: 'failed', exitCode: 4 });
+    expect(result.results).toHaveLength(1);
+    expect(result.results[0]!.nodeId).toBe(SESSION_NODE_ID);
+    expect(result.results[0]!.message).toMatch(/^pytest failed with exit code 4 \(usage error \(a bad option or ini setting\)\): .*not found: /);
   });
 
   it('kills pytest and every xdist worker when cancelled, and rejects with an AbortError', async () => {

@@ -12,6 +12,7 @@ import { CoverageError, writeCoverageRc } from '../reporting/coverage.js';
 import { pytestEnvironment } from './collect.js';
 import { ShardExecutionError } from './errors.js';
 import { runCommand } from './process.js';
+import { countCategories, isFailingOutcome, type OutcomeCounts } from '@qatron/domain/runs/outcomes';
 import { mergeAttempts, parseProgressLines, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
 import { redact } from './secrets.js';
 
@@ -33,6 +34,8 @@ export interface ShardProgress {
 
 export interface ShardRunResult {
   outcome: 'passed' | 'failed';
+  /** pytest's summary counts of the final results (the last attempt of each test). */
+  counts: OutcomeCounts;
   results: TestCaseResult[];
   /** Wall-clock time of all attempts. */
   durationSeconds: number;
@@ -86,10 +89,11 @@ const SELECT_VARIABLE = 'QATRON_SELECT_FILE';
 
 /**
  * Runs the shard's tests with pytest (`python -m pytest -p qatron.select`, the ids in a file) and folds the attempts into one
- * result per test. Exit codes: 0/1 → results; 5 (nothing collected) → passed, no results;
- * 2 (interrupted, e.g. a collection error) → failed, with an `error` result for each collection
- * error and no retry; 3/4 (internal/usage error) or death by a signal → ShardExecutionError.
- * An exit code 1 or 2 with no failing test adds an `error` result for SESSION_NODE_ID.
+ * result per test, counted as pytest counts them. A module that fails to import is an `error`
+ * result and the rest of the shard still runs (`--continue-on-collection-errors`). A session that
+ * failed without a test to blame (`sessionFailure`: exit codes 2 to 5 and beyond, no results) adds
+ * an `error` result for SESSION_NODE_ID, so the shard is failed and says why; only death by a
+ * signal throws (the platform's problem).
  * When `signal` aborts, the process group gets SIGTERM, SIGKILL 5 s later, and the promise rejects
  * with an AbortError.
  * @throws ShardExecutionError with the tail of pytest's output.
@@ -138,7 +142,7 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
       await writeFile(idsFile, ids.map((id) => `${id}\n`).join(''));
       await rm(progressFile, { force: true });
       // The ids reach pytest through `-p qatron.select` (QATRON_SELECT_FILE), not `@file`, which needs pytest 8.2.
-      const args = ['-m', 'pytest', '-p', 'qatron.select', '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${allureResultsDir}`, '-ra'];
+      const args = ['-m', 'pytest', '-p', 'qatron.select', '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${allureResultsDir}`, '-ra', '--continue-on-collection-errors'];
       // loadfile keeps a file's tests (and its module fixtures) on one xdist worker (PRD 12.1).
       // Retries are few tests: no point starting more workers than there are tests.
       if (options.workersPerShard > 0) args.push('-n', String(Math.min(options.workersPerShard, ids.length)), '--dist=loadfile');
@@ -180,37 +184,31 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
       exitCode = result.exitCode ?? -1;
       const tailText = tail.join('\n').trim();
       if (result.exitCode === null) {
+        // The platform's problem (out of memory, a killed worker), not the tests': infra_failed.
         throw new ShardExecutionError(`pytest was killed by ${result.signal} (out of memory?):\n${tailText}`, null);
-      }
-      if (exitCode === 3 || exitCode === 4 || exitCode > 5 || exitCode < 0) {
-        throw new ShardExecutionError(`pytest failed with exit code ${exitCode} (${exitCode === 3 ? 'internal error' : exitCode === 4 ? 'usage error' : 'unexpected exit code'}):\n${tailText}`, exitCode);
-      }
-      if (exitCode === 5) {
-        // Nothing collected: the ids were deselected (e.g. by the repository's addopts).
-        break;
       }
       attempts.push(records);
       lastLines = tailText.split('\n').slice(-3).join(' ');
-      // Interrupted: a collection error (or pytest.exit) stopped the session. Retrying would
-      // hit the same wall.
-      if (exitCode === 2) break;
+      // Interrupted (pytest.exit, a session hook), an internal or usage error, nothing collected:
+      // retrying would hit the same wall.
+      if (exitCode !== 0 && exitCode !== 1) break;
       ids = retryCandidates(records);
     }
   } finally {
     await new Promise<void>((done) => log.end(done));
   }
 
-  const isFailure = (r: TestCaseResult) => r.outcome === 'failed' || r.outcome === 'error';
+  const isFailure = (r: TestCaseResult) => isFailingOutcome(r.outcome);
   // Failure messages quote test output, which may quote the run's secrets.
   const results = mergeAttempts(attempts).map((r) => (r.message && secrets.length ? { ...r, message: redact(r.message, secrets) } : r));
-  if ((exitCode === 1 || exitCode === 2) && !results.some(isFailure)) {
-    // pytest failed without a test to blame (pytest.exit(), a session-level hook, an addopts
-    // `--cov-fail-under`): say so instead of calling the shard green.
-    results.push({ nodeId: SESSION_NODE_ID, outcome: 'error', durationSeconds: 0, attempts: 1, flaky: false, properties: {}, message: `pytest exited with code ${exitCode} although no test failed: ${lastLines}` });
+  const sessionError = sessionFailure(exitCode, options.testIds.length, results.length, results.some(isFailure), lastLines);
+  if (sessionError) {
+    results.push({ nodeId: SESSION_NODE_ID, outcome: 'error', categories: ['error'], durationSeconds: 0, attempts: 1, flaky: false, properties: {}, message: redact(sessionError, secrets) });
   }
   const failed = results.some(isFailure);
   return {
     outcome: failed ? 'failed' : 'passed',
+    counts: countCategories(results.flatMap((r) => r.categories)),
     results,
     durationSeconds: Math.round(elapsed() * 1000) / 1000,
     exitCode,
@@ -221,6 +219,32 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
       log: logPath,
     },
   };
+}
+
+const EXIT_CODE_MEANINGS: Record<number, string> = {
+  2: 'interrupted',
+  3: 'internal error',
+  4: 'usage error (a bad option or ini setting)',
+  5: 'no tests collected',
+};
+
+/**
+ * Why a pytest session failed without a test to blame, if it did (issue 12 "No false greens"):
+ * exit 1 or 2 with no failing result (pytest.exit(), a session hook, an addopts `--cov-fail-under`),
+ * exit 3 or 4 (internal or usage error: the repository's configuration or plugins), exit 5 although
+ * the shard had tests to run (the ids were deselected or vanished), any other code, and a session
+ * that reported no result at all. Such a shard is failed, never green.
+ */
+export function sessionFailure(exitCode: number, idsGiven: number, resultCount: number, someTestFailed: boolean, lastLines: string): string | null {
+  const meaning = EXIT_CODE_MEANINGS[exitCode] ?? 'unexpected exit code';
+  if (exitCode === 0 || exitCode === 1) {
+    if (resultCount === 0 && idsGiven > 0) return `pytest reported no result for the shard's ${idsGiven} test(s) (exit code ${exitCode}): ${lastLines}`;
+    if (exitCode === 1 && !someTestFailed) return `pytest exited with code 1 although no test failed: ${lastLines}`;
+    return null;
+  }
+  if (exitCode === 5) return idsGiven > 0 && resultCount === 0 ? `pytest collected none of the shard's ${idsGiven} test(s) (exit code 5, ${meaning}): ${lastLines}` : null;
+  if (exitCode === 2 && someTestFailed) return null;
+  return `pytest failed with exit code ${exitCode} (${meaning}): ${lastLines}`;
 }
 
 function writeLine(log: WriteStream, line: string, secrets: string[]): void {

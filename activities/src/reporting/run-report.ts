@@ -99,16 +99,26 @@ export async function reportAllure(em: EntityManager, store: ArtifactStore, run:
   return report.tests;
 }
 
-/** Run-level reporting outputs; a retried reporting attempt replaces what an earlier one left. */
-const REPORT_KINDS = ['coverage_xml', 'coverage_html', 'allure_report', 'allure_history'] as const;
-const REPORT_PREFIXES = ['coverage/', 'allure-report/', 'allure-history/'];
+/** Run-level reporting outputs by part; a retried reporting attempt replaces what an earlier one left. */
+const REPORT_PARTS = {
+  coverage: { kinds: ['coverage_xml', 'coverage_html'], prefixes: ['coverage/'] },
+  allure: { kinds: ['allure_report', 'allure_history'], prefixes: ['allure-report/', 'allure-history/'] },
+} as const;
 
-async function clearEarlierAttempt(em: EntityManager, store: ArtifactStore, run: Run): Promise<void> {
-  for (const prefix of REPORT_PREFIXES) await store.deletePrefix(runPrefix(run) + prefix);
-  await em.nativeDelete(RunArtifact, { run: run.id, kind: { $in: [...REPORT_KINDS] } });
+export type ReportPart = keyof typeof REPORT_PARTS;
+
+async function clearEarlierAttempt(em: EntityManager, store: ArtifactStore, run: Run, parts: readonly ReportPart[]): Promise<void> {
+  for (const part of parts) {
+    for (const prefix of REPORT_PARTS[part].prefixes) await store.deletePrefix(runPrefix(run) + prefix);
+    await em.nativeDelete(RunArtifact, { run: run.id, kind: { $in: [...REPORT_PARTS[part].kinds] } });
+  }
 }
 
-/** Runs both parts, each isolated: a failing report never hides coverage, nor changes the verdict. Each part flushes its own rows. */
+/**
+ * Runs the asked parts, each isolated: a failing report never hides coverage, nor changes the
+ * verdict. Each part flushes its own rows. Coverage alone runs before the verdict when a suite's
+ * threshold needs the figure; the Allure report (with coverage otherwise) runs after it.
+ */
 export async function reportRun(
   em: EntityManager,
   store: ArtifactStore,
@@ -117,27 +127,20 @@ export async function reportRun(
   reportName: string,
   prepare: () => Promise<{ python: string; checkoutDir: string }>,
   signal: AbortSignal,
+  parts: readonly ReportPart[] = ['coverage', 'allure'],
 ): Promise<RunReport> {
-  await clearEarlierAttempt(em, store, run);
+  await clearEarlierAttempt(em, store, run, parts);
   const errors: string[] = [];
-  // The two parts are independent (separate work dirs, separate artifacts): run them together.
+  const isolated = <T>(label: string, work: () => Promise<T>): Promise<T | null> =>
+    work().catch((err: unknown) => {
+      if (signal.aborted) throw err;
+      errors.push(`${label}: ${(err as Error).message}`);
+      return null;
+    });
+  // The parts are independent (separate work dirs, separate artifacts): run them together.
   const [coverage, reportTests] = await Promise.all([
-    reportCoverage(em.fork(), store, run, workDir, prepare, signal).then(
-      (summary) => summary,
-      (err: unknown) => {
-        if (signal.aborted) throw err;
-        errors.push(`Coverage: ${(err as Error).message}`);
-        return null;
-      },
-    ),
-    reportAllure(em.fork(), store, run, workDir, reportName, signal).then(
-      (tests) => tests,
-      (err: unknown) => {
-        if (signal.aborted) throw err;
-        errors.push(`Allure report: ${(err as Error).message}`);
-        return null;
-      },
-    ),
+    parts.includes('coverage') ? isolated('Coverage', () => reportCoverage(em.fork(), store, run, workDir, prepare, signal)) : null,
+    parts.includes('allure') ? isolated('Allure report', () => reportAllure(em.fork(), store, run, workDir, reportName, signal)) : null,
   ]).finally(() => rm(workDir, { recursive: true, force: true }).catch(() => undefined));
   return { coverage, reportTests, errors };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { RUN_STATUSES, type RunStatus } from '@qatron/domain';
+import { REPORT_STATUSES, RUN_STATUSES, type RunStatus } from '@qatron/domain';
 import { PageQuery } from '../http/pagination.js';
 
 /**
@@ -131,13 +131,17 @@ export const RunOut = z.object({
   created_at: z.iso.datetime(),
   started_at: z.iso.datetime().nullable(),
   completed_at: z.iso.datetime().nullable(),
-  total_tests: z.number().int(),
-  passed_tests: z.number().int(),
-  failed_tests: z.number().int(),
-  skipped_tests: z.number().int(),
-  flaky_tests: z.number().int(),
+  total_tests: z.number().int().describe('Results recorded: tests, plus modules skipped or broken at import'),
+  passed_tests: z.number().int().describe("pytest's summary counts, summed over shards: a test whose call passed and whose teardown failed counts once as passed and once as error, as in pytest"),
+  failed_tests: z.number().int().describe('Failed calls, strict xpasses included'),
+  error_tests: z.number().int().describe('Errors in setup or teardown, and modules that failed to import'),
+  skipped_tests: z.number().int().describe('Skipped tests, and modules skipped at import (importorskip)'),
+  xfailed_tests: z.number().int(),
+  xpassed_tests: z.number().int().describe('Non-strict xpasses'),
+  flaky_tests: z.number().int().describe('Failed first, passed on a retry inside their shard'),
   duration_seconds: z.number().nullable().describe("The longest shard's duration (PRD 12.4)"),
   coverage_percent: z.number().nullable(),
+  report_status: z.enum(REPORT_STATUSES).describe('The Allure report and coverage HTML, attached after the verdict: pending, ready, failed (see run_metadata.reporting) or skipped (nothing to report)'),
   artifacts_deleted: z.boolean().describe('True once retention removed the artifacts; the metadata stays'),
   run_metadata: z.record(z.string(), z.unknown()).describe('Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2)'),
   progress: RunProgress.nullable().describe('Live progress per shard while the run is live (single-run reads only)'),

@@ -55,6 +55,13 @@ const workersPerShard = int(0, 32).describe('pytest-xdist workers per shard (-n)
 const retries = int(0, 10).describe('Re-runs of failed tests inside their shard (FR-TEST-05)');
 const timeoutSeconds = int(1, 86_400).describe('Run timeout; past it the run ends as timed_out');
 const coverageThreshold = z.number().min(0, 'must be at least 0').max(100, 'must be at most 100').nullable().describe('Minimum combined coverage in percent (PRD 15.3); null: none');
+const coverage = z.boolean().describe('Measure coverage in the shards and combine it (PRD 15); false runs the tests at full speed and allows no threshold');
+const allowEmpty = z.boolean().describe('A selection of no test ends the run completed instead of failed ("no tests collected")');
+// eslint-disable-next-line no-control-regex
+const installCommand = z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').regex(/^[^\u0000-\u001f\u007f]*$/, 'must be one line without control characters').nullable()
+  .describe("How the repository installs itself into the run's virtual environment, e.g. `pip install -e .[test]`; null: QAtron reads requirements files and pyproject.toml");
+const pythonVersion = z.string().trim().regex(/^3\.\d{1,2}$/, 'must be a Python 3 minor version such as 3.12').nullable()
+  .describe("The Python version to run the tests on; null: the newest this worker has that the repository's requires-python allows");
 const requireDatasetHealth = z.boolean().describe("Refuse to start unless the environment's dataset version passed validation (FR-DATA-04)");
 
 /** POST /api/v1/projects/:id/suites. */
@@ -69,7 +76,11 @@ export const SuiteCreate = z.object({
   workers_per_shard: workersPerShard.default(0),
   retries: retries.default(0),
   timeout_seconds: timeoutSeconds.default(3600),
+  coverage: coverage.default(true),
   coverage_threshold: coverageThreshold.default(null),
+  allow_empty: allowEmpty.default(false),
+  install_command: installCommand.default(null),
+  python_version: pythonVersion.default(null),
   require_dataset_health: requireDatasetHealth.default(false),
 });
 export type SuiteCreateInput = z.output<typeof SuiteCreate>;
@@ -86,7 +97,11 @@ export const SuiteUpdate = z.object({
   workers_per_shard: workersPerShard.optional(),
   retries: retries.optional(),
   timeout_seconds: timeoutSeconds.optional(),
+  coverage: coverage.optional(),
   coverage_threshold: coverageThreshold.optional(),
+  allow_empty: allowEmpty.optional(),
+  install_command: installCommand.optional(),
+  python_version: pythonVersion.optional(),
   require_dataset_health: requireDatasetHealth.optional(),
 });
 export type SuiteUpdateInput = z.output<typeof SuiteUpdate>;
@@ -105,7 +120,11 @@ export const SuiteOut = z.object({
   workers_per_shard: z.number().int(),
   retries: z.number().int(),
   timeout_seconds: z.number().int(),
+  coverage: z.boolean(),
   coverage_threshold: z.number().nullable(),
+  allow_empty: z.boolean(),
+  install_command: z.string().nullable(),
+  python_version: z.string().nullable(),
   require_dataset_health: z.boolean(),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),

@@ -20,7 +20,11 @@ export function suiteSettings(suite: Suite): SuiteSettings {
     workers_per_shard: suite.workersPerShard,
     retries: suite.retries,
     timeout_seconds: suite.timeoutSeconds,
+    coverage: suite.coverage,
     coverage_threshold: suite.coverageThreshold,
+    allow_empty: suite.allowEmpty,
+    install_command: suite.installCommand,
+    python_version: suite.pythonVersion,
     require_dataset_health: suite.requireDatasetHealth,
   };
 }

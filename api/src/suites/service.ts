@@ -2,7 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Run, Suite } from '@qatron/domain';
 import { actorOf, changes, recordAudit } from '../audit/record.js';
-import { conflict, notFound } from '../http/problems.js';
+import { conflict, notFound, validationFailed } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, projectChildFilter } from '../http/scope.js';
 import { LIVE_RUN_FILTER } from '../projects/service.js';
@@ -36,6 +36,7 @@ export async function getSuite(em: EntityManager, principal: Principal, id: numb
 export async function createSuite(em: EntityManager, principal: Principal, projectId: number, input: SuiteCreateInput, origin: RequestOrigin): Promise<Suite> {
   const project = await findVisibleProject(em, principal, projectId);
   await assertNameFree(em, project.id, input.name);
+  assertCoherent(input);
   const suite = new Suite(project.organization, project.id, input.name);
   apply(suite, input);
   await em.transactional(async (tx) => {
@@ -54,6 +55,7 @@ export async function updateSuite(em: EntityManager, principal: Principal, id: n
   const next: SuiteSettings = { ...before, ...given };
   const diff = changes(before, next);
   if (Object.keys(diff).length === 0) return suite;
+  assertCoherent(next);
   if (diff.name) await assertNameFree(em, suite.project, next.name);
   apply(suite, next, Object.keys(diff));
   recordAudit(em, actorOf(principal), 'suite.updated', { type: 'suite', id }, diff, origin);
@@ -90,8 +92,19 @@ function apply(suite: Suite, settings: SuiteSettings, only?: string[]): void {
   if (wanted('workers_per_shard')) suite.workersPerShard = settings.workers_per_shard;
   if (wanted('retries')) suite.retries = settings.retries;
   if (wanted('timeout_seconds')) suite.timeoutSeconds = settings.timeout_seconds;
+  if (wanted('coverage')) suite.coverage = settings.coverage;
   if (wanted('coverage_threshold')) suite.coverageThreshold = settings.coverage_threshold;
+  if (wanted('allow_empty')) suite.allowEmpty = settings.allow_empty;
+  if (wanted('install_command')) suite.installCommand = settings.install_command;
+  if (wanted('python_version')) suite.pythonVersion = settings.python_version;
   if (wanted('require_dataset_health')) suite.requireDatasetHealth = settings.require_dataset_health;
+}
+
+/** Settings that are valid one by one but not together. */
+function assertCoherent(settings: Pick<SuiteSettings, 'coverage' | 'coverage_threshold'>): void {
+  if (!settings.coverage && settings.coverage_threshold !== null) {
+    throw validationFailed([{ field: 'coverage_threshold', message: 'needs coverage on: a suite that does not measure coverage cannot have a threshold' }]);
+  }
 }
 
 async function assertNameFree(em: EntityManager, projectId: number, name: string): Promise<void> {

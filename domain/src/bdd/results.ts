@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ScenarioExamples, ScenarioType } from '../entities/feature.js';
-import type { TestOutcome } from '../entities/test-result.js';
+import type { TestOutcome } from '../runs/outcomes.js';
 import { normalizeFeaturePath, pytestBddTestName } from './stable-id.js';
 
 /**
@@ -159,7 +159,7 @@ export async function scenarioCoverage(em: EntityManager, scenarioIds: readonly 
     `with latest as (
        select scenario_id, max(run_id) as run_id from scenario_results where scenario_id = any(?::int[]) group by scenario_id
      )
-     select l.scenario_id, l.run_id, bool_or(r.outcome in ('failed', 'error')) as failed, bool_or(r.outcome = 'passed') as passed
+     select l.scenario_id, l.run_id, bool_or(r.outcome in ('failed', 'error')) as failed, bool_or(r.outcome in ('passed', 'xpassed')) as passed
      from latest l join scenario_results r on r.scenario_id = l.scenario_id and r.run_id = l.run_id
      group by l.scenario_id, l.run_id`,
     [`{${scenarioIds.join(',')}}`],

@@ -16,6 +16,9 @@ export interface RunTrigger {
   name: string;
 }
 
+export const REPORT_STATUSES = ['pending', 'ready', 'failed', 'skipped'] as const;
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
 /** One execution of a suite against an environment at a commit (PRD 9.1, 9.2). */
 export class Run extends BaseEntity {
   organization: number;
@@ -35,13 +38,24 @@ export class Run extends BaseEntity {
   startedAt: Date | null = null;
   completedAt: Date | null = null;
   totalTests = 0;
+  /** pytest's summary categories, summed over shards (issue 12 "Counts are pytest's"; domain/runs/outcomes.ts). */
   passedTests = 0;
   failedTests = 0;
+  /** Setup/teardown errors and collection errors. */
+  errorTests = 0;
   skippedTests = 0;
+  xfailedTests = 0;
+  /** Non-strict xpasses; a strict xpass is a failure, as in pytest. */
+  xpassedTests = 0;
   flakyTests = 0;
   /** Longest shard's duration (PRD 12.4). */
   durationSeconds: number | null = null;
   coveragePercent: number | null = null;
+  /**
+   * The Allure report and coverage HTML, attached after the verdict: `pending` until the reporting
+   * phase ends, then `ready`, `failed` (the reason is in run_metadata.reporting) or `skipped` (no results).
+   */
+  reportStatus: ReportStatus = 'pending';
   /** Shards, plan, coverage details and scenario mapping (PRD 12.2). */
   runMetadata: Record<string, unknown> = {};
   artifactsDeleted = false;
@@ -90,10 +104,14 @@ export const RunSchema = defineEntity({
     totalTests: p.integer().default(0),
     passedTests: p.integer().default(0),
     failedTests: p.integer().default(0),
+    errorTests: p.integer().default(0),
     skippedTests: p.integer().default(0),
+    xfailedTests: p.integer().default(0),
+    xpassedTests: p.integer().default(0),
     flakyTests: p.integer().default(0),
     durationSeconds: p.double().nullable(),
     coveragePercent: p.double().nullable(),
+    reportStatus: p.enum(REPORT_STATUSES).default('pending'),
     runMetadata: p.json<Record<string, unknown>>(),
     artifactsDeleted: p.boolean().default(false),
     artifactsDeletedAt: p.datetime().nullable(),

@@ -3,7 +3,8 @@ import { Scenario } from './feature.js';
 import { Organization } from './organization.js';
 import { Project } from './project.js';
 import { Run } from './run.js';
-import { TEST_OUTCOMES, TestResult, type TestOutcome } from './test-result.js';
+import { TEST_OUTCOMES, type TestOutcome } from '../runs/outcomes.js';
+import { TestResult } from './test-result.js';
 
 /**
  * One scenario's result in one run (FR-BDD-04): a test result mapped to the scenario it executed,

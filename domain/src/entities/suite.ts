@@ -27,8 +27,19 @@ export class Suite extends BaseEntity {
   /** How many times failed tests are re-run inside their shard (FR-TEST-05). */
   retries = 0;
   timeoutSeconds = 3600;
-  /** Minimum combined coverage in percent, enforced after the run (FR-RPT-07); null: none. */
+  /** Measure coverage in the shards and combine it (PRD 15). Off, tests run at full speed. */
+  coverage = true;
+  /** Minimum combined coverage in percent, enforced after the run (FR-RPT-07); null: none. Needs `coverage`. */
   coverageThreshold: number | null = null;
+  /** A selection of no test ends `completed` instead of `failed` ("no tests collected"). */
+  allowEmpty = false;
+  /**
+   * How the repository installs itself, instead of what QAtron reads from its files
+   * (e.g. `pip install -e .[test]`); run in the venv, part of the venv's cache key.
+   */
+  installCommand: string | null = null;
+  /** The Python version to run on (e.g. `3.12`), instead of the newest that `requires-python` allows. */
+  pythonVersion: string | null = null;
   /** Refuse to start when the environment's dataset version has not passed validation (FR-DATA-04). */
   requireDatasetHealth = false;
 
@@ -57,7 +68,11 @@ export const SuiteSchema = defineEntity({
     workersPerShard: p.integer().default(0),
     retries: p.integer().default(0),
     timeoutSeconds: p.integer().default(3600),
+    coverage: p.boolean().default(true),
     coverageThreshold: p.double().nullable(),
+    allowEmpty: p.boolean().default(false),
+    installCommand: p.string().length(1000).nullable(),
+    pythonVersion: p.string().length(20).nullable(),
     requireDatasetHealth: p.boolean().default(false),
   },
   uniques: [{ properties: ['project', 'name'] }],

@@ -1,12 +1,10 @@
 import { defineEntity, p } from '@mikro-orm/core';
+import { TEST_OUTCOMES, type TestOutcome } from '../runs/outcomes.js';
 import { Environment } from './environment.js';
 import { Organization } from './organization.js';
 import { Project } from './project.js';
 import { Run } from './run.js';
 import { Suite } from './suite.js';
-
-export const TEST_OUTCOMES = ['passed', 'failed', 'skipped', 'error'] as const;
-export type TestOutcome = (typeof TEST_OUTCOMES)[number];
 
 /**
  * One test's result in one run: the per-test history that the shard planner reads durations

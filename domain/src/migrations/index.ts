@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261206041823_run_counts_suite_execution } from './Migration20261206041823_run_counts_suite_execution.js';
 import { Migration20261204205356_dashboard_indexes } from './Migration20261204205356_dashboard_indexes.js';
 import { Migration20261204202505_bdd_ingestion } from './Migration20261204202505_bdd_ingestion.js';
 import { Migration20261122010117_artifact_kind_allure_history } from './Migration20261122010117_artifact_kind_allure_history.js';
@@ -14,4 +15,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261122010117_artifact_kind_allure_history', class: Migration20261122010117_artifact_kind_allure_history },
   { name: 'Migration20261204202505_bdd_ingestion', class: Migration20261204202505_bdd_ingestion },
   { name: 'Migration20261204205356_dashboard_indexes', class: Migration20261204205356_dashboard_indexes },
+  { name: 'Migration20261206041823_run_counts_suite_execution', class: Migration20261206041823_run_counts_suite_execution },
 ];

@@ -39,8 +39,10 @@ export function isFinalStatus(status: RunStatus): status is FinalRunStatus {
  */
 const TRANSITIONS: Record<RunStatus, readonly RunStatus[]> = {
   queued: ['provisioning', 'infra_failed', 'cancelled'],
-  provisioning: ['running', 'infra_failed', 'timed_out', 'cancelled'],
-  running: ['reporting', 'timed_out', 'infra_failed', 'cancelled'],
+  // A run that selects nothing, or whose repository cannot be collected, ends at provisioning.
+  provisioning: ['running', 'completed', 'failed', 'infra_failed', 'timed_out', 'cancelled'],
+  // The verdict does not wait for the report: a run may end straight from running.
+  running: ['reporting', 'completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'],
   reporting: ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'],
   completed: [],
   failed: [],
@@ -62,19 +64,3 @@ export function nextStatuses(from: RunStatus): readonly RunStatus[] {
 
 /** How one shard ended. */
 export type ShardOutcome = 'passed' | 'failed' | 'timed_out' | 'infra_failed' | 'cancelled';
-
-/**
- * The run verdict from its shards (PRD 9.2 "Shard Aggregation Rules"): cancelled wins, then
- * timed_out if any shard exceeded the timeout, then infra_failed if any shard lost its
- * infrastructure, then completed (all passed), failed (all failed) or partial_failed (mixed).
- */
-export function aggregateShardOutcomes(outcomes: readonly ShardOutcome[]): FinalRunStatus {
-  if (outcomes.length === 0) return 'infra_failed';
-  if (outcomes.includes('cancelled')) return 'cancelled';
-  if (outcomes.includes('timed_out')) return 'timed_out';
-  if (outcomes.includes('infra_failed')) return 'infra_failed';
-  const failed = outcomes.filter((o) => o === 'failed').length;
-  if (failed === 0) return 'completed';
-  if (failed === outcomes.length) return 'failed';
-  return 'partial_failed';
-}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { countCategories, emptyCounts, outcomeOf, describeCounts, type OutcomeCounts } from './outcomes.js';
+import { decideVerdict, effectiveShardOutcome, type ShardEnding } from './verdict.js';
+import type { ShardOutcome } from './status.js';
+
+const passed = (n: number): OutcomeCounts => ({ ...emptyCounts(), passed: n });
+const shard = (index: number, outcome: ShardOutcome, counts: OutcomeCounts | null = outcome === 'passed' ? passed(3) : outcome === 'failed' ? { ...passed(2), failed: 1 } : null, reason: string | null = null): ShardEnding => ({
+  index,
+  outcome,
+  counts,
+  reason,
+});
+const noGate = { threshold: null, percent: null };
+const strict = { allowEmpty: false };
+const shards = (...list: ShardEnding[]) => ({ kind: 'shards' as const, shards: list, timeoutSeconds: null });
+
+describe('decideVerdict: the shards (PRD 9.2)', () => {
+  it('aggregates shard outcomes by the PRD rules', () => {
+    const verdict = (...outcomes: ShardOutcome[]) => decideVerdict(shards(...outcomes.map((o, i) => shard(i, o))), strict, noGate).status;
+    expect(verdict('passed', 'passed', 'passed', 'passed')).toBe('completed');
+    expect(verdict('failed', 'failed')).toBe('failed');
+    expect(verdict('passed', 'failed', 'passed')).toBe('partial_failed');
+    expect(verdict('passed', 'timed_out', 'failed')).toBe('timed_out');
+    expect(verdict('passed', 'infra_failed')).toBe('infra_failed');
+    expect(verdict('timed_out', 'cancelled')).toBe('cancelled');
+    expect(verdict()).toBe('infra_failed');
+  });
+
+  it('never calls a shard that counted nothing passed', () => {
+    const empty = shard(1, 'passed', emptyCounts());
+    expect(effectiveShardOutcome(empty)).toEqual({ outcome: 'failed', reason: 'the shard produced no test results' });
+    expect(decideVerdict(shards(shard(0, 'passed'), empty), strict, noGate)).toEqual({ status: 'partial_failed', reason: 'Shard 1: the shard produced no test results' });
+    expect(decideVerdict(shards(empty), strict, noGate).status).toBe('failed');
+  });
+
+  it('never calls a shard with failing reports passed', () => {
+    const lying = shard(0, 'passed', { ...passed(5), error: 1 });
+    expect(decideVerdict(shards(lying), strict, noGate)).toEqual({ status: 'failed', reason: 'Shard 0: 5 passed, 1 error' });
+  });
+
+  it('names the timeout and the first failed shard', () => {
+    expect(decideVerdict({ kind: 'shards', shards: [shard(0, 'passed'), shard(1, 'timed_out')], timeoutSeconds: 60 }, strict, noGate)).toEqual({ status: 'timed_out', reason: 'Suite timeout of 60 s reached' });
+    expect(decideVerdict(shards(shard(0, 'passed'), shard(1, 'infra_failed', null, 'worker lost')), strict, noGate)).toEqual({ status: 'infra_failed', reason: 'Shard 1: worker lost' });
+  });
+});
+
+describe('decideVerdict: before the shards', () => {
+  it('fails a run that selected no tests unless the suite allows it', () => {
+    expect(decideVerdict({ kind: 'nothing_selected' }, strict, noGate)).toEqual({ status: 'failed', reason: "no tests collected: the suite's paths, markers and keywords selected nothing" });
+    expect(decideVerdict({ kind: 'nothing_selected' }, { allowEmpty: true }, noGate)).toEqual({ status: 'completed', reason: 'no tests collected (the suite allows an empty selection)' });
+  });
+
+  it('blames the repository or the infrastructure for a failed preparation', () => {
+    expect(decideVerdict({ kind: 'preparation_failed', cause: 'repository', reason: 'conftest.py: ImportError' }, strict, noGate)).toEqual({ status: 'failed', reason: 'conftest.py: ImportError' });
+    expect(decideVerdict({ kind: 'preparation_failed', cause: 'infrastructure', reason: 'pip failed' }, strict, noGate)).toEqual({ status: 'infra_failed', reason: 'pip failed' });
+  });
+
+  it('lets cancellation win', () => {
+    expect(decideVerdict({ kind: 'cancelled', shards: [shard(0, 'failed')] }, strict, { threshold: 90, percent: 10 })).toEqual({ status: 'cancelled', reason: 'Cancelled' });
+  });
+});
+
+describe('decideVerdict: the coverage gate (FR-RPT-07)', () => {
+  const green = shards(shard(0, 'passed'), shard(1, 'passed'));
+
+  it('fails a run below the threshold and passes one at it', () => {
+    expect(decideVerdict(green, strict, { threshold: 80, percent: 79.9 })).toEqual({ status: 'failed', reason: "Coverage 79.9% is below the suite's threshold of 80%" });
+    expect(decideVerdict(green, strict, { threshold: 80, percent: 80 }).status).toBe('completed');
+  });
+
+  it('fails a run whose coverage data is missing, naming why', () => {
+    expect(decideVerdict(green, strict, { threshold: 80, percent: null, missing: 'no shard produced a coverage data file' })).toEqual({
+      status: 'failed',
+      reason: "The suite's coverage threshold of 80% cannot be checked: no coverage data arrived (no shard produced a coverage data file)",
+    });
+  });
+
+  it('keeps a timed-out or lost run as it is', () => {
+    expect(decideVerdict({ kind: 'shards', shards: [shard(0, 'timed_out')], timeoutSeconds: 5 }, strict, { threshold: 80, percent: null }).status).toBe('timed_out');
+  });
+});
+
+describe('outcomes', () => {
+  it('takes the worst category as the test outcome', () => {
+    expect(outcomeOf(['passed', 'error'])).toBe('error');
+    expect(outcomeOf(['failed', 'error'])).toBe('failed');
+    expect(outcomeOf(['xfailed'])).toBe('xfailed');
+    expect(outcomeOf(['skipped'])).toBe('skipped');
+    expect(outcomeOf([])).toBe('error');
+  });
+
+  it('counts and words them like pytest', () => {
+    const counts = countCategories(['failed', 'passed', 'passed', 'error', 'error', 'xfailed', 'skipped', 'xpassed']);
+    expect(counts).toEqual({ passed: 2, failed: 1, error: 2, skipped: 1, xfailed: 1, xpassed: 1 });
+    expect(describeCounts(counts)).toBe('1 failed, 2 passed, 1 skipped, 1 xfailed, 1 xpassed, 2 errors');
+    expect(describeCounts(emptyCounts())).toBe('no tests ran');
+  });
+});
