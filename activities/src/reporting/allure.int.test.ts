@@ -7,25 +7,74 @@ import { runShard, type ShardRunResult } from '../execution/shard-runner.js';
 import { fixtureEnvironment } from '../testing/fixture-environment.js';
 import { createFixtureRepository, FLAKY_STATE_VARIABLE, FLAKY_TEST_ID, GREEN_TEST_IDS, type FixtureRepository } from '../testing/fixture-repo.js';
 import { rejectionOf } from '../testing/rejection.js';
-import { AllureGenerationError, generateAllureReport } from './allure.js';
+import { AllureGenerationError, generateAllureReport, MULTI_FILE_FROM_TESTS } from './allure.js';
 
 const FAILING_ID = 'tests/test_report_failing.py::test_refunds_are_never_negative';
 const FAILING_TEST = 'def test_refunds_are_never_negative():\n    assert -1 >= 0, "refund went negative"\n';
 
+/**
+ * Parametrized tests whose recorded parameter values alias: Allure keys a test on its full name
+ * and the repr of its parameters, so without QAtron's hidden pytest id these six are three tests.
+ */
+const ALIASING_TEST = `import pytest
+
+
+class Graph:
+    def __init__(self, nodes):
+        self.nodes = nodes
+
+    def __repr__(self):
+        return "Graph"
+
+
+@pytest.mark.parametrize("quantity", [1, 1], ids=["a", "a"])
+def test_same_ids(quantity):
+    assert quantity == 1
+
+
+@pytest.mark.parametrize("quantity", [2, 2])
+def test_same_values(quantity):
+    assert quantity == 2
+
+
+@pytest.mark.parametrize("graph", [Graph(1), Graph(2)])
+def test_same_repr(graph):
+    assert graph.nodes
+`;
+const ALIASING_IDS = [
+  'tests/test_report_aliasing.py::test_same_ids[a0]',
+  'tests/test_report_aliasing.py::test_same_ids[a1]',
+  'tests/test_report_aliasing.py::test_same_values[2_0]',
+  'tests/test_report_aliasing.py::test_same_values[2_1]',
+  'tests/test_report_aliasing.py::test_same_repr[graph0]',
+  'tests/test_report_aliasing.py::test_same_repr[graph1]',
+];
+
 /** The fixture's tests over three shards; the flaky test passes on its in-shard retry in the first run. */
 const SHARDS: string[][] = [
   [...GREEN_TEST_IDS.filter((id) => id.startsWith('tests/test_cart.py')), FLAKY_TEST_ID],
-  GREEN_TEST_IDS.filter((id) => id.startsWith('tests/test_checkout_steps.py') || id.startsWith('tests/test_inventory.py')),
+  [...GREEN_TEST_IDS.filter((id) => id.startsWith('tests/test_checkout_steps.py') || id.startsWith('tests/test_inventory.py')), ...ALIASING_IDS],
   [...GREEN_TEST_IDS.filter((id) => id.startsWith('tests/test_pricing.py')), FAILING_ID],
 ];
 const ALL_IDS = SHARDS.flat();
 
-/** The name allure-pytest gives a test: the pytest item's name, parameters included. */
-const testName = (nodeId: string) => nodeId.split('::').at(-1)!;
+/** The fixture's pytest-bdd tests by function name, and their Gherkin scenarios (features/checkout.feature). */
+const SCENARIO_NAMES: Record<string, string> = { test_paying_for_a_single_item: 'Paying for a single item', test_discounted_totals: 'Discounted totals' };
+
+/** A test's name in the report: its scenario's for a pytest-bdd test, else the pytest item's name, parameters included. */
+const testName = (nodeId: string) => {
+  const item = nodeId.split('::').at(-1)!;
+  return SCENARIO_NAMES[item.split('[')[0]!] ?? item;
+};
+
+/** What every generated page had removed: Allure's Google Tag Manager loader and its gtag configuration. */
+const GOOGLE_TAG_MANAGER = ['script https://www.googletagmanager.com/gtag/js?id=G-LNDJ3J7WT0', 'script gtag(…)'];
 
 interface ReportedTest {
   id: string;
   name: string;
+  historyId: string;
+  parameters: Array<{ name: string; value: string; hidden: boolean }>;
   status: string;
   transition?: string;
   retriesCount: number;
@@ -80,7 +129,10 @@ let second: { dirs: string[]; results: ShardRunResult[] };
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'qatron-allure-'));
-  repo = await createFixtureRepository(join(base, 'repo'), { variant: 'flaky', extraFiles: { 'tests/test_report_failing.py': FAILING_TEST } });
+  repo = await createFixtureRepository(join(base, 'repo'), {
+    variant: 'flaky',
+    extraFiles: { 'tests/test_report_failing.py': FAILING_TEST, 'tests/test_report_aliasing.py': ALIASING_TEST },
+  });
   python = (await fixtureEnvironment(repo.path)).python;
   first = await runShards();
   second = await runShards();
@@ -100,11 +152,14 @@ describe('generateAllureReport', () => {
       historyFile: join(base, 'report-1', 'allure-report.history.jsonl'),
       tests: ALL_IDS.length,
       singleFile: true,
+      removedRequests: GOOGLE_TAG_MANAGER,
     });
     // One object to serve: no scripts, styles or data files beside index.html.
     expect((await readdir(report.reportDir)).sort()).toEqual(['index.html', 'summary.json', 'test-results.json']);
     const html = await readFile(join(report.reportDir, 'index.html'), 'utf8');
     expect(html).toContain('<title> shop · regression · staging · run 1 </title>');
+    // Nothing in the page reaches another host (activities/src/reporting/allure-report.e2e.test.ts loads it in Chromium).
+    expect(html).not.toMatch(/googletagmanager|gtag\(/);
 
     const tests = reportedTests(embeddedFiles(html));
     const main = tests.filter((t) => !t.isRetry);
@@ -113,6 +168,13 @@ describe('generateAllureReport', () => {
     expect(byName.get(testName(FAILING_ID))).toMatchObject({ status: 'failed', transition: 'new' });
     expect(byName.get(testName(FLAKY_TEST_ID))).toMatchObject({ status: 'passed', retriesCount: 1 });
     expect(byName.get('test_express_shipping')).toMatchObject({ status: 'skipped' });
+    // One test per pytest node id: parameters that print alike do not fold tests into one (the
+    // hidden pytest id tells them apart), and a BDD test is named after its scenario.
+    expect(new Set(main.map((t) => t.historyId)).size).toBe(ALL_IDS.length);
+    // The pytest id is hidden: the report shows the test's own parameters only.
+    expect(byName.get('test_same_ids[a1]')!.parameters).toEqual([{ name: 'quantity', value: '1', hidden: false, excluded: false, masked: false }]);
+    expect(main.filter((t) => t.name === 'Discounted totals')).toHaveLength(3);
+    expect(byName.get('Paying for a single item')).toMatchObject({ status: 'passed' });
     expect(main.every((t) => t.transition === 'new' && t.history.length === 0)).toBe(true);
 
     const history = (await readFile(report.historyFile, 'utf8')).trim().split('\n');
@@ -175,9 +237,16 @@ describe('generateAllureReport', () => {
     expect(names).toEqual(['intact', 'after']);
   });
 
-  it('generates a report of files when asked, with the same tests', async () => {
-    const report = await generateAllureReport({ resultsDirs: first.dirs, outDir: join(base, 'multi', 'allure-report'), history: null, reportName: 'multi', singleFile: false });
-    expect(report).toMatchObject({ tests: ALL_IDS.length, singleFile: false });
+  it('generates a report of files for a run of MULTI_FILE_FROM_TESTS results or more, with the same tests', async () => {
+    expect(MULTI_FILE_FROM_TESTS).toBe(2_000);
+    // Every attempt counts, the flaky test's failed first one included.
+    const results = (await Promise.all(first.dirs.map((dir) => readdir(dir)))).flat().filter((f) => f.endsWith('-result.json')).length;
+    expect(results).toBeGreaterThan(ALL_IDS.length);
+    const below = await generateAllureReport({ resultsDirs: first.dirs, outDir: join(base, 'below', 'r'), history: null, reportName: 'x', multiFileFromTests: results + 1 });
+    expect(below.singleFile).toBe(true);
+    const report = await generateAllureReport({ resultsDirs: first.dirs, outDir: join(base, 'multi', 'allure-report'), history: null, reportName: 'multi', multiFileFromTests: results });
+    expect(report).toMatchObject({ tests: ALL_IDS.length, singleFile: false, removedRequests: GOOGLE_TAG_MANAGER });
+    expect((await readFile(join(report.reportDir, 'index.html'), 'utf8')).length).toBeLessThan(20_000);
     const files = await readdir(report.reportDir, { recursive: true });
     expect(files).toEqual(expect.arrayContaining(['index.html', 'widgets/tree.json']));
     const names = await Promise.all(

@@ -12,6 +12,13 @@
  * read before generating and appended to after. The previous run's file of the same project, suite
  * and environment goes in; a copy with this report's line appended comes out, to be stored as this
  * run's `allure_history` artifact for the next run to pick up. The input file is never modified.
+ *
+ * Layout: a run of up to MULTI_FILE_FROM_TESTS results gets one self-contained `index.html` (one
+ * object to store, opens from a downloaded file); a larger one gets a directory of files (the page,
+ * its script, one JSON file per test, widgets) that the browser loads as needed, instead of one HTML
+ * file of tens of megabytes that it must parse whole before showing anything.
+ *
+ * A report stays home: it requests nothing from any other host (see `keepReportHome`).
  */
 import { copyFile, link, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -28,6 +35,15 @@ export const ALLURE_TIMEOUT_MS = 10 * 60_000;
  * 1,000 tests and earlier report): ten keeps the trend useful and a 2,000-test report near 45 MB.
  */
 export const ALLURE_HISTORY_LIMIT = 10;
+
+/**
+ * From how many test results (retries included, as allure-pytest writes them) a report is
+ * generated as a directory of files. Measured by bench/src/reporting-phase.ts: at 2,000 tests the
+ * one-file report with history is about 20 MB and Chromium shows it within a few seconds; at 9,000
+ * it is 70-80 MB, which the browser must read, decode and parse whole before showing anything,
+ * while the multi-file report shows its tree after loading a few megabytes.
+ */
+export const MULTI_FILE_FROM_TESTS = 2_000;
 
 /** What the awesome plugin prints (and exits 1) when the data does not fit in one HTML string. */
 const TOO_LARGE_FOR_ONE_FILE = 'too large to be generated in the single file mode';
@@ -48,11 +64,14 @@ export interface AllureReportOptions {
   /** Reports kept in the history file (default ALLURE_HISTORY_LIMIT). */
   historyLimit?: number;
   /**
-   * One self-contained `index.html` (default), which serving needs as the only object. A report
-   * too large for one file (V8's string limit, several hundred MB of attachments) is generated as
-   * a directory of files instead, whatever this says; `singleFile` in the result tells which.
+   * One self-contained `index.html` (true) or a directory of files (false); by default one file up
+   * to MULTI_FILE_FROM_TESTS test results and files above. A report too large for one file (V8's
+   * string limit, several hundred MB of attachments) is generated as files whatever this says;
+   * `singleFile` in the result tells which.
    */
   singleFile?: boolean;
+  /** The test-result count from which the default layout is files (default MULTI_FILE_FROM_TESTS). */
+  multiFileFromTests?: number;
 }
 
 export interface AllureReport {
@@ -64,6 +83,8 @@ export interface AllureReport {
   tests: number;
   /** Whether `index.html` is the whole report. */
   singleFile: boolean;
+  /** Outside requests removed from the report's pages (Allure's analytics), as `<tag> url` lines. */
+  removedRequests: string[];
 }
 
 /** The generator failed, timed out or produced no report; `message` ends with the tail of its output. */
@@ -129,19 +150,22 @@ async function countLines(path: string): Promise<number> {
  * results directories as glob patterns relative to its working directory: staging them under fixed
  * names (`shard-0`, …) means no path the caller chose is ever read as a pattern.
  */
-async function stageDirectory(from: string, to: string): Promise<void> {
+async function stageDirectory(from: string, to: string): Promise<number> {
   const entries = await readdir(from, { recursive: true, withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') throw new AllureGenerationError(`Allure results directory ${from} does not exist`);
     throw err;
   });
   await mkdir(to, { recursive: true });
+  let results = 0;
   for (const entry of entries) {
     if (!entry.isFile()) continue;
+    if (entry.name.endsWith('-result.json')) results++;
     const source = join(entry.parentPath, entry.name);
     const target = join(to, source.slice(from.length + 1));
     await mkdir(dirname(target), { recursive: true });
     await link(source, target).catch(() => copyFile(source, target));
   }
+  return results;
 }
 
 /** Tests in a generated report, from the registry Allure writes beside it (`test-results.json`, retries excluded). */
@@ -150,6 +174,69 @@ async function reportedTests(reportDir: string): Promise<number> {
   if (registry === undefined) throw new AllureGenerationError(`Allure wrote no test-results.json into ${reportDir}`);
   const parsed = JSON.parse(registry) as { byId?: Record<string, unknown> };
   return Object.keys(parsed.byId ?? {}).length;
+}
+
+/** A URL that leaves the page's own origin: `http(s)://…` or protocol-relative `//…`. */
+const OUTSIDE_URL = /^\s*(?:https?:)?\/\//i;
+/** `<script …>…</script>` whose body has no `<` (Allure's template scripts and its base64 data). */
+const SCRIPT_ELEMENT = /[ \t]*<script\b([^>]*)>([^<]*)<\/script>[ \t]*\n?/gi;
+/** `<link …>`: stylesheets, fonts, preconnects. */
+const LINK_ELEMENT = /[ \t]*<link\b([^>]*)>[ \t]*\n?/gi;
+/** Inline code that feeds Google's tag manager (Allure's `gtag('config', …)` block). */
+const TRACKER_CODE = /\bgtag\s*\(|\bdataLayer\b/;
+
+function attribute(attributes: string, name: string): string | undefined {
+  const match = new RegExp(`\\b${name}\\s*=\\s*(?:"([^"]*)"|'([^']*)'|([^\\s>]+))`, 'i').exec(attributes);
+  return match ? (match[1] ?? match[2] ?? match[3]) : undefined;
+}
+
+/**
+ * `html` without the elements that would make a browser request something from another host,
+ * and what was removed (`script <url>`, `link <url>`, `script gtag(…)` for the inline tracker).
+ *
+ * Allure Report 3's page template ends with Google Tag Manager (`gtag/js?id=G-…`) and a `gtag`
+ * configuration that sends the report's id, Allure version and layout to Google. The awesome
+ * plugin hard-codes it on (`analyticsEnable: true` in @allurereport/plugin-awesome's
+ * generators.js, version 3.18); neither allurerc nor the plugin options can turn it off, hence
+ * this pass over the generated page. Any other external script or `<link>` a later version adds
+ * goes the same way: a self-hosted report must work offline and tell no one it was opened.
+ * Scripts and styles from `data:` URLs and relative paths (the report itself) stay.
+ */
+export function removeOutsideRequests(html: string): { html: string; removed: string[] } {
+  const removed: string[] = [];
+  const withoutScripts = html.replace(SCRIPT_ELEMENT, (element, attributes: string, body: string) => {
+    const src = attribute(attributes, 'src');
+    if (src !== undefined && OUTSIDE_URL.test(src)) {
+      removed.push(`script ${src}`);
+      return '';
+    }
+    // Only small inline scripts: the report's own data is one inline script of many megabytes.
+    if (src === undefined && body.length < 16_384 && TRACKER_CODE.test(body)) {
+      removed.push('script gtag(…)');
+      return '';
+    }
+    return element;
+  });
+  const withoutLinks = withoutScripts.replace(LINK_ELEMENT, (element, attributes: string) => {
+    const href = attribute(attributes, 'href');
+    if (href === undefined || !OUTSIDE_URL.test(href)) return element;
+    removed.push(`link ${href}`);
+    return '';
+  });
+  return { html: withoutLinks, removed };
+}
+
+/** Applies removeOutsideRequests to the report's pages (`*.html` at its top level); returns what it removed. */
+async function keepReportHome(reportDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of (await readdir(reportDir)).filter((n) => n.endsWith('.html'))) {
+    const page = join(reportDir, name);
+    const result = removeOutsideRequests(await readFile(page, 'utf8'));
+    if (result.removed.length === 0) continue;
+    await writeFile(page, result.html);
+    removed.push(...result.removed);
+  }
+  return removed;
 }
 
 async function assertEmptyOrMissing(dir: string): Promise<void> {
@@ -183,12 +270,13 @@ export async function generateAllureReport(options: AllureReportOptions): Promis
   let done = false;
   try {
     const shards = options.resultsDirs.map((_, i) => `shard-${i}`);
-    for (const [i, dir] of options.resultsDirs.entries()) await stageDirectory(resolve(dir), join(work, shards[i]!));
+    let results = 0;
+    for (const [i, dir] of options.resultsDirs.entries()) results += await stageDirectory(resolve(dir), join(work, shards[i]!));
     const deadline = AbortSignal.timeout(timeoutMs);
     const stop = signal ? AbortSignal.any([signal, deadline]) : deadline;
 
     // In the one-file layout, a report too large for a JavaScript string fails; it is generated again as files.
-    let singleFile = options.singleFile ?? true;
+    let singleFile = options.singleFile ?? results < (options.multiFileFromTests ?? MULTI_FILE_FROM_TESTS);
     for (;;) {
       const workingHistory = join(work, 'history.jsonl');
       await rm(workingHistory, { force: true });
@@ -208,6 +296,7 @@ export async function generateAllureReport(options: AllureReportOptions): Promis
       const output = result.tail.join('\n').trim();
       if (result.exitCode === 0) {
         const tests = await reportedTests(reportDir);
+        const removedRequests = await keepReportHome(reportDir);
         // Allure only logs a failed history append; a report without its history line would break the trend silently.
         const expected = Math.min(previousReports + 1, historyLimit);
         const written = await countLines(workingHistory);
@@ -217,7 +306,7 @@ export async function generateAllureReport(options: AllureReportOptions): Promis
         if (historyLimit > 0) await rename(workingHistory, historyFile);
         else await writeFile(historyFile, '');
         done = true;
-        return { reportDir, historyFile, tests, singleFile };
+        return { reportDir, historyFile, tests, singleFile, removedRequests };
       }
       if (singleFile && output.includes(TOO_LARGE_FOR_ONE_FILE)) {
         singleFile = false;
