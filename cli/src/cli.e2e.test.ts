@@ -66,10 +66,12 @@ describe('qatron CLI against npm start', () => {
     expect(apply.code, apply.stderr).toBe(0);
     expect(apply.stdout).toMatch(/created/);
 
-    const run = await qatron(['run', '--suite', 'smoke', '--env', 'staging', '--wait', '--output', 'json'], demo());
+    // --wait-report: the verdict, then the Allure report attached (the download below needs it).
+    const run = await qatron(['run', '--suite', 'smoke', '--env', 'staging', '--wait-report', '--output', 'json'], demo());
     expect(run.code, `${run.stdout}\n${run.stderr}`).toBe(0);
-    const result = JSON.parse(run.stdout) as { id: number; status: string; failed_tests: number; passed_tests: number };
+    const result = JSON.parse(run.stdout) as { id: number; status: string; report_status: string; failed_tests: number; passed_tests: number };
     expect(result.status).toBe('completed');
+    expect(result.report_status).toBe('ready');
     expect(result.failed_tests).toBe(0);
     expect(result.passed_tests).toBeGreaterThan(0);
     greenRunId = result.id;

@@ -94,12 +94,23 @@ export class ProgressView {
 }
 
 /**
- * Polls `GET /api/v1/runs/{id}` every `intervalMs` until the run is final, showing its progress.
- * `--timeout` gives up (exit 2); Ctrl-C asks whether to cancel the run on a terminal and detaches otherwise.
- * @param {{ client: ApiClient, runId: number, view: ProgressView, io: { stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, isTTY: boolean }, timeoutSeconds?: number, intervalMs?: number }} options
+ * Whether waiting is over: the run has its verdict and, with `report`, its report is no longer
+ * pending (the verdict comes first; the Allure report and coverage HTML attach after it).
+ * @param {any} run a RunOut
+ * @param {boolean} report
+ */
+export function doneWaiting(run, report) {
+  return FINAL_STATUSES.includes(run.status) && (!report || run.report_status !== 'pending');
+}
+
+/**
+ * Polls `GET /api/v1/runs/{id}` every `intervalMs` until the run is final (and, with `waitReport`,
+ * its report attached), showing its progress. `--timeout` gives up (exit 2); Ctrl-C asks whether
+ * to cancel the run on a terminal and detaches otherwise.
+ * @param {{ client: ApiClient, runId: number, view: ProgressView, io: { stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, isTTY: boolean }, timeoutSeconds?: number, intervalMs?: number, waitReport?: boolean }} options
  * @returns {Promise<{ run: any } | { gaveUp: 'timeout' | 'detached', run: any }>}
  */
-export async function waitForRun({ client, runId, view, io, timeoutSeconds, intervalMs = 1000 }) {
+export async function waitForRun({ client, runId, view, io, timeoutSeconds, intervalMs = 1000, waitReport = false }) {
   const deadline = timeoutSeconds ? Date.now() + timeoutSeconds * 1000 : Infinity;
   /** @type {(() => void) | null} */
   let wake = null;
@@ -113,7 +124,7 @@ export async function waitForRun({ client, runId, view, io, timeoutSeconds, inte
   try {
     for (;;) {
       view.update(run);
-      if (FINAL_STATUSES.includes(run.status)) return { run };
+      if (doneWaiting(run, waitReport)) return { run };
       if (interrupted) {
         interrupted = false;
         if (!io.isTTY) return { gaveUp: 'detached', run };

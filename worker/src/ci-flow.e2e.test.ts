@@ -44,14 +44,21 @@ describe('CI integration with a service token (PRD 17.3)', () => {
     expect(triggered.status).toBe(201);
     const runId = ((await triggered.json()) as { id: number }).id;
 
-    // 3. It polls until the status is completed, failed or partial_failed (or another final one).
-    let run: { status: string; triggered_by_name: string; report_url: string | null } | undefined;
+    // 3. It polls until the status is completed, failed or partial_failed (or another final one),
+    // and, since it wants the report too, until the report is no longer pending.
+    let run: { status: string; report_status: string; triggered_by_name: string; report_url: string | null } | undefined;
+    const verdicts: string[] = [];
     for (const deadline = Date.now() + 150_000; Date.now() < deadline; ) {
       run = (await (await fetch(`${api}/api/v1/runs/${runId}`, { headers: ci })).json()) as typeof run;
-      if (['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'].includes(run!.status)) break;
+      const final = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'].includes(run!.status);
+      if (final) verdicts.push(run!.status);
+      if (final && run!.report_status !== 'pending') break;
       await new Promise((r) => setTimeout(r, 1000));
     }
     expect(run?.status).toBe('completed');
+    expect(run?.report_status).toBe('ready');
+    // A final verdict never changes while the report is being attached.
+    expect(new Set(verdicts)).toEqual(new Set(['completed']));
     expect(run?.triggered_by_name).toBe('token:GitHub Actions');
 
     // 4. It downloads the artifacts and checks that the Allure report exists.

@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Run, RunArtifact, TestResult, type RunStatus } from '@qatron/domain';
+import { COUNTING_FILES } from '@qatron/activities/testing/counting-files';
+import { fixtureEnvironment } from '@qatron/activities/testing/fixture-environment';
 import { createFixtureRepository, FAILING_TEST_ID, GREEN_TEST_IDS } from '@qatron/activities/testing/fixture-repo';
+import { pytestReference } from '@qatron/activities/testing/pytest-summary';
 import { E2E_WORKER_CACHE, startEngineStack, type EngineStack } from './testing/stack.js';
 
 /**
@@ -142,6 +145,45 @@ describe('run engine, 4 shards', () => {
     // The environment's base URL and variables reached the tests.
     const log = artifacts.body.items.find((a: { kind: string }) => a.kind === 'log');
     expect((await fetch(stack.api.url + log.download_url, { headers: { authorization: `Bearer ${stack.adminToken}` } })).status).toBe(200);
+  });
+
+  it('counts a repository with import-time skips, collection errors, xfails and aliasing ids exactly as pytest -rA does', async () => {
+    const { projectId, repo } = await projectWith({ variant: 'green', extraFiles: COUNTING_FILES }, { shards: 2 });
+    const [run, reference] = await Promise.all([finished(await trigger(projectId)), fixtureEnvironment(repo.path).then((env) => pytestReference(env.python, repo.path))]);
+    expect({ passed: run.passed_tests, failed: run.failed_tests, error: run.error_tests, skipped: run.skipped_tests, xfailed: run.xfailed_tests, xpassed: run.xpassed_tests }).toEqual(reference);
+    expect(Object.values(reference).every((n) => n > 0)).toBe(true);
+    // Failures and errors in the run: never green; which shards failed depends on the plan.
+    expect(['failed', 'partial_failed']).toContain(run.status);
+    const results = await em().find(TestResult, { run: run.id });
+    expect(results.find((r) => r.nodeId === 'tests/test_optional_numpy.py')).toMatchObject({ outcome: 'skipped' });
+    expect(results.find((r) => r.nodeId === 'tests/test_reports_export.py')).toMatchObject({ outcome: 'error' });
+    expect(results.filter((r) => r.nodeId.startsWith('tests/test_outcomes.py::test_aliasing_ids[')).map((r) => r.nodeId).sort()).toEqual([
+      'tests/test_outcomes.py::test_aliasing_ids[1.0]',
+      'tests/test_outcomes.py::test_aliasing_ids[1_0]',
+      'tests/test_outcomes.py::test_aliasing_ids[1_1]',
+    ]);
+    const shards = run.run_metadata.shards as Array<{ passed: number; error: number; xfailed: number }>;
+    expect(shards.reduce((n, s) => n + s.error, 0)).toBe(reference.error);
+  });
+
+  it('fails a suite that selects no tests ("no tests collected"), unless the suite allows an empty selection', async () => {
+    const { projectId } = await projectWith({ variant: 'green' }, { keywords: 'nothing_is_called_like_this' });
+    const empty = await finished(await trigger(projectId));
+    expect(empty).toMatchObject({ status: 'failed', total_tests: 0, report_status: 'skipped' });
+    expect(empty.status_reason).toContain('no tests collected');
+    const allowed = await call('POST', `/api/v1/projects/${projectId}/suites`, { name: 'placeholder', keywords: 'nothing_is_called_like_this', allow_empty: true });
+    expect(allowed.status).toBe(201);
+    const res = await call('POST', '/api/v1/runs', { project_id: projectId, suite: 'placeholder', environment: 'staging' });
+    const run = await finished(res.body.id);
+    expect(run).toMatchObject({ status: 'completed', status_reason: 'no tests collected (the suite allows an empty selection)' });
+  });
+
+  it("ends failed, not infra_failed, when the repository's own conftest.py cannot be imported", async () => {
+    const { projectId } = await projectWith({ variant: 'green', extraFiles: { 'conftest.py': 'import shop.settings_that_were_deleted\n' } }, {});
+    const run = await finished(await trigger(projectId));
+    expect(run.status).toBe('failed');
+    expect(run.status_reason).toMatch(/^Provisioning failed: collecting tests failed \(pytest exit code 4\)/);
+    expect(run.status_reason).toContain('shop.settings_that_were_deleted');
   });
 
   it('ends partial_failed when one shard has a failing test', async () => {

@@ -148,10 +148,15 @@ export interface Run {
   total_tests: number;
   passed_tests: number;
   failed_tests: number;
+  error_tests: number;
   skipped_tests: number;
+  xfailed_tests: number;
+  xpassed_tests: number;
   flaky_tests: number;
   duration_seconds: number | null;
   coverage_percent: number | null;
+  /** The Allure report and coverage HTML attach after the verdict. */
+  report_status: 'pending' | 'ready' | 'failed' | 'skipped';
   artifacts_deleted: boolean;
   run_metadata: Record<string, unknown>;
   progress: { status: RunStatus; shards: ShardProgress[] } | null;

@@ -35,23 +35,31 @@ describe('the run page', () => {
     expect(wrapper.find('[data-testid=cancel-run]').exists()).toBe(false);
   });
 
-  it('follows the run live by polling until it ends, then links the report', async () => {
+  it('follows the run live by polling until its verdict, then until its report is attached, then links the report', async () => {
     const api = fakeApi();
     let current = runFixture();
     answerRun(api, 'user', () => current);
     const { wrapper } = await mountBoard('/runs/7');
     expect(wrapper.find('[data-testid=run-status]').attributes('data-status')).toBe('running');
-    current = runFixture({ status: 'completed', progress: null, passed_tests: 4, report_url: '/api/v1/runs/7/report/?token=t', completed_at: '2026-12-01T10:01:00.000Z' });
+    const verdict = { status: 'completed', progress: null, passed_tests: 4, xfailed_tests: 2, error_tests: 0, completed_at: '2026-12-01T10:01:00.000Z' } as const;
+    current = runFixture({ ...verdict, report_status: 'pending' });
     await new Promise((r) => setTimeout(r, 2100));
     await settle();
     expect(wrapper.find('[data-testid=run-status]').attributes('data-status')).toBe('completed');
     expect(wrapper.find('[data-testid=passed-tests]').text()).toBe('4');
+    expect(wrapper.find('[data-testid=xfailed-tests]').text()).toBe('2');
+    expect(wrapper.find('[data-testid=report-pending]').exists()).toBe(true);
+    expect(wrapper.find('[data-testid=report-link]').exists()).toBe(false);
+    current = runFixture({ ...verdict, report_status: 'ready', report_url: '/api/v1/runs/7/report/?token=t' });
+    await new Promise((r) => setTimeout(r, 2100));
+    await settle();
+    expect(wrapper.find('[data-testid=report-pending]').exists()).toBe(false);
     expect(wrapper.find('[data-testid=report-link]').attributes('href')).toBe('/api/v1/runs/7/report/?token=t');
     expect(wrapper.find('[data-testid=cancel-run]').exists()).toBe(false);
     const polls = api.calls.filter((c) => c.url === '/api/v1/runs/7').length;
     await new Promise((r) => setTimeout(r, 2100));
     expect(api.calls.filter((c) => c.url === '/api/v1/runs/7').length).toBe(polls);
-  }, 10_000);
+  }, 15_000);
 
   it('shows a missing run as an error with its detail', async () => {
     const api = fakeApi();

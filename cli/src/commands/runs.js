@@ -19,6 +19,7 @@ const RUN_FIELDS = [
   { header: 'TESTS', value: (/** @type {any} */ r) => testCounts(r) },
   { header: 'DURATION', value: (/** @type {any} */ r) => formatDuration(r.duration_seconds) },
   { header: 'COVERAGE', value: (/** @type {any} */ r) => percent(r.coverage_percent) },
+  { header: 'REPORT', key: 'report_status' },
   'created_at',
   'started_at',
   'completed_at',
@@ -34,14 +35,24 @@ const RUN_COLUMNS = [
   'status',
   'branch',
   { header: 'PASSED/TOTAL', value: (/** @type {any} */ r) => `${r.passed_tests}/${r.total_tests}` },
-  { header: 'FAILED', key: 'failed_tests' },
+  { header: 'FAILED', value: (/** @type {any} */ r) => r.failed_tests + (r.error_tests ?? 0) },
   { header: 'DURATION', value: (/** @type {any} */ r) => formatDuration(r.duration_seconds) },
   'created_at',
 ];
 
 /** @param {any} run */
 function testCounts(run) {
-  return `${run.total_tests} total, ${run.passed_tests} passed, ${run.failed_tests} failed, ${run.skipped_tests} skipped, ${run.flaky_tests} flaky`;
+  // pytest's own categories, in its order (a run's counts equal `pytest -rA`'s summary line).
+  const counts = [
+    `${run.passed_tests} passed`,
+    `${run.failed_tests} failed`,
+    `${run.error_tests ?? 0} errors`,
+    `${run.skipped_tests} skipped`,
+    `${run.xfailed_tests ?? 0} xfailed`,
+    `${run.xpassed_tests ?? 0} xpassed`,
+    `${run.flaky_tests} flaky`,
+  ];
+  return `${run.total_tests} total: ${counts.join(', ')}`;
 }
 
 /** @param {number | null | undefined} value */
@@ -72,11 +83,12 @@ function runId(value) {
 const run = {
   name: 'run',
   summary: 'Trigger a run of a suite on an environment; --wait follows it to its verdict (FR-CLI-03)',
-  usage: 'qatron run --suite SUITE --env ENVIRONMENT [--project PROJECT] [--branch BRANCH] [--commit SHA] [--wait [--timeout SECONDS]]',
+  usage: 'qatron run --suite SUITE --env ENVIRONMENT [--project PROJECT] [--branch BRANCH] [--commit SHA] [--wait | --wait-report] [--timeout SECONDS]',
   examples: [
     'qatron run --suite smoke --env staging',
     'qatron run --suite regression --env staging --project shop --branch feature/cart --wait',
     'qatron run --suite smoke --env staging --wait --timeout 1800 --output json',
+    'qatron run --suite regression --env staging --wait-report   # also waits for the Allure report',
   ],
   options: {
     suite: { type: 'string', short: 's', description: 'The suite, by name (or id)' },
@@ -84,7 +96,8 @@ const run = {
     project: { type: 'string', short: 'p', description: 'The project, by name or id (default: the project of ./qatron.yaml)' },
     branch: { type: 'string', short: 'b', description: "Git branch to test (default: the project's default branch)" },
     commit: { type: 'string', short: 'c', description: 'Commit to test (default: the head of the branch)' },
-    wait: { type: 'boolean', short: 'w', description: 'Follow the run: live progress per shard, then the summary; the exit code tells the verdict' },
+    wait: { type: 'boolean', short: 'w', description: 'Follow the run: live progress per shard, then the summary as soon as the verdict is in; the exit code tells it' },
+    'wait-report': { type: 'boolean', description: 'Like --wait, and also wait until the Allure report and coverage HTML are attached' },
     timeout: { type: 'string', description: 'With --wait: stop waiting after SECONDS (exit 2; the run goes on)' },
   },
   needsAuth: true,
@@ -95,7 +108,8 @@ const run = {
     if (!options.env) throw new UsageError('missing --env');
     const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
     if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a number of seconds, not "${options.timeout}"`);
-    if (timeout !== undefined && !options.wait) throw new UsageError('--timeout needs --wait');
+    const wait = Boolean(options.wait || options['wait-report']);
+    if (timeout !== undefined && !wait) throw new UsageError('--timeout needs --wait');
     const project = await projectOption(options, true);
     const body = {
       ...(isId(/** @type {string} */ (project)) ? { project_id: Number(project) } : { project }),
@@ -105,26 +119,28 @@ const run = {
       commit: options.commit,
     };
     const created = presentRun(await client.request('POST', '/api/v1/runs', { json: body }), config);
-    if (!options.wait) {
+    if (!wait) {
       if (output.structured) output.print(created);
       else output.note(`Run ${created.id} ${created.status}: ${created.project_name} / ${created.suite_name} on ${created.environment_name} (${created.branch})\n${created.board_url ?? ''}`.trimEnd());
       return EXIT.OK;
     }
     ctx.io.stderr.write(`Run ${created.id} ${created.status}: ${created.board_url ?? ''}\n`);
-    return follow(ctx, created.id, timeout);
+    return follow(ctx, created.id, timeout, Boolean(options['wait-report']));
   },
 };
 
 /**
- * Waits for a run and prints its summary; resolves to the exit code of its verdict.
+ * Waits for a run (and with `waitReport` for its report) and prints its summary; resolves to the
+ * exit code of its verdict.
  * @param {CommandContext} ctx
  * @param {number} id
  * @param {number | undefined} timeoutSeconds
+ * @param {boolean} [waitReport]
  */
-export async function follow(ctx, id, timeoutSeconds) {
+export async function follow(ctx, id, timeoutSeconds, waitReport = false) {
   const { client, config, output, io } = ctx;
   const view = new ProgressView(io.stderr, Boolean(io.stderr.isTTY));
-  const result = await waitForRun({ client, runId: id, view, io, timeoutSeconds });
+  const result = await waitForRun({ client, runId: id, view, io, timeoutSeconds, waitReport });
   if ('gaveUp' in result) {
     const board = config.boardUrl ? `: ${config.boardUrl}/runs/${id}` : '';
     if (result.gaveUp === 'timeout') {
@@ -174,6 +190,8 @@ export function summary(run, failures) {
     if (run.failed_tests > failures.length) lines.push(`    … and ${run.failed_tests - failures.length} more`);
   }
   if (run.report_url) lines.push(`  report:   ${run.report_url}`);
+  else if (run.report_status === 'pending') lines.push('  report:   being generated (qatron status ID --wait-report waits for it)');
+  else if (run.report_status === 'failed') lines.push('  report:   failed (see run_metadata.reporting)');
   if (run.board_url) lines.push(`  board:    ${run.board_url}`);
   return lines.join('\n');
 }
@@ -182,20 +200,21 @@ export function summary(run, failures) {
 const status = {
   name: 'status',
   summary: 'Show a run: status, counts, duration, coverage, report (FR-CLI-04)',
-  usage: 'qatron status RUN [--wait [--timeout SECONDS]]',
-  examples: ['qatron status 42', 'qatron status 42 --output json', 'qatron status 42 --wait'],
+  usage: 'qatron status RUN [--wait | --wait-report] [--timeout SECONDS]',
+  examples: ['qatron status 42', 'qatron status 42 --output json', 'qatron status 42 --wait', 'qatron status 42 --wait-report'],
   options: {
     wait: { type: 'boolean', short: 'w', description: 'Follow the run to its verdict; the exit code tells it' },
+    'wait-report': { type: 'boolean', description: 'Like --wait, and also wait until the Allure report is attached' },
     timeout: { type: 'string', description: 'With --wait: stop waiting after SECONDS (exit 2)' },
   },
   needsAuth: true,
   async run(ctx) {
     const { args, client, config, output, options } = ctx;
     const id = runId(oneArg(args, 'RUN', 'status'));
-    if (options.wait) {
+    if (options.wait || options['wait-report']) {
       const timeout = options.timeout === undefined ? undefined : Number(options.timeout);
       if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) throw new UsageError(`--timeout must be a number of seconds, not "${options.timeout}"`);
-      return follow(ctx, id, timeout);
+      return follow(ctx, id, timeout, Boolean(options['wait-report']));
     }
     const current = presentRun(await client.request('GET', `/api/v1/runs/${id}`), config);
     output.print(current, { columns: RUN_FIELDS });

@@ -150,7 +150,8 @@ export async function startEngineStack(options: { env?: Record<string, string> }
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const res = await api.request('GET', `/api/v1/runs/${created.body.id}`, { token: adminToken });
-        if (isFinalStatus(res.body.status)) return res.body;
+        // The verdict comes first; the report attaches after it (report_status leaves `pending`).
+        if (isFinalStatus(res.body.status) && res.body.report_status !== 'pending') return res.body;
         if (Date.now() > deadline) throw new Error(`run ${created.body.id} did not finish within ${timeoutMs} ms (status ${res.body.status})`);
         await new Promise((r) => setTimeout(r, 300));
       }
