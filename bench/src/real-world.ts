@@ -9,6 +9,8 @@
  *       coverage on;
  *   (b) with `pytest -n N --dist loadfile` in a venv of the repository's own requirements;
  *   (c) with `pytest -n N --dist loadfile --cov` when coverage is measured.
+ * Each QAtron run follows an xdist run of the same coverage mode, its baseline: on a shared machine
+ * the load changes within minutes, and a ratio is only fair against a run under the same load.
  *
  *   bash scripts/bootstrap.sh --run node --import tsx bench/src/real-world.ts \
  *     [--shards N] [--coverage] [--files F] [--tests T] [--seconds S] [--seed K] [--workers W]
@@ -73,14 +75,15 @@ interface Variant {
 }
 
 /** The xdist run of one coverage mode, with its own lower bound from its JUnit XML. */
-async function xdistRun(python: string, repo: string, suite: RealWorldSuite, variant: Variant, outDir: string): Promise<XdistFigures> {
+async function xdistRun(python: string, repo: string, suite: RealWorldSuite, variant: Variant, outDir: string, repeat: number): Promise<XdistFigures> {
   await cleanCoverage(repo);
-  const junit = join(outDir, `xdist-${variant.name}.xml`);
-  log(`\n${variant.xdistLabel}: running (load average before ${load()})`);
-  const run = await guarded(runPytest(python, repo, variant.xdistLabel, [...variant.xdistArgs, `--junitxml=${junit}`], { timeoutMs: PYTEST_TIMEOUT_MS }), variant.xdistLabel, PYTEST_TIMEOUT_MS + 60_000, interrupt.signal);
+  const junit = join(outDir, `xdist-${variant.name}-${repeat}.xml`);
+  const label = `${variant.xdistLabel} #${repeat}`;
+  log(`\n${label}: running (load average before ${load()})`);
+  const run = await guarded(runPytest(python, repo, label, [...variant.xdistArgs, `--junitxml=${junit}`], { timeoutMs: PYTEST_TIMEOUT_MS }), label, PYTEST_TIMEOUT_MS + 60_000, interrupt.signal);
   const known = new Set(suite.files.map((f) => f.path));
   const perFile = fileDurationsFromJunit([await readFile(junit, 'utf8')], known);
-  const figures = { label: variant.xdistLabel, wallSeconds: run.finished.seconds, lowerBoundSeconds: makespanLowerBound([...perFile.values()], SHARDS), summary: run.summary, exitCode: run.finished.code };
+  const figures = { label, repeat, wallSeconds: run.finished.seconds, lowerBoundSeconds: makespanLowerBound([...perFile.values()], SHARDS), summary: run.summary, exitCode: run.finished.code };
   log(`  ${figures.wallSeconds.toFixed(1)} s wall; ${run.summary?.line ?? 'no summary line'}; load average after ${load()}`);
   return figures;
 }
@@ -171,14 +174,16 @@ async function main(): Promise<number> {
     const measured: MeasuredRun[] = [];
     let plainXdist: XdistFigures | undefined;
     if (!setting) {
-      plainXdist = await xdistRun(venv.python, baselineRepo, suite, { name: 'plain', suite: '', xdistArgs: ['-n', String(SHARDS), '--dist', 'loadfile'], xdistLabel: `pytest -n ${SHARDS} --dist loadfile` }, tempDir);
+      plainXdist = await xdistRun(venv.python, baselineRepo, suite, { name: 'plain', suite: '', xdistArgs: ['-n', String(SHARDS), '--dist', 'loadfile'], xdistLabel: `pytest -n ${SHARDS} --dist loadfile` }, tempDir, 1);
       xdist.push(plainXdist);
     }
     for (const variant of variants) {
-      const baseline = await xdistRun(venv.python, baselineRepo, suite, variant, tempDir);
-      xdist.push(baseline);
-      if (variant.name === 'plain') plainXdist = baseline;
       for (const [k, history] of [[1, 'cold history'], [2, 'with history']] as const) {
+        // Each QAtron run right after an xdist run of the same mode: other jobs on the machine
+        // come and go, and a baseline measured minutes earlier would not share their load.
+        const baseline = await xdistRun(venv.python, baselineRepo, suite, variant, tempDir, k);
+        xdist.push(baseline);
+        if (variant.name === 'plain') plainXdist = baseline;
         const label = `QAtron ${variant.suite} #${k} (${history})`;
         log(`\n${label}: running (load average before ${load()})`);
         const m = await measureQatronRun(stack, token, { projectId: project.id, suite: variant.suite, environment: 'bench' }, { label, shards: SHARDS, timeoutMs: RUN_TIMEOUT_MS, signal: interrupt.signal });
@@ -194,10 +199,10 @@ async function main(): Promise<number> {
 
     log(`\n=== real-world bench: ${suite.testCount} tests / ${options.files} files, ${SHARDS} shards on ${cpus().length} cores ===`);
     log(`targets (issue 12): QAtron/xdist <= ${TARGETS.ratio} (aim ${TARGETS.ratioAim}), makespan/LB <= ${TARGETS.makespan}, each overhead <= ${TARGETS.overheadSeconds} s; counts exact`);
-    log('QAtron wall = POST /api/v1/runs → runs.completed_at; xdist wall = pytest spawn → exit; makespan = first test start → last test done over all shards (xdist: its wall)');
+    log('QAtron wall = POST /api/v1/runs → runs.completed_at, against the xdist run just before it (same coverage mode); xdist wall = pytest spawn → exit; makespan = first test start → last test done over all shards (xdist: its wall)');
     for (const line of timingTable(xdist, timed)) log(line);
     log('\ncounts (QAtron: the run\'s counter from GET /api/v1/runs/{id}, "-" when the API has none, EQUAL/DIFFERENT against pytest -rA in one process; rows: its per-test results with that outcome):');
-    for (const line of countsTable(suite.expected, reference.summary, xdist, measured)) log(line);
+    for (const line of countsTable(suite.expected, reference.summary, xdist.filter((x) => x.repeat === 1), measured)) log(line);
     if (stack.apiErrors.length) console.error(`\nthe API logged errors:\n${stack.apiErrors.join('\n')}`);
     log(`\nmachine: load average ${load()} at the end; other jobs on this machine disturb the figures.`);
     return 0;

@@ -13,6 +13,8 @@ export const TARGETS = { ratio: 1.3, ratioAim: 1.1, makespan: 1.1, overheadSecon
 
 export interface XdistFigures {
   label: string;
+  /** Which run of its coverage mode (one before each QAtron run). */
+  repeat: number;
   wallSeconds: number;
   /** From the run's own JUnit XML: max(total / N, longest file). */
   lowerBoundSeconds: number;
