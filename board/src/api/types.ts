@@ -93,7 +93,15 @@ export interface Suite {
   workers_per_shard: number;
   retries: number;
   timeout_seconds: number;
+  /** Measure coverage in the shards (PRD 15); false runs at full speed and allows no threshold. */
+  coverage: boolean;
   coverage_threshold: number | null;
+  /** A selection of no test ends the run completed instead of failed ("no tests collected"). */
+  allow_empty: boolean;
+  /** How the repository installs itself into the run's venv (`pip install -e .[test]`); null: requirements files and pyproject.toml. */
+  install_command: string | null;
+  /** The Python to run on (`3.12`); null: the newest the worker has that requires-python allows. */
+  python_version: string | null;
   require_dataset_health: boolean;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changedFields, listOf, mapOf, numberOrNull, rowsOf } from './form-values';
+import { changedFields, listOf, mapOf, numberOrNull, rowsOf, textOrNull } from './form-values';
 
 describe('form values', () => {
   it('sends only what an edit changed, whatever the order of a map', () => {
@@ -16,5 +16,9 @@ describe('form values', () => {
   it('reads comma-separated paths and optional numbers', () => {
     expect(listOf(' tests/ , features/x.feature,, ')).toEqual(['tests/', 'features/x.feature']);
     expect([numberOrNull(''), numberOrNull(null), numberOrNull(0), numberOrNull('80.5')]).toEqual([null, null, 0, 80.5]);
+  });
+
+  it('reads an optional text as null when blank, trimmed otherwise', () => {
+    expect([textOrNull(''), textOrNull('   '), textOrNull(' pip install -e .[test] '), textOrNull('3.12')]).toEqual([null, null, 'pip install -e .[test]', '3.12']);
   });
 });

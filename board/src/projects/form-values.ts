@@ -1,6 +1,6 @@
 /**
  * Between the environment and suite forms and the API's bodies: name → value rows as maps,
- * comma-separated lists, optional numbers, and the fields an edit changed (a PUT sends only those,
+ * comma-separated lists, optional numbers and texts, and the fields an edit changed (a PUT sends only those,
  * so that a field someone else changed meanwhile is not overwritten with what the form loaded).
  */
 
@@ -41,6 +41,12 @@ export function listOf(text: string): string[] {
 /** An optional number input (`''` when empty, a number from v-model.number) → the number or null. */
 export function numberOrNull(value: string | number | null): number | null {
   return value === '' || value === null ? null : Number(value);
+}
+
+/** An optional text input → the trimmed text, or null when blank (the API's "not set"). */
+export function textOrNull(value: string): string | null {
+  const text = value.trim();
+  return text === '' ? null : text;
 }
 
 /** Equal as JSON values, whatever the order of object keys. */

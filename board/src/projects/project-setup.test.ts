@@ -38,7 +38,11 @@ const suite = {
   workers_per_shard: 0,
   retries: 0,
   timeout_seconds: 3600,
+  coverage: true,
   coverage_threshold: null,
+  allow_empty: false,
+  install_command: null,
+  python_version: null,
   require_dataset_health: false,
   created_at: '2026-12-01T00:00:00Z',
   updated_at: '2026-12-01T00:00:00Z',
@@ -60,6 +64,8 @@ function answerUpdate(api: ReturnType<typeof fakeApi>, route: string, stored: ob
 }
 
 const puts = (api: ReturnType<typeof fakeApi>) => api.calls.filter((c) => c.method === 'PUT');
+const posts = (api: ReturnType<typeof fakeApi>) => api.calls.filter((c) => c.method === 'POST');
+const input = (form: DOMWrapper<Element>, name: string) => form.find(`input[name=${name}]`).element as HTMLInputElement;
 
 /** Fills the last row of a variables or secret references editor, after adding it. */
 async function addRow(form: DOMWrapper<Element>, add: string, inputs: [string, string], values: [string, string]) {
@@ -162,6 +168,113 @@ describe('editing environments and suites on the project page', () => {
     expect(row.text()).toContain('smoke and not slow');
     expect(row.text()).toContain('features/cart.feature');
     expect(row.text()).toContain('80.5');
+  });
+
+  it('shows how a suite installs and runs in its edit form, and sends the settings an edit changed', async () => {
+    const stored = { ...suite, coverage_threshold: 70, allow_empty: true, install_command: 'pip install -e .[test]', python_version: '3.11' };
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('GET /api/v1/projects/1/suites', { body: page([stored]) });
+    answerUpdate(api, 'PUT /api/v1/suites/2', stored);
+    const { wrapper } = await mountBoard('/projects/1');
+    expect(wrapper.find('[data-testid=suites] tr[data-suite=smoke]').text()).toContain('70');
+    await wrapper.find('[data-testid=edit-suite]').trigger('click');
+    const form = wrapper.find('[data-testid=suite-edit-form]');
+    expect([input(form, 'coverage').checked, input(form, 'coverage_threshold').value, input(form, 'coverage_threshold').disabled]).toEqual([true, '70', false]);
+    expect([input(form, 'allow_empty').checked, input(form, 'install_command').value, input(form, 'python_version').value]).toEqual([true, 'pip install -e .[test]', '3.11']);
+    expect([input(form, 'install_command').placeholder, input(form, 'python_version').placeholder]).toEqual(['pip install -e .[test]', '3.12']);
+
+    await form.find('input[name=coverage]').setValue(false);
+    expect([input(form, 'coverage_threshold').value, input(form, 'coverage_threshold').disabled]).toEqual(['', true]);
+    await form.find('input[name=allow_empty]').setValue(false);
+    await form.find('input[name=install_command]').setValue('  pip install -e .[test,bdd]  ');
+    await form.find('input[name=python_version]').setValue('3.12');
+    await form.trigger('submit');
+    await settle();
+
+    expect(puts(api).map((c) => [c.url, c.body])).toEqual([
+      ['/api/v1/suites/2', { coverage: false, coverage_threshold: null, allow_empty: false, install_command: 'pip install -e .[test,bdd]', python_version: '3.12' }],
+    ]);
+    expect(wrapper.find('[data-testid=suites] tr[data-suite=smoke]').text()).toContain('off');
+  });
+
+  it('clears an install command and a Python version back to null, and shows the API refusing a version', async () => {
+    const stored = { ...suite, install_command: 'pip install .', python_version: '3.11' };
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('GET /api/v1/projects/1/suites', { body: page([stored]) });
+    api.answer('PUT /api/v1/suites/2', { status: 422, body: 'python_version: must be a Python 3 minor version such as 3.12' });
+    const { wrapper } = await mountBoard('/projects/1');
+    await wrapper.find('[data-testid=edit-suite]').trigger('click');
+    const form = wrapper.find('[data-testid=suite-edit-form]');
+    await form.find('input[name=install_command]').setValue('');
+    await form.find('input[name=python_version]').setValue('2.7');
+    await form.trigger('submit');
+    await settle();
+
+    expect(puts(api).map((c) => c.body)).toEqual([{ install_command: null, python_version: '2.7' }]);
+    expect(wrapper.find('[data-testid=edit-error]').text()).toBe('python_version: must be a Python 3 minor version such as 3.12');
+    expect(wrapper.find('[data-testid=suite-edit-form]').exists()).toBe(true);
+  });
+
+  it('creates a suite with every setting from the form, and shows a refused one on the page', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('POST /api/v1/projects/1/suites', { status: 422, body: 'coverage_threshold: needs coverage on: a suite that does not measure coverage cannot have a threshold' });
+    const { wrapper } = await mountBoard('/projects/1');
+    const form = wrapper.find('[data-testid=suite-form]');
+    expect([input(form, 'coverage').checked, input(form, 'allow_empty').checked, input(form, 'install_command').value, input(form, 'python_version').value]).toEqual([true, false, '', '']);
+    await form.find('input[name=suite_name]').setValue('regression');
+    await form.find('input[name=shards]').setValue('4');
+    await form.find('input[name=coverage_threshold]').setValue('80');
+    await form.find('input[name=allow_empty]').setValue(true);
+    await form.find('input[name=install_command]').setValue('pip install -e .[test]');
+    await form.find('input[name=python_version]').setValue('3.12');
+    await form.trigger('submit');
+    await settle();
+
+    expect(posts(api).map((c) => [c.url, c.body])).toEqual([
+      [
+        '/api/v1/projects/1/suites',
+        {
+          name: 'regression',
+          description: '',
+          layer: 'integration',
+          markers: '',
+          keywords: '',
+          paths: [],
+          shards: 4,
+          workers_per_shard: 0,
+          retries: 0,
+          timeout_seconds: 3600,
+          coverage: true,
+          coverage_threshold: 80,
+          allow_empty: true,
+          install_command: 'pip install -e .[test]',
+          python_version: '3.12',
+          require_dataset_health: false,
+        },
+      ],
+    ]);
+    expect(wrapper.find('[data-testid=action-error]').text()).toBe('coverage_threshold: needs coverage on: a suite that does not measure coverage cannot have a threshold');
+    expect(input(wrapper.find('[data-testid=suite-form]'), 'suite_name').value).toBe('regression');
+  });
+
+  it('creates a suite without coverage: no threshold is sent, and the form empties', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('POST /api/v1/projects/1/suites', { status: 201, body: { ...suite, id: 5, name: 'fast', coverage: false } });
+    const { wrapper } = await mountBoard('/projects/1');
+    const form = wrapper.find('[data-testid=suite-form]');
+    await form.find('input[name=suite_name]').setValue('fast');
+    await form.find('input[name=coverage_threshold]').setValue('90');
+    await form.find('input[name=coverage]').setValue(false);
+    await form.trigger('submit');
+    await settle();
+
+    expect(posts(api)[0]!.body).toMatchObject({ name: 'fast', coverage: false, coverage_threshold: null, allow_empty: false, install_command: null, python_version: null });
+    expect(input(wrapper.find('[data-testid=suite-form]'), 'suite_name').value).toBe('');
+    expect(input(wrapper.find('[data-testid=suite-form]'), 'coverage').checked).toBe(true);
   });
 
   it('creates an environment with a secret reference from the same form, then empties it', async () => {
