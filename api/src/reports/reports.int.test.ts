@@ -1,6 +1,11 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Run, RunArtifact, runPrefix, type Project } from '@qatron/domain';
-import { storeRunArtifact } from '@qatron/domain/artifacts/run-artifacts';
+import { generateAllureReport } from '@qatron/activities/reporting/allure';
+import { writeAllureResults } from '@qatron/activities/testing/allure-results';
+import { contentTypeFor, Run, RunArtifact, runPrefix, type Project } from '@qatron/domain';
+import { storeRunArtifact, storeRunDirectory } from '@qatron/domain/artifacts/run-artifacts';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildSuite, buildUser } from '@qatron/domain/testing';
 import { RunOut } from '../runs/schema.js';
 import { startTestApi, type TestApi } from '../testing/harness.js';
@@ -231,6 +236,38 @@ describe('GET /api/v1/runs/:id/report/', () => {
       detail: `The artifacts of run ${run.id}, its Allure report included, were deleted by the retention policy on 2026-06-01T02:00:00.000Z; the run's results are kept`,
     });
     expect((await api.request('GET', `/api/v1/runs/${run.id}/report/`, { token: viewerToken })).status).toBe(410);
+  });
+});
+
+describe('a generated multi-file report', () => {
+  it('is served file by file from the run prefix, each with its content type, to the report cookie', async () => {
+    // A real report of files, stored the way the reporting activity stores it (one row for the directory).
+    const work = await mkdtemp(join(tmpdir(), 'qatron-report-serving-'));
+    try {
+      const results = await writeAllureResults(
+        join(work, 'results'),
+        Array.from({ length: 30 }, (_, i) => ({ nodeId: `tests/test_cart_${i % 3}.py::test_total[${i}]`, status: i % 7 === 0 ? 'failed' : 'passed' }) as const),
+      );
+      const report = await generateAllureReport({ resultsDirs: [results], outDir: join(work, 'report'), history: null, reportName: 'shop · regression', singleFile: false });
+      const run = await runInDefaultOrg();
+      const fork = em();
+      await storeRunDirectory(fork, api.store, run, { kind: 'allure_report', relativeDir: 'allure-report', localDir: report.reportDir });
+      await fork.flush();
+
+      const opened = await browserGet(await reportUrlOf(run.id));
+      expect(opened.status).toBe(200);
+      expect(await opened.text()).toBe(await readFile(join(report.reportDir, 'index.html'), 'utf8'));
+      const cookie = cookieOf(opened);
+      const files = (await readdir(report.reportDir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(report.reportDir.length + 1));
+      expect(files.length).toBeGreaterThan(60);
+      for (const file of files) {
+        const res = await browserGet(`/api/v1/runs/${run.id}/report/${file.split('/').map(encodeURIComponent).join('/')}?v=1`, cookie);
+        expect([file, res.status, res.headers.get('content-type')]).toEqual([file, 200, contentTypeFor(file)]);
+        expect(Buffer.from(await res.arrayBuffer()).equals(await readFile(join(report.reportDir, file))), file).toBe(true);
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
 
