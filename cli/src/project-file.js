@@ -399,7 +399,11 @@ export const PLACEHOLDER_REPO_HOST = 'git.example.com';
  * @property {number} [workers_per_shard]
  * @property {number} [retries]
  * @property {number} [timeout_seconds]
+ * @property {boolean} [coverage] false: no coverage is measured, and no threshold is allowed
  * @property {number|null} [coverage_threshold]
+ * @property {boolean} [allow_empty] a selection of no test completes the run instead of failing it
+ * @property {string|null} [install_command] e.g. `pip install -e .[test]`; null: requirements files and pyproject.toml
+ * @property {string|null} [python_version] e.g. `3.12`; null: the newest the worker has that requires-python allows
  * @property {boolean} [require_dataset_health]
  */
 
@@ -417,6 +421,8 @@ const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,254}$/;
 const SECRET_REF_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,254}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+/** A Python 3 minor version (the API's python_version rule). */
+const PYTHON_VERSION = /^3\.\d{1,2}$/;
 
 /**
  * Collects problems while a document is checked, each with the line of the key it is about.
@@ -529,6 +535,18 @@ class Checker {
   }
 
   /**
+   * @param {YamlValue | undefined} value
+   * @param {string} path
+   * @returns {boolean | undefined}
+   */
+  boolean(value, path) {
+    if (value === undefined) return undefined;
+    if (typeof value === 'boolean') return value;
+    this.problem(path, 'must be true or false');
+    return undefined;
+  }
+
+  /**
    * A map of environment variable names to strings (`variables`, `secret_refs`).
    * @param {YamlValue | undefined} value
    * @param {string} path
@@ -585,7 +603,10 @@ function join(path, key) {
 
 const PROJECT_KEYS = ['name', 'description', 'repo_url', 'default_branch', 'auth_method', 'secret_ref'];
 const ENVIRONMENT_KEYS = ['name', 'kind', 'base_url', 'variables', 'secret_refs', 'retention_days'];
-const SUITE_KEYS = ['name', 'description', 'layer', 'markers', 'keywords', 'paths', 'shards', 'workers_per_shard', 'retries', 'timeout_seconds', 'coverage_threshold', 'require_dataset_health'];
+const SUITE_KEYS = [
+  'name', 'description', 'layer', 'markers', 'keywords', 'paths', 'shards', 'workers_per_shard', 'retries', 'timeout_seconds',
+  'coverage', 'coverage_threshold', 'allow_empty', 'install_command', 'python_version', 'require_dataset_health',
+];
 
 /**
  * Parses and validates the text of a qatron.yaml.
@@ -695,11 +716,8 @@ export function parseProjectFile(text, file = PROJECT_FILE) {
     count('workers_per_shard', 0, 32);
     count('retries', 0, 10);
     count('timeout_seconds', 1, 86_400);
-    assign(suite, 'coverage_threshold', check.number(s.coverage_threshold, `${path}.coverage_threshold`, { min: 0, max: 100, nullable: true }));
-    if (s.require_dataset_health !== undefined) {
-      if (typeof s.require_dataset_health === 'boolean') suite.require_dataset_health = s.require_dataset_health;
-      else check.problem(`${path}.require_dataset_health`, 'must be true or false');
-    }
+    checkRunSettings(check, s, path, suite);
+    assign(suite, 'require_dataset_health', check.boolean(s.require_dataset_health, `${path}.require_dataset_health`));
     suites.push(suite);
   });
 
@@ -708,6 +726,36 @@ export function parseProjectFile(text, file = PROJECT_FILE) {
     throw new ProjectFileError(file, check.problems);
   }
   return { project, environments, suites, lines };
+}
+
+/**
+ * A suite's coverage, empty-selection, install and Python settings, from `s` into `suite`.
+ * `coverage: false` with no `coverage_threshold` sets the threshold to null: the API refuses a
+ * threshold on a suite without coverage, so one left on the server from before would fail the apply.
+ * @param {Checker} check
+ * @param {{ [key: string]: YamlValue }} s the suite's mapping in the file
+ * @param {string} path
+ * @param {SuiteSpec} suite
+ */
+function checkRunSettings(check, s, path, suite) {
+  assign(suite, 'coverage', check.boolean(s.coverage, `${path}.coverage`));
+  assign(suite, 'coverage_threshold', check.number(s.coverage_threshold, `${path}.coverage_threshold`, { min: 0, max: 100, nullable: true }));
+  if (suite.coverage === false) {
+    if (typeof suite.coverage_threshold === 'number') check.problem(`${path}.coverage_threshold`, 'needs coverage: true (a suite that does not measure coverage cannot have a threshold)');
+    else suite.coverage_threshold = null;
+  }
+  assign(suite, 'allow_empty', check.boolean(s.allow_empty, `${path}.allow_empty`));
+  if (s.install_command === null) suite.install_command = null;
+  else assign(suite, 'install_command', check.string(s.install_command, `${path}.install_command`, { max: 1000, oneLine: true }));
+  if (s.python_version === null) suite.python_version = null;
+  else if (typeof s.python_version === 'number') {
+    // YAML reads an unquoted 3.10 as the number 3.1: only the quoted text is the version meant.
+    check.problem(`${path}.python_version`, `must be in quotes, e.g. "3.12" (unquoted, YAML reads 3.10 as the number 3.1)`);
+  } else {
+    const version = check.string(s.python_version, `${path}.python_version`, {});
+    if (version !== undefined && !PYTHON_VERSION.test(version)) check.problem(`${path}.python_version`, 'must be a Python 3 minor version such as "3.12"');
+    assign(suite, 'python_version', version);
+  }
 }
 
 /**

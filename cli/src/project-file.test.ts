@@ -84,6 +84,23 @@ describe('parseProjectFile', () => {
     ]);
   });
 
+  it("reads the template's commented suite settings as their examples once uncommented", () => {
+    const uncommented = GOOD.replace(/^( +)# (coverage|allow_empty|install_command|python_version): /gm, '$1$2: ');
+    expect(parseProjectFile(uncommented).suites[0]).toEqual({
+      name: 'smoke',
+      layer: 'e2e',
+      markers: 'smoke',
+      shards: 1,
+      retries: 1,
+      timeout_seconds: 900,
+      coverage: false,
+      coverage_threshold: null,
+      allow_empty: true,
+      install_command: 'pip install -e .[test]',
+      python_version: '3.12',
+    });
+  });
+
   it('leaves out the keys the file does not give, takes the kind from the name, and keeps explicit nulls', () => {
     const file = parseProjectFile('project:\n  name: p\n  repo_url: /srv/git/p\n  secret_ref: null\nenvironments:\n  - name: staging\n    retention_days: null\n    variables:\n      PORT: 8080\n');
     expect(file.project).toEqual({ name: 'p', repo_url: '/srv/git/p', secret_ref: null });
@@ -136,6 +153,64 @@ describe('parseProjectFile', () => {
       '19: suites[0].paths[0]: must not contain .. segments',
       '20: suites[0].retries: must be a whole number',
       '21: suites[1].name: is required',
+    ]);
+  });
+
+  it("reads a suite's coverage, empty-selection, install and Python settings", () => {
+    const file = parseProjectFile([
+      'project:',
+      '  name: p',
+      '  repo_url: /srv/git/p',
+      'suites:',
+      '  - name: fast',
+      '    coverage: false',
+      '    allow_empty: true',
+      '    install_command: pip install -e .[test]',
+      '    python_version: "3.10"',
+      '  - name: measured',
+      '    coverage: true',
+      '    coverage_threshold: 80',
+      '    install_command: null',
+      '    python_version: ~',
+      '  - name: plain',
+      '',
+    ].join('\n'));
+    expect(file.suites).toEqual([
+      // coverage off clears a threshold the server may still hold, which it would refuse otherwise.
+      { name: 'fast', coverage: false, coverage_threshold: null, allow_empty: true, install_command: 'pip install -e .[test]', python_version: '3.10' },
+      { name: 'measured', coverage: true, coverage_threshold: 80, install_command: null, python_version: null },
+      { name: 'plain' },
+    ]);
+  });
+
+  it('names the line of every invalid run setting', () => {
+    const text = [
+      'project:', //                                  1
+      '  name: p', //                                 2
+      '  repo_url: /srv/git/p', //                    3
+      'suites:', //                                   4
+      '  - name: a', //                               5
+      '    coverage: "no"', //                        6
+      '    allow_empty: 1', //                        7
+      '    install_command: ""', //                   8
+      '    python_version: 3.10', //                  9
+      '  - name: b', //                               10
+      '    coverage: false', //                       11
+      '    coverage_threshold: 80', //                12
+      '    install_command: "pip install .\\nrm x"', // 13
+      '    python_version: "2.7"', //                 14
+      '    pyhton_version: "3.12"', //                15
+      '',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([
+      '6: suites[0].coverage: must be true or false',
+      '7: suites[0].allow_empty: must be true or false',
+      '8: suites[0].install_command: must not be empty',
+      '9: suites[0].python_version: must be in quotes, e.g. "3.12" (unquoted, YAML reads 3.10 as the number 3.1)',
+      '12: suites[1].coverage_threshold: needs coverage: true (a suite that does not measure coverage cannot have a threshold)',
+      '13: suites[1].install_command: must not contain line breaks or control characters',
+      '14: suites[1].python_version: must be a Python 3 minor version such as "3.12"',
+      '15: suites[1].pyhton_version: unknown key (expected one of: name, description, layer, markers, keywords, paths, shards, workers_per_shard, retries, timeout_seconds, coverage, coverage_threshold, allow_empty, install_command, python_version, require_dataset_health)',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseProjectFile } from '../project-file.js';
 import { applyProjectFile, changedFields, describeResult } from './apply.js';
 
 const FILE = {
@@ -65,5 +66,36 @@ describe('applyProjectFile', () => {
     const results = await applyProjectFile(client, FILE);
     expect(client.calls.filter((c) => !c.startsWith('GET'))).toEqual(['PUT /api/v1/environments/8 {"base_url":"https://staging.test"}']);
     expect(results.map((r) => describeResult(r))).toEqual(['project     shop: unchanged', 'environment staging: updated (base_url)', 'suite       smoke: unchanged']);
+  });
+
+  it("sends a suite's coverage, empty-selection, install and Python settings: all on creation, the changed ones on update", async () => {
+    const file = parseProjectFile(
+      [
+        'project:',
+        '  name: shop',
+        '  repo_url: https://g.test/shop.git',
+        'suites:',
+        '  - name: fast',
+        '    coverage: false',
+        '    allow_empty: true',
+        '    install_command: pip install -e .[test]',
+        '    python_version: "3.12"',
+        '  - name: smoke',
+        '    coverage: false',
+        '    python_version: "3.11"',
+        '',
+      ].join('\n'),
+    );
+    const client = fakeClient({
+      projects: [{ id: 7, name: 'shop', repo_url: 'https://g.test/shop.git' }],
+      environments: [],
+      suites: [{ id: 9, name: 'smoke', coverage: true, coverage_threshold: 80, allow_empty: false, install_command: null, python_version: '3.11' }],
+    });
+    const results = await applyProjectFile(client, file);
+    expect(client.calls.filter((c) => !c.startsWith('GET'))).toEqual([
+      'POST /api/v1/projects/7/suites {"name":"fast","coverage":false,"coverage_threshold":null,"allow_empty":true,"install_command":"pip install -e .[test]","python_version":"3.12"}',
+      'PUT /api/v1/suites/9 {"coverage":false,"coverage_threshold":null}',
+    ]);
+    expect(results.map((r) => describeResult(r))).toEqual(['project     shop: unchanged', 'suite       fast: created', 'suite       smoke: updated (coverage, coverage_threshold)']);
   });
 });

@@ -4,8 +4,11 @@ import { defined, intOption, listAll, noArgs, numberOption, oneArg, projectOptio
 /** @typedef {import('../types.js').Command} Command */
 /** @typedef {import('../types.js').OptionSpec} OptionSpec */
 
-const COLUMNS = ['id', 'name', 'layer', 'markers', 'shards', { header: 'WORKERS', key: 'workers_per_shard' }, 'retries', { header: 'TIMEOUT', key: 'timeout_seconds' }, { header: 'COVERAGE MIN', key: 'coverage_threshold' }];
-const FIELDS = ['id', 'project_id', 'name', 'description', 'layer', 'markers', 'keywords', 'paths', 'shards', 'workers_per_shard', 'retries', 'timeout_seconds', 'coverage_threshold', 'require_dataset_health', 'created_at', 'updated_at'];
+const COLUMNS = ['id', 'name', 'layer', 'markers', 'shards', { header: 'WORKERS', key: 'workers_per_shard' }, 'retries', { header: 'TIMEOUT', key: 'timeout_seconds' }, 'coverage', { header: 'COVERAGE MIN', key: 'coverage_threshold' }, { header: 'PYTHON', key: 'python_version' }];
+const FIELDS = [
+  'id', 'project_id', 'name', 'description', 'layer', 'markers', 'keywords', 'paths', 'shards', 'workers_per_shard', 'retries', 'timeout_seconds',
+  'coverage', 'coverage_threshold', 'allow_empty', 'install_command', 'python_version', 'require_dataset_health', 'created_at', 'updated_at',
+];
 
 const PROJECT = { project: { type: /** @type {const} */ ('string'), description: 'The project, by name or id (default: the project of ./qatron.yaml)' } };
 
@@ -21,11 +24,25 @@ const FIELD_OPTIONS = {
   'workers-per-shard': { type: 'string', description: 'pytest-xdist workers per shard (0: one process)' },
   retries: { type: 'string', description: 'Re-runs of failed tests inside their shard' },
   'timeout-seconds': { type: 'string', description: 'Run timeout in seconds' },
+  coverage: { type: 'boolean', description: 'Measure coverage in the shards (the default on creation)' },
+  'no-coverage': { type: 'boolean', description: 'Run the tests at full speed without coverage; clears the threshold' },
   'coverage-threshold': { type: 'string', description: 'Minimum combined coverage in percent (none: no threshold)' },
+  'allow-empty': { type: 'boolean', description: 'A selection of no test completes the run instead of failing it' },
+  'no-allow-empty': { type: 'boolean', description: 'A selection of no test fails the run (the default on creation)' },
+  'install-command': { type: 'string', description: 'How the repository installs itself, e.g. "pip install -e .[test]" (none: requirements files and pyproject.toml)' },
+  'python-version': { type: 'string', description: "The Python to run on, e.g. 3.12 (none: the newest the worker has that requires-python allows)" },
 };
 
-/** @param {Record<string, any>} options */
-function bodyOf(options) {
+/**
+ * The request body the field options spell; options left out are left out of it.
+ * @param {Record<string, any>} options
+ * @returns {Record<string, unknown>}
+ * @throws {UsageError} on a malformed value or contradicting options
+ */
+export function bodyOf(options) {
+  const coverage = switchOption(options, 'coverage');
+  const coverageThreshold = numberOption(options, 'coverage-threshold', { nullable: true });
+  if (coverage === false && typeof coverageThreshold === 'number') throw new UsageError('--coverage-threshold needs coverage: drop --no-coverage or the threshold');
   return defined({
     name: options.name,
     description: options.description,
@@ -37,8 +54,36 @@ function bodyOf(options) {
     workers_per_shard: intOption(options, 'workers-per-shard'),
     retries: intOption(options, 'retries'),
     timeout_seconds: intOption(options, 'timeout-seconds'),
-    coverage_threshold: numberOption(options, 'coverage-threshold', { nullable: true }),
+    coverage,
+    // The API refuses a threshold on a suite without coverage: turning it off clears the threshold.
+    coverage_threshold: coverage === false ? null : coverageThreshold,
+    allow_empty: switchOption(options, 'allow-empty'),
+    install_command: textOption(options, 'install-command'),
+    python_version: textOption(options, 'python-version'),
   });
+}
+
+/**
+ * `--NAME` → true, `--no-NAME` → false, neither → undefined.
+ * @param {Record<string, any>} options
+ * @param {string} name
+ * @returns {boolean | undefined}
+ */
+function switchOption(options, name) {
+  if (options[name] && options[`no-${name}`]) throw new UsageError(`give --${name} or --no-${name}, not both`);
+  if (options[name]) return true;
+  return options[`no-${name}`] ? false : undefined;
+}
+
+/**
+ * A text option where `none` means null (the server's default), or undefined when absent.
+ * @param {Record<string, any>} options
+ * @param {string} name
+ * @returns {string | null | undefined}
+ */
+function textOption(options, name) {
+  const value = options[name];
+  return value === undefined ? undefined : value === 'none' ? null : value;
 }
 
 /** @type {Command} */
@@ -80,6 +125,7 @@ const create = {
   examples: [
     'qatron suites create --project shop --name smoke --markers smoke --shards 2',
     'qatron suites create --project shop --name regression --path tests/ --shards 8 --retries 1 --coverage-threshold 80',
+    'qatron suites create --project shop --name fast --no-coverage --allow-empty --install-command "pip install -e .[test]" --python-version 3.12',
   ],
   options: { ...PROJECT, ...FIELD_OPTIONS },
   needsAuth: true,
@@ -98,7 +144,7 @@ const update = {
   name: 'suites update',
   summary: 'Change a suite; options left out keep their value (admin)',
   usage: 'qatron suites update SUITE [--project PROJECT] [OPTIONS]',
-  examples: ['qatron suites update smoke --project shop --shards 4', 'qatron suites update 4 --coverage-threshold none'],
+  examples: ['qatron suites update smoke --project shop --shards 4', 'qatron suites update 4 --coverage-threshold none', 'qatron suites update smoke --python-version none --install-command none'],
   options: { ...PROJECT, ...FIELD_OPTIONS },
   needsAuth: true,
   async run({ args, options, client, output }) {
