@@ -304,6 +304,33 @@ describe('editing environments and suites on the project page', () => {
     expect(fresh.findAll('input[name=secret_ref_name]')).toHaveLength(0);
   });
 
+  it('triggers a run of the first suite and environment once a new project has both', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    let suites: unknown[] = [];
+    api.answer('GET /api/v1/projects/1/suites', () => ({ body: page(suites) }));
+    api.answer('POST /api/v1/projects/1/suites', () => {
+      suites = [suite];
+      return { status: 201, body: suite };
+    });
+    api.answer('POST /api/v1/runs', { status: 201, body: { id: 70 } });
+    const { wrapper, router } = await mountBoard('/projects/1');
+    expect(wrapper.find('[data-testid=trigger-form]').exists()).toBe(false);
+
+    const form = wrapper.find('[data-testid=suite-form]');
+    await form.find('input[name=suite_name]').setValue('smoke');
+    await form.trigger('submit');
+    await settle();
+    await wrapper.find('[data-testid=trigger-form]').trigger('submit');
+    await settle();
+
+    expect(posts(api).at(-1)).toMatchObject({ url: '/api/v1/runs', body: { project_id: 1, suite_id: 2, environment_id: 3, branch: null } });
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/runs/70'));
+    // The run page is left before the test ends, so that it asks nothing of the real fetch.
+    await settle();
+    wrapper.unmount();
+  });
+
   it('shows a viewer no edit buttons', async () => {
     const api = fakeApi();
     answerProject(api, 'viewer');
