@@ -4,18 +4,21 @@
  * framework package. It is cached on the worker under a key made of everything that goes into it,
  * so consecutive runs of an unchanged repository start in milliseconds instead of minutes.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { EnvironmentSetupError, isAbortError } from './errors.js';
-import { withFileLock } from './file-lock.js';
+import { resolveInstaller, UV_SETTINGS, type Installer } from './installer.js';
 import { chooseInterpreter, DEFAULT_INTERPRETERS, describeInterpreter, discoverInterpreters, parseSpecifier, type Interpreter } from './interpreters.js';
 import { baseEnvironment, runCommand } from './process.js';
 import { importRoots, readProjectManifest, repositoryInstall, type ProjectManifest } from './project-manifest.js';
 import { redact } from './secrets.js';
+import { cachedVenv } from './venv-cache.js';
 
 export { EnvironmentSetupError } from './errors.js';
+export { UV_SETTINGS, UV_VERSION } from './installer.js';
+export { cachedVenv, pruneEnvironments } from './venv-cache.js';
 
 /**
  * The newest release of each package QAtron adds to an environment when the repository lacks it
@@ -35,8 +38,6 @@ export const PLUGIN_VERSIONS = {
 
 /** Bumped when the way environments are built changes, so old cache entries are not reused. */
 const LAYOUT_VERSION = 2;
-
-const MARKER = '.qatron-environment.json';
 
 /**
  * The worker's pip settings passed to pip (a private index, a wheelhouse for offline installs, a
@@ -241,84 +242,6 @@ export async function ensureEnvironment(checkoutDir: string, cacheDir: string, o
   }
 }
 
-/**
- * A virtual environment cached as `venvs/<key>`: reused (and marked as used) when its marker is
- * there, else built by `build` in a temporary directory that is renamed into place when complete,
- * under a lock file so that workers sharing the cache build each key once. `build` returns what
- * the marker records besides the key.
- */
-export async function cachedVenv(
-  venvs: string,
-  key: string,
-  build: (partial: string) => Promise<Record<string, unknown>>,
-  signal?: AbortSignal,
-): Promise<{ path: string; reused: boolean }> {
-  const venv = join(venvs, key);
-  const reuse = async () => {
-    const now = new Date();
-    await utimes(join(venv, MARKER), now, now).catch(() => undefined);
-    return { path: venv, reused: true };
-  };
-  if (await isReady(venv)) return reuse();
-  await mkdir(venvs, { recursive: true });
-  return withFileLock(
-    `${venv}.lock`,
-    async () => {
-      if (await isReady(venv)) return reuse();
-      const partial = join(venvs, `.partial-${key}-${randomBytes(4).toString('hex')}`);
-      try {
-        const recorded = await build(partial);
-        await writeFile(join(partial, MARKER), JSON.stringify({ key, createdAt: new Date().toISOString(), ...recorded }, null, 2));
-        try {
-          await rename(partial, venv);
-        } catch (error) {
-          // Someone outside the lock (a stale-lock takeover) finished the same key first: theirs is as good.
-          if (!(await isReady(venv))) throw error;
-        }
-        return { path: venv, reused: false };
-      } finally {
-        await rm(partial, { recursive: true, force: true });
-      }
-    },
-    { signal },
-  );
-}
-
-/**
- * Removes cached environments not used for `maxAgeMs` (their marker is touched on every reuse) and
- * builds abandoned by a crashed worker, so the cache does not grow with every requirements change.
- * An environment in use is never that old: each run touches it before starting its shards.
- * Returns the names removed.
- */
-export async function pruneEnvironments(cacheDir: string, maxAgeMs: number, now: Date = new Date()): Promise<string[]> {
-  const venvs = join(resolve(cacheDir), 'venvs');
-  const entries = await readdir(venvs, { withFileTypes: true }).catch(() => []);
-  const removed: string[] = [];
-  for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
-    const path = join(venvs, entry.name);
-    const stamp = entry.name.startsWith('.partial-') ? path : join(path, MARKER);
-    const lastUsed = await stat(stamp).then(
-      (s) => s.mtimeMs,
-      () => 0,
-    );
-    if (now.getTime() - lastUsed < maxAgeMs) continue;
-    // A build in progress holds the key's lock: leave that key alone.
-    const key = entry.name.startsWith('.partial-') ? entry.name.slice('.partial-'.length, -9) : entry.name;
-    if (await stat(join(venvs, `${key}.lock`)).then(() => true, () => false)) continue;
-    await rm(path, { recursive: true, force: true });
-    removed.push(entry.name);
-  }
-  return removed.sort();
-}
-
-async function isReady(venv: string): Promise<boolean> {
-  return stat(join(venv, MARKER)).then(
-    () => true,
-    () => false,
-  );
-}
-
 export async function describePython(python: string, env: Record<string, string>, signal?: AbortSignal): Promise<EnvironmentKeyInputs['python']> {
   const script = 'import json, os, platform, sys; print(json.dumps({"version": sys.version, "executable": os.path.realpath(getattr(sys, "_base_executable", sys.executable)), "machine": platform.machine()}))';
   try {
@@ -329,102 +252,6 @@ export async function describePython(python: string, env: Record<string, string>
     if (isAbortError(error)) throw error;
     throw new EnvironmentSetupError(`cannot run the Python interpreter ${python}: ${(error as Error).message}`);
   }
-}
-
-/** The environment variables uv reads for what PIP_SETTINGS say to pip (passed to the installer only, like those). */
-export const UV_SETTINGS = ['UV_CACHE_DIR', 'UV_INDEX_URL', 'UV_DEFAULT_INDEX', 'UV_INDEX', 'UV_EXTRA_INDEX_URL', 'UV_FIND_LINKS', 'UV_NO_INDEX', 'UV_INSECURE_HOST', 'UV_HTTP_TIMEOUT', 'UV_NATIVE_TLS', 'UV_NO_CACHE', 'UV_OFFLINE'];
-
-/** The uv release installed into `cacheDir/tools` when the worker has none on PATH. */
-export const UV_VERSION = '0.13.9';
-
-interface Installer {
-  kind: 'uv' | 'pip';
-  /** The uv binary (kind 'uv'). */
-  uv?: string;
-  /** The installer's environment: the worker's minimal one with its index settings. */
-  env: Record<string, string>;
-}
-
-const PIP_TO_UV: Record<string, string> = {
-  PIP_INDEX_URL: 'UV_INDEX_URL',
-  PIP_EXTRA_INDEX_URL: 'UV_EXTRA_INDEX_URL',
-  PIP_FIND_LINKS: 'UV_FIND_LINKS',
-  PIP_NO_INDEX: 'UV_NO_INDEX',
-  PIP_TRUSTED_HOST: 'UV_INSECURE_HOST',
-  PIP_DEFAULT_TIMEOUT: 'UV_HTTP_TIMEOUT',
-  PIP_CERT: 'SSL_CERT_FILE',
-};
-
-/** The installer environment for uv: the worker's pip settings translated where uv has no setting of its own. */
-function uvEnvironment(env: Record<string, string>): Record<string, string> {
-  const uv: Record<string, string> = { ...env, UV_PYTHON_DOWNLOADS: 'never', UV_NO_PROGRESS: '1' };
-  for (const [pip, name] of Object.entries(PIP_TO_UV)) {
-    const value = env[pip];
-    if (value === undefined || uv[name] !== undefined) continue;
-    // pip separates find-links by spaces, uv by commas.
-    uv[name] = name === 'UV_FIND_LINKS' ? value.trim().split(/\s+/).join(',') : value;
-  }
-  return uv;
-}
-
-/** Why uv must not replace pip on this worker: a pip configuration file that names an index (uv never reads them). */
-async function pipConfigurationReason(env: Record<string, string>): Promise<string | null> {
-  const home = env.HOME ?? '';
-  const files = [env.PIP_CONFIG_FILE, '/etc/pip.conf', '/etc/xdg/pip/pip.conf', join(env.XDG_CONFIG_HOME ?? join(home, '.config'), 'pip', 'pip.conf'), join(home, '.pip', 'pip.conf')];
-  for (const file of files) {
-    if (!file || file === '/dev/null') continue;
-    const text = await readFile(file, 'utf8').catch(() => '');
-    if (/^\s*(index-url|extra-index-url|find-links|no-index)\s*=/m.test(text)) return `${file} sets the package index`;
-  }
-  return null;
-}
-
-const uvLookups = new Map<string, Promise<string | null>>();
-
-/** uv on PATH, else uv installed once into `cacheDir/tools/uv-<version>` with pip; null when neither works. */
-function findUv(cacheDir: string, python: string, env: Record<string, string>, emit: (line: string) => void, signal?: AbortSignal): Promise<string | null> {
-  const tools = join(resolve(cacheDir), 'tools');
-  let lookup = uvLookups.get(tools);
-  if (!lookup) {
-    lookup = (async () => {
-      const onPath = await runCommand('uv', ['--version'], { env, signal, capture: true }).catch(() => null);
-      if (onPath?.exitCode === 0) return 'uv';
-      try {
-        const venv = await cachedVenv(
-          tools,
-          `uv-${UV_VERSION}`,
-          async (partial) => {
-            for (const args of [['-m', 'venv', partial], [join(partial, 'bin', 'python'), '-m', 'pip', 'install', '--no-input', `uv==${UV_VERSION}`]]) {
-              const [command, rest] = args[0] === '-m' ? [python, args] : [args[0]!, args.slice(1)];
-              const out = await runCommand(command, rest, { env, signal, tailLines: 10 });
-              if (out.exitCode !== 0) throw new Error(out.tail.join('\n'));
-            }
-            return { uv: UV_VERSION };
-          },
-          signal,
-        );
-        return join(venv.path, 'bin', 'uv');
-      } catch (error) {
-        if (isAbortError(error)) throw error;
-        emit(`uv ${UV_VERSION} could not be installed, using pip: ${(error as Error).message.split('\n').slice(-1)[0]}`);
-        return null;
-      }
-    })();
-    uvLookups.set(tools, lookup);
-    lookup.catch(() => uvLookups.delete(tools));
-  }
-  return lookup;
-}
-
-async function resolveInstaller(option: string | null | undefined, cacheDir: string, python: string, env: Record<string, string>, emit: (line: string) => void, signal?: AbortSignal): Promise<Installer> {
-  if (option === null) return { kind: 'pip', env };
-  const reason = await pipConfigurationReason(env);
-  if (reason) {
-    emit(`installing with pip: ${reason} and uv does not read pip's configuration files`);
-    return { kind: 'pip', env };
-  }
-  const uv = option ?? (await findUv(cacheDir, python, env, emit, signal));
-  return uv ? { kind: 'uv', uv, env: uvEnvironment(env) } : { kind: 'pip', env };
 }
 
 interface BuildContext {
