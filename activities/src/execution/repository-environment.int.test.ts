@@ -136,6 +136,23 @@ dev = ["pytest-timeout"]
   }, 240_000);
 });
 
+describe('a uv project with a lock file', () => {
+  it('installs the locked versions with the install command "uv sync" into the environment', async () => {
+    const repo = await repository({
+      'pyproject.toml': '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n\n[project]\nname = "calc"\nversion = "0.1.0"\nrequires-python = ">=3.9"\ndependencies = ["iniconfig"]\n\n[dependency-groups]\ntest = ["pytest==8.4.2"]\n',
+      'src/calc/__init__.py': 'X = 1\n',
+      'tests/test_calc.py': 'from calc import X\n\n\ndef test_x():\n    assert X == 1\n',
+    });
+    // The test writes the lock; a real repository commits it.
+    const environment = await ensureEnvironment(repo.path, cacheDir, options({ installCommand: 'uv lock --quiet && uv sync --frozen --group test' }));
+    const packages = installed(environment.python);
+    expect(packages).toMatchObject({ pytest: '8.4.2', iniconfig: expect.any(String), qatron: '0.1.0' });
+    expect(packages.calc).toBeUndefined();
+    const result = await runShard(shardOptions(environment.python, repo.path, ['tests/test_calc.py::test_x']));
+    expect(result.results.map((r) => r.outcome)).toEqual(['passed']);
+  }, 180_000);
+});
+
 describe('pytest versions', () => {
   it('runs a repository pinned to pytest 7.0 (built with pip)', async () => {
     const repo = await repository({ 'requirements.txt': 'pytest==7.0.1\n', 'tests/test_plain.py': 'def test_one():\n    pass\n\n\ndef test_two():\n    pass\n' });
