@@ -72,8 +72,8 @@ describe('chooseInterpreter', () => {
     expect(chooseInterpreter(worker, { requiresPython: '  ', pythonVersion: null }).version).toBe('3.11.7');
   });
 
-  it('keeps the default when requires-python allows it, else takes the newest that matches', () => {
-    expect(chooseInterpreter(worker, { requiresPython: '>=3.8' }).version).toBe('3.11.7');
+  it('takes the newest interpreter that requires-python allows', () => {
+    expect(chooseInterpreter(worker, { requiresPython: '>=3.8' }).version).toBe('3.13.0');
     expect(chooseInterpreter(worker, { requiresPython: '>=3.12' }).version).toBe('3.13.0');
     expect(chooseInterpreter(worker, { requiresPython: '<3.11' }).version).toBe('3.10.13');
     expect(chooseInterpreter(worker, { requiresPython: '>=3.12,<3.13' }).version).toBe('3.12.1');

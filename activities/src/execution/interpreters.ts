@@ -124,9 +124,8 @@ export interface InterpreterRequest {
 /**
  * The interpreter for a repository among `available` (in the worker's order of preference, the
  * first being its default): with a suite's `python_version`, the newest that matches it; with
- * `requires-python`, the default if it matches, else the newest that matches (the default is what
- * the operator chose, and the newest interpreter is the one an old pinned dependency is least likely
- * to have wheels for); otherwise the default.
+ * `requires-python`, the newest that matches it; without either, the default (the operator's
+ * choice, for the many test repositories that declare no Python version).
  * @throws EnvironmentSetupError naming the requirement and the versions this worker has.
  */
 export function chooseInterpreter(available: readonly Interpreter[], request: InterpreterRequest): Interpreter {
@@ -150,7 +149,7 @@ export function chooseInterpreter(available: readonly Interpreter[], request: In
     const matches = matcher(request.requiresPython, 'requires-python');
     const matching = available.filter((i) => matches(i.version));
     if (matching.length === 0) throw new EnvironmentSetupError(`the repository requires Python ${request.requiresPython.trim()}; this worker has ${has()}`);
-    return matching[0] === available[0] ? available[0]! : newest(matching);
+    return newest(matching);
   }
   return available[0]!;
 }
