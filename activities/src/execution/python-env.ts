@@ -186,7 +186,7 @@ export const SUPPORTED_PYTEST = { from: '7.0', below: '10', label: '7.0 to 9.x' 
  *    setup.cfg (static dependencies, test extras and PEP 735 test groups installed as lists, or the
  *    checkout built with its test extras when its metadata is dynamic). Packages installed from
  *    the checkout itself are removed again and the checkout's `src` (and configured package roots)
- *    are put on sys.path at run time by a .pth file (`qatron.imports`), because the venv is shared
+ *    are put on sys.path at run time by a .pth file (`checkoutPathModule`), because the venv is shared
  *    by runs with other checkout directories;
  * 2. what QAtron needs and the repository lacks: pytest (≤ PLUGIN_VERSIONS), pytest-xdist,
  *    pytest-cov, coverage, allure-pytest (unless it has allure-pytest-bdd) and the `qatron`
@@ -322,10 +322,45 @@ async function build(partial: string, final: string, context: BuildContext): Pro
   if (repositoryPytest !== undefined && after.installed.pytest !== repositoryPytest) {
     throw new EnvironmentSetupError(`installing QAtron's plugins replaced the repository's pytest ${repositoryPytest} with ${after.installed.pytest}`);
   }
-  await writeFile(join(after.purelib, 'qatron-checkout.pth'), `import qatron.imports; qatron.imports.add_import_roots(${JSON.stringify(roots)})\n`);
+  await writeFile(join(after.purelib, `${CHECKOUT_MODULE}.py`), checkoutPathModule(roots));
+  await writeFile(join(after.purelib, 'qatron-checkout.pth'), `import ${CHECKOUT_MODULE}\n`);
   await rm(constraints, { force: true });
   await relocateScripts(partial, final);
   return after.installed;
+}
+
+/** The module `qatron-checkout.pth` imports at interpreter start. */
+const CHECKOUT_MODULE = '_qatron_checkout';
+
+/**
+ * The source of the module that puts the checkout's import roots (relative directories) on
+ * sys.path at interpreter start: the checkout is `QATRON_CHECKOUT_DIR` (shards), else the working
+ * directory (collection runs in the checkout); roots that do not exist there are left out, so a
+ * Python started elsewhere gets nothing. Appended after site-packages, as an editable install
+ * would be. It is its own module, not part of the `qatron` package: pytest warns about every
+ * module of a plugin's distribution imported before it could rewrite its asserts.
+ */
+export function checkoutPathModule(roots: readonly string[]): string {
+  return `"""Written by the QAtron worker: the run's checkout directories on sys.path (qatron-checkout.pth)."""
+import os
+import sys
+
+ROOTS = ${JSON.stringify(roots)}
+
+
+def _add():
+    try:
+        checkout = os.environ.get("QATRON_CHECKOUT_DIR") or os.getcwd()
+    except OSError:
+        return
+    for root in ROOTS:
+        path = os.path.normpath(os.path.join(checkout, root))
+        if os.path.isdir(path) and path not in sys.path:
+            sys.path.append(path)
+
+
+_add()
+`;
 }
 
 /** Step 1: the suite's install command, else root requirements*.txt, else pyproject.toml / setup.cfg. */
