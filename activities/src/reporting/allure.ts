@@ -13,7 +13,7 @@
  * and environment goes in; a copy with this report's line appended comes out, to be stored as this
  * run's `allure_history` artifact for the next run to pick up. The input file is never modified.
  *
- * Layout: a run of up to MULTI_FILE_FROM_TESTS results gets one self-contained `index.html` (one
+ * Layout: a run of fewer than MULTI_FILE_FROM_TESTS results gets one self-contained `index.html` (one
  * object to store, opens from a downloaded file); a larger one gets a directory of files (the page,
  * its script, one JSON file per test, widgets) that the browser loads as needed, instead of one HTML
  * file of tens of megabytes that it must parse whole before showing anything.
@@ -31,19 +31,23 @@ export const ALLURE_TIMEOUT_MS = 10 * 60_000;
 
 /**
  * How many reports the history file keeps. Each line holds every test's status, message and trace
- * (about 0.7 MB per 1,000 tests), and a one-file report embeds each test's history (about 1.6 MB per
- * 1,000 tests and earlier report): ten keeps the trend useful and a 2,000-test report near 45 MB.
+ * (about 0.7 MB per 1,000 tests), and a report embeds each test's history (about 1.7 MB per 1,000
+ * tests and earlier report): ten keeps the trend useful and a one-file report of up to
+ * MULTI_FILE_FROM_TESTS tests near 20 MB.
  */
 export const ALLURE_HISTORY_LIMIT = 10;
 
 /**
  * From how many test results (retries included, as allure-pytest writes them) a report is
- * generated as a directory of files. Measured by bench/src/reporting-phase.ts: at 2,000 tests the
- * one-file report with history is about 20 MB and Chromium shows it within a few seconds; at 9,000
- * it is 70-80 MB, which the browser must read, decode and parse whole before showing anything,
- * while the multi-file report shows its tree after loading a few megabytes.
+ * generated as a directory of files. Measured by `bench/src/reporting-phase.ts --large`: a one-file
+ * report takes about 5 KB per test plus 1.7 KB per test and earlier report in its history, so with
+ * the full history (ALLURE_HISTORY_LIMIT) 1,000 tests make about 20 MB, which Chromium must read,
+ * decode and parse whole before it shows anything (9,000 tests: 44 MB on the first run, several
+ * seconds to tens of seconds). A report of files shows its tree after loading about 6 MB whatever
+ * the history, and fetches a test's details when it is opened. Below the threshold one file is
+ * kept for what it alone allows: it opens from a downloaded copy, without a server.
  */
-export const MULTI_FILE_FROM_TESTS = 2_000;
+export const MULTI_FILE_FROM_TESTS = 1_000;
 
 /** What the awesome plugin prints (and exits 1) when the data does not fit in one HTML string. */
 const TOO_LARGE_FOR_ONE_FILE = 'too large to be generated in the single file mode';
@@ -64,10 +68,10 @@ export interface AllureReportOptions {
   /** Reports kept in the history file (default ALLURE_HISTORY_LIMIT). */
   historyLimit?: number;
   /**
-   * One self-contained `index.html` (true) or a directory of files (false); by default one file up
-   * to MULTI_FILE_FROM_TESTS test results and files above. A report too large for one file (V8's
-   * string limit, several hundred MB of attachments) is generated as files whatever this says;
-   * `singleFile` in the result tells which.
+   * One self-contained `index.html` (true) or a directory of files (false); by default one file
+   * below MULTI_FILE_FROM_TESTS test results and files from there on. A report too large for one
+   * file (V8's string limit, several hundred MB of attachments) is generated as files whatever this
+   * says; `singleFile` in the result tells which.
    */
   singleFile?: boolean;
   /** The test-result count from which the default layout is files (default MULTI_FILE_FROM_TESTS). */

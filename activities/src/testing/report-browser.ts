@@ -43,14 +43,17 @@ export async function visitReport(browser: Browser, url: string, waitForText: st
     visit.outsideRequests.push(requested.href);
     return route.abort('blockedbyclient');
   });
-  const bodies: Array<Promise<void>> = [];
+  const sizes: Array<Promise<void>> = [];
   page.on('response', (response) => {
     const responded = new URL(response.url());
     if (responded.host !== own) return;
     visit.ownResponses.push({ path: responded.pathname, status: response.status(), contentType: response.headers()['content-type'] ?? null });
-    bodies.push(
-      response.body().then(
-        (body) => void (visit.bytesLoaded += body.length),
+  });
+  page.on('requestfinished', (request) => {
+    if (new URL(request.url()).host !== own) return;
+    sizes.push(
+      request.sizes().then(
+        (size) => void (visit.bytesLoaded += size.responseBodySize),
         () => undefined,
       ),
     );
@@ -60,7 +63,7 @@ export async function visitReport(browser: Browser, url: string, waitForText: st
     await page.goto(url, { timeout: timeoutMs });
     await page.getByText(waitForText, { exact: true }).first().waitFor({ timeout: timeoutMs });
     visit.seconds = (performance.now() - started) / 1000;
-    await Promise.all(bodies);
+    await Promise.all(sizes);
     return visit;
   } finally {
     await context.close();
