@@ -16,6 +16,8 @@ export interface ActivityDeps {
   workDir: string;
   /** The QAtron framework package (framework/), installed into every test environment. */
   frameworkDir: string;
+  /** The interpreters test environments may be built with (config WORKER_PYTHONS); absent: found on PATH. */
+  pythons?: readonly string[];
   /** Where repository and environment secrets are resolved by name (never stored). */
   secrets: SecretSource;
   /** How this worker names itself in shard progress and the infrastructure list. */

@@ -1,4 +1,4 @@
-export { createRunActivities } from './runs.js';
+export { createRunActivities } from './runs/index.js';
 export type { ActivityDeps } from './deps.js';
 export { createRetentionActivities, type RetentionActivities } from './retention.js';
 export { createFeatureActivities, ingestCheckout, ingestionRecord, readFeatureFiles, scenarioLabels, type FeatureActivities } from './features.js';

@@ -30,6 +30,20 @@ describe('pruneWorkerCaches', () => {
     expect(await readdir(join(workDir, 'dataset-validation', 'venvs'))).toEqual(['dddddddddddddddddddddddd']);
   });
 
+  it("removes a finished run's shared checkout and keeps one a shard touched recently", async () => {
+    const workDir = await mkdtemp(join(tmpdir(), 'qatron-worker-runs-'));
+    dirs.push(workDir);
+    const now = new Date('2026-12-01T00:00:00Z');
+    const stale = new Date(now.getTime() - 13 * 3600 * 1000);
+    for (const [run, at] of [['41', stale], ['42', now]] as const) {
+      await mkdir(join(workDir, 'runs', run, 'checkout-abcdef123456'), { recursive: true });
+      await writeFile(join(workDir, 'runs', run, 'checkout-abcdef123456.ready'), 'abcdef\n');
+      for (const path of [join(workDir, 'runs', run, 'checkout-abcdef123456'), join(workDir, 'runs', run, 'checkout-abcdef123456.ready'), join(workDir, 'runs', run)]) await utimes(path, at, at);
+    }
+    expect(await pruneWorkerCaches(workDir, undefined, now)).toEqual(['run-workspaces/41']);
+    expect(await readdir(join(workDir, 'runs'))).toEqual(['42']);
+  });
+
   it('does nothing on a new worker without caches', async () => {
     expect(await pruneWorkerCaches(join(tmpdir(), 'qatron-no-such-worker'))).toEqual([]);
   });

@@ -164,15 +164,16 @@ async function main(): Promise<number> {
 
     if (PROBE) {
       const last = measured.at(-1)!.run;
-      const plan = last.runMetadata.plan as { commit: string; shards: Array<{ test_ids: string[] }> };
+      // Work is pulled: what each shard ran is in its metadata (files, which pytest takes as ids).
+      const shards = last.runMetadata.shards as Array<{ files: string[] }>;
       const suite = await stack.orm.em.fork().findOneOrFail(Suite, { id: last.suite });
       const target: ProbeTarget = {
         cacheDir: BENCH_WORKER_CACHE,
         projectId: project.id,
         repoUrl: project.repoUrl,
-        commit: plan.commit,
+        commit: last.commit ?? '',
         frameworkDir: join(REPO_ROOT, 'framework'),
-        shards: plan.shards.map((s) => s.test_ids),
+        shards: shards.map((s) => s.files),
         retries: suite.retries,
         workersPerShard: suite.workersPerShard,
         env: { QATRON_BASE_URL: 'https://staging.shop.test', BASE_URL: 'https://staging.shop.test', SHOP_CURRENCY: 'EUR' },

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Run, RunArtifact, TestResult, type RunStatus } from '@qatron/domain';
+import { Run, RunArtifact, ScenarioResult, TestResult, type RunStatus } from '@qatron/domain';
 import { COUNTING_FILES } from '@qatron/activities/testing/counting-files';
 import { fixtureEnvironment } from '@qatron/activities/testing/fixture-environment';
 import { createFixtureRepository, FAILING_TEST_ID, GREEN_TEST_IDS } from '@qatron/activities/testing/fixture-repo';
@@ -83,6 +83,18 @@ async function finished(runId: number, timeoutMs = 150_000) {
   );
 }
 
+/** Waits until a final run's report status is settled (it follows the verdict). */
+async function reportSettled(runId: number) {
+  return waitFor(
+    `run ${runId}'s report status`,
+    async () => {
+      const res = await call('GET', `/api/v1/runs/${runId}`);
+      return FINAL.includes(res.body.status) && res.body.report_status !== 'pending' ? res.body : undefined;
+    },
+    60_000,
+  );
+}
+
 /** Waits until every shard of a live run reports `running` through the workflow's progress query. */
 async function allShardsRunning(runId: number, shards: number) {
   return waitFor(
@@ -125,8 +137,9 @@ describe('run engine, 4 shards', () => {
     expect(shards.map((s) => s.status)).toEqual(['passed', 'passed', 'passed', 'passed']);
     expect(shards.reduce((n, s) => n + s.tests, 0)).toBe(GREEN_TEST_IDS.length);
     expect(run.duration_seconds).toBe(Math.max(...shards.map((s) => s.duration)));
-    expect(run.run_metadata.plan.shards.flatMap((s: { files: string[] }) => s.files).sort()).toEqual(['tests/test_cart.py', 'tests/test_checkout_steps.py', 'tests/test_inventory.py', 'tests/test_pricing.py']);
-    expect(run.run_metadata.plan.shards[0]).not.toHaveProperty('test_ids');
+    // Work is pulled: each file went to exactly one shard, whichever asked first.
+    expect(shards.flatMap((s) => (s as unknown as { files: string[] }).files).sort()).toEqual(['tests/test_cart.py', 'tests/test_checkout_steps.py', 'tests/test_inventory.py', 'tests/test_pricing.py']);
+    expect(run.run_metadata.plan).toMatchObject({ work: 'pulled', total_tests: GREEN_TEST_IDS.length, total_files: 4, basis: 'test_count' });
 
     const results = await em().find(TestResult, { run: runId }, { orderBy: { nodeId: 'asc' } });
     expect(results.map((r) => r.nodeId)).toEqual([...GREEN_TEST_IDS].sort());
@@ -166,10 +179,24 @@ describe('run engine, 4 shards', () => {
     expect(shards.reduce((n, s) => n + s.error, 0)).toBe(reference.error);
   });
 
+  it('runs a repository that pins pytest 7.4 and pytest-bdd 6 as it is: its pins kept, counts equal to its own pytest -rA, scenarios mapped', async () => {
+    const pins = { 'requirements.txt': 'pytest==7.4.4\npytest-bdd==6.1.1\n' };
+    const { projectId, repo } = await projectWith({ variant: 'green', extraFiles: { ...pins, ...COUNTING_FILES } }, { shards: 2 });
+    const environment = await fixtureEnvironment(repo.path);
+    const [run, reference] = await Promise.all([finished(await trigger(projectId)), pytestReference(environment.python, repo.path)]);
+    expect(execFileSync(environment.python, ['-c', 'from importlib.metadata import version; print(version("pytest"), version("pytest-bdd"))'], { encoding: 'utf8' }).trim()).toBe('7.4.4 6.1.1');
+    expect(run.status_reason ?? '').not.toContain('Provisioning failed');
+    expect({ passed: run.passed_tests, failed: run.failed_tests, error: run.error_tests, skipped: run.skipped_tests, xfailed: run.xfailed_tests, xpassed: run.xpassed_tests }).toEqual(reference);
+    // Each BDD result, each outline row on its own, landed on its scenario.
+    const mapped = await em().find(ScenarioResult, { run: run.id });
+    expect(mapped.length).toBe(4);
+  });
+
   it('fails a suite that selects no tests ("no tests collected"), unless the suite allows an empty selection', async () => {
     const { projectId } = await projectWith({ variant: 'green' }, { keywords: 'nothing_is_called_like_this' });
     const empty = await finished(await trigger(projectId));
-    expect(empty).toMatchObject({ status: 'failed', total_tests: 0, report_status: 'skipped' });
+    expect(empty).toMatchObject({ status: 'failed', total_tests: 0 });
+    expect(await reportSettled(empty.id)).toMatchObject({ status: 'failed', report_status: 'skipped' });
     expect(empty.status_reason).toContain('no tests collected');
     const allowed = await call('POST', `/api/v1/projects/${projectId}/suites`, { name: 'placeholder', keywords: 'nothing_is_called_like_this', allow_empty: true });
     expect(allowed.status).toBe(201);
@@ -182,7 +209,8 @@ describe('run engine, 4 shards', () => {
     const { projectId } = await projectWith({ variant: 'green', extraFiles: { 'conftest.py': 'import shop.settings_that_were_deleted\n' } }, {});
     const run = await finished(await trigger(projectId));
     expect(run.status).toBe('failed');
-    expect(run.status_reason).toMatch(/^Provisioning failed: collecting tests failed \(pytest exit code 4\)/);
+    // Each shard's pytest stops at the broken conftest.py: a usage error, the repository's own.
+    expect(run.status_reason).toMatch(/^Shard \d: pytest failed with exit code 4 \(usage error/);
     expect(run.status_reason).toContain('shop.settings_that_were_deleted');
   });
 

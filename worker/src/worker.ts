@@ -76,6 +76,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     temporal: client,
     workDir: config.worker.directory,
     frameworkDir: FRAMEWORK_DIR,
+    pythons: config.worker.pythons,
     secrets: { env: environment, dir: config.worker.secretsDir },
     workerName: name,
     seleniumRemoteUrl: config.worker.seleniumRemoteUrl,

@@ -3,11 +3,29 @@
  * payloads), shared by type so that the three cannot disagree. Pure types, no imports but types.
  */
 import type { OutcomeCounts } from '@qatron/domain/runs/outcomes';
+import type { CollectedFile } from '@qatron/domain/runs/work-queue';
 import type { RunStatus, ShardOutcome } from '@qatron/domain/status';
 
 /** The run workflow's query and signal names (the API and the activities use them by name). */
 export const RUN_PROGRESS_QUERY = 'progress';
 export const SHARD_PROGRESS_SIGNAL = 'shardProgress';
+/** Updates a shard sends while it pulls its work (DESIGN "Work is pulled, not pre-split"). */
+export const SHARD_COLLECTED_UPDATE = 'shardCollected';
+export const NEXT_FILES_UPDATE = 'nextFiles';
+
+/** What one pytest process of a shard collected; the first report seeds the run's work queue. */
+export interface ShardCollected {
+  shardIndex: number;
+  /** The activity attempt: a new attempt takes back what a lost one was handed. */
+  attempt: number;
+  files: CollectedFile[];
+}
+
+/** A shard asking for its next files (answered with file paths; [] when no work is left). */
+export interface NextFilesRequest {
+  shardIndex: number;
+  attempt: number;
+}
 /** The workflow id of a run (DESIGN: business ids). */
 export const runWorkflowId = (runId: number) => `run-${runId}`;
 
@@ -26,10 +44,11 @@ export interface RunWorkflowInput {
 
 export interface PreparedRun {
   commit: string;
-  totalTests: number;
   shardCount: number;
   /** The suite has a coverage threshold: coverage is combined before the verdict. */
   coverageGate: boolean;
+  /** Median seconds per test file in earlier runs of the suite: the queue hands out the longest first. */
+  fileHistory: Record<string, number>;
 }
 
 /** What a finished shard reports to the workflow. Per-test results go to the database instead. */
@@ -38,6 +57,12 @@ export interface ShardSummary {
   outcome: 'passed' | 'failed';
   /** Results recorded (tests, plus modules skipped or broken at import). */
   tests: number;
+  /** Tests the shard was handed; 0 for a shard that found no work left (it is not a failure). */
+  expected: number;
+  /** The files the shard ran. */
+  files: string[];
+  /** Why the shard failed when no test is to blame (pytest's usage error, nothing reported); null otherwise. */
+  reason: string | null;
   /** pytest's summary counts (domain/runs/outcomes.ts). */
   counts: OutcomeCounts;
   flaky: number;
@@ -102,6 +127,8 @@ export interface RunConclusion {
   runId: number;
   ending: RunEndingReport;
   shards: ShardConclusion[];
+  /** How the work was handed out (run_metadata.plan); null when no shard collected. */
+  plan: { basis: 'history' | 'test_count'; totalTests: number; totalFiles: number } | null;
   /** The combined coverage when the suite's threshold needed it before the verdict; null otherwise. */
   coverage: CoverageOutcome | null;
 }

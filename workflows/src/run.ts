@@ -3,8 +3,10 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  condition,
   defineQuery,
   defineSignal,
+  defineUpdate,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -14,11 +16,16 @@ import {
 import { TimeoutType } from '@temporalio/common';
 import type { createRunActivities } from '@qatron/activities';
 import { progressBuckets } from '@qatron/domain/runs/outcomes';
+import { emptyWorkQueue, seedWorkQueue, takeWork, type WorkQueueState } from '@qatron/domain/runs/work-queue';
 import type { FinalRunStatus, RunStatus, ShardOutcome } from '@qatron/domain/status';
 import { CONTROL_TASK_QUEUE, SHARDS_TASK_QUEUE } from '@qatron/domain/task-queues';
 import {
+  NEXT_FILES_UPDATE,
   RUN_PROGRESS_QUERY,
+  SHARD_COLLECTED_UPDATE,
   SHARD_PROGRESS_SIGNAL,
+  type NextFilesRequest,
+  type ShardCollected,
   type CoverageOutcome,
   type PreparedRun,
   type RunEndingReport,
@@ -34,6 +41,29 @@ type RunActivities = ReturnType<typeof createRunActivities>;
 
 export const progressQuery = defineQuery<RunProgressView>(RUN_PROGRESS_QUERY);
 export const shardProgressSignal = defineSignal<[ShardProgressSignal]>(SHARD_PROGRESS_SIGNAL);
+export const shardCollectedUpdate = defineUpdate<void, [ShardCollected]>(SHARD_COLLECTED_UPDATE);
+export const nextFilesUpdate = defineUpdate<string[], [NextFilesRequest]>(NEXT_FILES_UPDATE);
+
+/**
+ * The run's work queue behind the shards' updates (domain/runs/work-queue.ts): the first shard's
+ * collection seeds it, every shard asks for files until none is left.
+ */
+function serveWorkQueue(shardCount: () => number, history: () => Record<string, number>): { state: () => WorkQueueState; close: () => void } {
+  let queue = emptyWorkQueue();
+  let closed = false;
+  setHandler(shardCollectedUpdate, (report) => {
+    queue = seedWorkQueue(queue, report.files, history());
+  });
+  setHandler(nextFilesUpdate, async (request) => {
+    // A process reports its collection before it asks, so the queue is seeded by then; wait anyway.
+    await condition(() => queue.files !== null || closed);
+    if (closed) return [];
+    const taken = takeWork(queue, request.shardIndex, request.attempt, shardCount());
+    queue = taken.state;
+    return taken.files;
+  });
+  return { state: () => queue, close: () => void (closed = true) };
+}
 
 /** Error types an activity raises for problems that a retry cannot fix. */
 export const NON_RETRYABLE = ['EnvironmentSetupError', 'CollectionError', 'SecretNotFoundError', 'ShardExecutionError', 'RunNotFound', 'InvalidTransition'];
@@ -72,20 +102,28 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
     Object.assign(shard, { ...update, status: 'running', reason: null });
   });
 
+  let prepared: PreparedRun | null = null;
+  const work = serveWorkQueue(
+    () => prepared?.shardCount ?? 1,
+    () => prepared?.fileHistory ?? {},
+  );
+
   const move = async (next: RunStatus) => {
     await control.markRunStatus({ runId: input.runId, status: next });
     status = next;
   };
   const conclude = async (ending: RunEndingReport, finished: ShardConclusion[], coverage: CoverageOutcome | null): Promise<FinalRunStatus> => {
+    work.close();
+    const queue = work.state();
+    const plan = queue.files === null ? null : { basis: queue.basis ?? 'test_count', totalTests: queue.totalTests, totalFiles: queue.totalFiles };
     // The verdict must be written even when the workflow itself is being cancelled.
-    status = await CancellationScope.nonCancellable(() => control.finalizeRun({ runId: input.runId, ending, shards: finished, coverage }));
+    status = await CancellationScope.nonCancellable(() => control.finalizeRun({ runId: input.runId, ending, shards: finished, coverage, plan }));
     return status;
   };
 
   let verdict: FinalRunStatus;
   try {
     await move('provisioning');
-    let prepared: PreparedRun;
     try {
       prepared = await execution.prepareRun({ runId: input.runId });
     } catch (err) {
@@ -96,14 +134,16 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
       await finishReports(control, input.runId, 'skipped');
       return verdict;
     }
-    if (prepared.shardCount === 0) {
-      verdict = await conclude({ kind: 'nothing_selected' }, [], null);
-      await finishReports(control, input.runId, 'skipped');
-      return verdict;
-    }
     shards = Array.from({ length: prepared.shardCount }, (_, index) => emptyShard(index));
     await move('running');
     const { finished, timedOut } = await runShards(execution, input, shards, prepared.commit);
+    const queue = work.state();
+    if (queue.files !== null && queue.totalFiles === 0) {
+      // The shards collected the suite's selection and found nothing in it.
+      verdict = await conclude({ kind: 'nothing_selected' }, finished, null);
+      await finishReports(control, input.runId, 'skipped');
+      return verdict;
+    }
 
     const anyResults = finished.some((s) => s.summary);
     let coverage: CoverageOutcome | null = null;
@@ -170,7 +210,7 @@ async function runShards(execution: RunActivities, input: RunWorkflowInput, shar
               attempt: summary.attempt,
               worker: summary.worker,
             });
-            return { index: shard.index, outcome: summary.outcome, summary, reason: null };
+            return { index: shard.index, outcome: summary.outcome, summary, reason: summary.reason };
           },
           (err: unknown): ShardConclusion => {
             // Once the shards were told to stop, however a shard then ends is the stop's doing.

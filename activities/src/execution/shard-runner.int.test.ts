@@ -10,7 +10,9 @@ import { pytestReference } from '../testing/pytest-summary.js';
 import { rejectionOf } from '../testing/rejection.js';
 import { createFixtureRepository, FAILING_TEST_ID, FLAKY_STATE_VARIABLE, FLAKY_TEST_ID, GREEN_TEST_IDS, type FixtureRepositoryOptions } from '../testing/fixture-repo.js';
 import { collectTests } from './collect.js';
-import { runShard, SESSION_NODE_ID, type RunShardOptions, type ShardProgress } from './shard-runner.js';
+import { addCounts } from '@qatron/domain/runs/outcomes';
+import { emptyWorkQueue, seedWorkQueue, takeWork } from '@qatron/domain/runs/work-queue';
+import { runShard, SESSION_NODE_ID, type RunShardOptions, type ShardProgress, type WorkSource } from './shard-runner.js';
 
 let base: string;
 let python: string;
@@ -205,6 +207,45 @@ describe('runShard', () => {
     expect(byId.get('tests/test_outcomes.py::test_unexpectedly_fixed')).toMatchObject({ outcome: 'xpassed', message: 'xpassed: fixed upstream?' });
     expect(byId.get('tests/test_optional_numpy.py')).toMatchObject({ outcome: 'skipped', message: expect.stringContaining('numpy_that_is_not_installed') });
     expect(byId.get('tests/test_reports_export.py')).toMatchObject({ outcome: 'error', message: expect.stringContaining("No module named 'shop.reports'") });
+  });
+
+  it('pulls its work from the run: two shards (one with two lanes) share one queue, every test runs once, counts equal pytest -rA', async () => {
+    // A session fixture records each set-up: it must live as long as its process, across batches.
+    const sessionFixture = 'import os\nimport pytest\n\n\n@pytest.fixture(scope="session", autouse=True)\ndef shop_session():\n    with open(os.environ["SESSION_LOG"], "a") as log:\n        log.write(f"{os.getpid()}\\n")\n    yield\n';
+    const sessionLog = join(base, `sessions-${counter}.log`);
+    const { repo, run } = await shard({ extraFiles: { ...COUNTING_FILES, 'tests/conftest.py': sessionFixture } }, { coverage: true });
+    run.env = { ...run.env, SESSION_LOG: sessionLog };
+    let queue = emptyWorkQueue();
+    const seeded: string[][] = [];
+    const source = (index: number): WorkSource => ({
+      collected: async (files) => {
+        seeded.push(files.map((f) => f.file));
+        queue = seedWorkQueue(queue, files, {});
+      },
+      next: async () => {
+        const taken = takeWork(queue, index, 1, 2);
+        queue = taken.state;
+        return taken.files;
+      },
+    });
+    const all = { paths: [], markers: '', keywords: '' };
+    const { testIds: _ignored, ...pulled } = run;
+    const [a, b, reference] = await Promise.all([
+      runShard({ ...pulled, work: { selection: all, source: source(0) }, workersPerShard: 2 }),
+      runShard({ ...pulled, outDir: `${run.outDir}-b`, work: { selection: all, source: source(1) } }),
+      pytestReference(python, repo.path, [], { SESSION_LOG: `${sessionLog}.reference` }),
+    ]);
+    const setUps = (await readFile(sessionLog, 'utf8')).trim().split('\n');
+    expect(setUps.length).toBe(new Set(setUps).size);
+    // Three pytest processes collected, the first seeded the queue; each file went to exactly one of them.
+    expect(seeded).toHaveLength(3);
+    const ran = [...a.results, ...b.results].map((r) => r.nodeId);
+    expect(new Set(ran).size).toBe(ran.length);
+    expect(addCounts(a.counts, b.counts)).toEqual(reference);
+    expect(a.expectedTests + b.expectedTests).toBe(queue.totalTests);
+    // The two lanes' coverage became the shard's one data file.
+    expect(a.outputs.coverageFile).toBe(join(run.outDir, '.coverage'));
+    expect(coveredPaths(a.outputs.coverageFile!)).toEqual(expect.arrayContaining(['src/shop/pricing.py']));
   });
 
   it('fails, never passes, when pytest collects none of the shard\'s tests (exit code 5)', async () => {

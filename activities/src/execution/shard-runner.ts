@@ -5,18 +5,21 @@
  * result, not an error: only pytest itself failing (internal or usage error) throws.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CoverageError, writeCoverageRc } from '../reporting/coverage.js';
-import { pytestEnvironment } from './collect.js';
+import { pytestEnvironment, type TestSelection } from './collect.js';
 import { ShardExecutionError } from './errors.js';
 import { runCommand } from './process.js';
 import { countCategories, isFailingOutcome, type OutcomeCounts } from '@qatron/domain/runs/outcomes';
-import { mergeAttempts, parseProgressLines, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
+import { ProgressReader, startPolling } from './progress-file.js';
+import { mergeAttempts, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
 import { redact } from './secrets.js';
+import { openWorkChannel, type WorkSource } from './work-channel.js';
 
 export { ShardExecutionError } from './errors.js';
+export type { WorkSource } from './work-channel.js';
 export type { TestCaseResult } from './results.js';
 
 export interface ShardProgress {
@@ -34,6 +37,10 @@ export interface ShardProgress {
 
 export interface ShardRunResult {
   outcome: 'passed' | 'failed';
+  /** Tests the shard was given (ids) or handed (pulled work); 0 for a shard that found no work left. */
+  expectedTests: number;
+  /** Why the pytest session failed without a test to blame (the SESSION_NODE_ID result's message), if it did. */
+  sessionError: string | null;
   /** pytest's summary counts of the final results (the last attempt of each test). */
   counts: OutcomeCounts;
   results: TestCaseResult[];
@@ -57,14 +64,20 @@ export interface RunShardOptions {
   /** The environment's interpreter (`ensureEnvironment().python`). */
   python: string;
   checkoutDir: string;
-  testIds: string[];
+  /** A fixed list of node ids to run; or `work`. */
+  testIds?: string[];
+  /**
+   * Work pulled from the run instead of a fixed list (DESIGN "Work is pulled, not pre-split"):
+   * each pytest process collects the suite's selection and asks `source` for files until none is left.
+   */
+  work?: { selection: TestSelection; source: WorkSource };
   /** Where the shard's outputs go; created if missing. */
   outDir: string;
   /** Run variables for the tests (QATRON_BASE_URL, SELENIUM_REMOTE_URL, …) on top of a minimal environment. */
   env: Record<string, string>;
   /** How many more times failed tests are re-run. */
   retries: number;
-  /** pytest-xdist workers inside the shard (`-n`); 0 runs in-process. */
+  /** Parallel pytest processes inside the shard: pulling lanes, or pytest-xdist workers (`-n`) for a fixed list; 0 or 1: one. */
   workersPerShard: number;
   coverage: boolean;
   signal: AbortSignal;
@@ -87,27 +100,77 @@ const PROGRESS_VARIABLE = 'QATRON_PROGRESS_FILE';
 /** `-p qatron.select` appends the node ids listed in this file to pytest's arguments. */
 const SELECT_VARIABLE = 'QATRON_SELECT_FILE';
 
+/** `-p qatron.pull` asks for work on this Unix socket. */
+const PULL_VARIABLE = 'QATRON_PULL_SOCKET';
+
+/** What one shard run shares between its pytest processes. */
+interface ShardSession {
+  options: RunShardOptions;
+  outDir: string;
+  allureResultsDir: string;
+  coverageFile: string;
+  /** `--cov` arguments (with the rc file), empty without coverage. */
+  coverageArgs: string[];
+  coverageEnv: Record<string, string>;
+  log: WriteStream;
+  secrets: string[];
+  junitXml: string[];
+  /** The latest outcome of every test seen, for live progress. */
+  latest: Map<string, TestOutcome>;
+  /** Tests the shard is expected to run (grows while work is pulled). */
+  expected: () => number;
+  elapsed: () => number;
+}
+
+/** How one pytest process ended. */
+interface Invocation {
+  records: ProgressRecord[];
+  exitCode: number | null;
+  signal: string | null;
+  tail: string;
+}
+
 /**
- * Runs the shard's tests with pytest (`python -m pytest -p qatron.select`, the ids in a file) and folds the attempts into one
- * result per test, counted as pytest counts them. A module that fails to import is an `error`
- * result and the rest of the shard still runs (`--continue-on-collection-errors`). A session that
- * failed without a test to blame (`sessionFailure`: exit codes 2 to 5 and beyond, no results) adds
- * an `error` result for SESSION_NODE_ID, so the shard is failed and says why; only death by a
- * signal throws (the platform's problem).
- * When `signal` aborts, the process group gets SIGTERM, SIGKILL 5 s later, and the promise rejects
+ * Runs the shard's tests with pytest and folds the attempts into one result per test, counted as
+ * pytest counts them. The first attempt pulls its work from the run (`work`, in `workersPerShard`
+ * parallel processes) or runs a fixed list of ids (`-p qatron.select`); retries re-run the failed
+ * ids. A module that fails to import is an `error` result and the rest of the shard still runs
+ * (`--continue-on-collection-errors`). A session that failed without a test to blame
+ * (`sessionFailure`: exit codes 2 to 5 and beyond, no results) adds an `error` result for
+ * SESSION_NODE_ID, so the shard is failed and says why; only death by a signal, or a work source
+ * that failed, throws (the platform's problem).
+ * When `signal` aborts, the process groups get SIGTERM, SIGKILL 5 s later, and the promise rejects
  * with an AbortError.
  * @throws ShardExecutionError with the tail of pytest's output.
  */
 export async function runShard(options: RunShardOptions): Promise<ShardRunResult> {
+  const session = await openSession(options);
+  const attempts: ProgressRecord[][] = [];
+  let last: Invocation;
+  try {
+    last = options.work ? await pulledAttempt(session, options.work) : await idsAttempt(session, 1, options.testIds ?? []);
+    attempts.push(last.records);
+    let ids = last.exitCode === 0 || last.exitCode === 1 ? retryCandidates(last.records) : [];
+    for (let attempt = 2; attempt <= 1 + Math.max(0, options.retries) && ids.length > 0; attempt++) {
+      last = await idsAttempt(session, attempt, ids);
+      attempts.push(last.records);
+      // Interrupted (pytest.exit, a session hook), an internal or usage error: retrying would hit the same wall.
+      ids = last.exitCode === 0 || last.exitCode === 1 ? retryCandidates(last.records) : [];
+    }
+  } finally {
+    await new Promise<void>((done) => session.log.end(done));
+  }
+  return shardResult(session, attempts, last);
+}
+
+/** Output directories, the coverage settings and the log of one shard run. */
+async function openSession(options: RunShardOptions): Promise<ShardSession> {
   const outDir = resolve(options.outDir);
   const allureResultsDir = join(outDir, 'allure-results');
-  const coverageFile = join(outDir, '.coverage');
-  const logPath = join(outDir, 'pytest.log');
   const secrets = options.secrets ?? [];
   await mkdir(allureResultsDir, { recursive: true });
   const started = performance.now();
-  const elapsed = () => (performance.now() - started) / 1000;
-
+  const coverageFile = join(outDir, '.coverage');
   const coverageArgs: string[] = [];
   const coverageEnv: Record<string, string> = {};
   if (options.coverage) {
@@ -125,98 +188,165 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
     coverageEnv.COVERAGE_FILE = coverageFile;
     coverageEnv.COVERAGE_RCFILE = rcFile;
   }
+  const ids = options.testIds?.length ?? 0;
+  return {
+    options,
+    outDir,
+    allureResultsDir,
+    coverageFile,
+    coverageArgs,
+    coverageEnv,
+    log: createWriteStream(join(outDir, 'pytest.log'), { flags: 'w' }),
+    secrets,
+    junitXml: [],
+    latest: new Map(),
+    expected: () => ids,
+    elapsed: () => (performance.now() - started) / 1000,
+  };
+}
 
-  const log = createWriteStream(logPath, { flags: 'w' });
-  const latest = new Map<string, TestOutcome>();
-  const attempts: ProgressRecord[][] = [];
-  const junitXml: string[] = [];
-  let exitCode = 0;
-  let lastLines = '';
+/** The common pytest arguments: progress, JUnit XML, Allure, and collection errors as results. */
+function pytestArgs(session: ShardSession, junitFile: string): string[] {
+  return ['-m', 'pytest', '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${session.allureResultsDir}`, '-ra', '--continue-on-collection-errors'];
+}
+
+/** A fixed list of ids (`-p qatron.select`, not `@file`, which needs pytest 8.2), under xdist when asked. */
+async function idsAttempt(session: ShardSession, attempt: number, ids: string[]): Promise<Invocation> {
+  const { options, outDir } = session;
+  const idsFile = join(outDir, `ids-${attempt}.txt`);
+  await writeFile(idsFile, ids.map((id) => `${id}\n`).join(''));
+  const junitFile = join(outDir, `junit-${attempt}.xml`);
+  const args = [...pytestArgs(session, junitFile), '-p', 'qatron.select'];
+  // loadfile keeps a file's tests (and its module fixtures) on one xdist worker (PRD 12.1).
+  // Retries are few tests: no point starting more workers than there are tests.
+  if (options.workersPerShard > 0) args.push('-n', String(Math.min(options.workersPerShard, ids.length)), '--dist=loadfile');
+  if (options.coverage) args.push(...session.coverageArgs, ...(attempt > 1 ? ['--cov-append'] : []));
+  const heading = attempt === 1 ? `${ids.length} test id(s)` : `re-running ${ids.length} failed test(s)`;
+  writeLine(session.log, `===== attempt ${attempt} of ${1 + options.retries}: ${heading} =====`, session.secrets);
+  return invoke(session, { args, env: { ...session.coverageEnv, [SELECT_VARIABLE]: idsFile }, progressFile: join(outDir, `progress-${attempt}.jsonl`), junitFile, phase: attempt === 1 ? 'running' : 'retrying' });
+}
+
+/**
+ * The first attempt with pulled work: `lanes` pytest processes collect the selection and ask the
+ * work source for files until it has none; their coverage data is combined into the shard's file.
+ */
+async function pulledAttempt(session: ShardSession, work: NonNullable<RunShardOptions['work']>): Promise<Invocation> {
+  const { options, outDir } = session;
+  const lanes = Math.max(1, options.workersPerShard);
+  const channel = await openWorkChannel(work.source);
+  session.expected = () => channel.handedTests();
+  writeLine(session.log, `===== attempt 1 of ${1 + options.retries}: work pulled from the run by ${lanes} process(es) =====`, session.secrets);
   try {
-    let ids = options.testIds;
-    for (let attempt = 1; attempt <= 1 + Math.max(0, options.retries) && ids.length > 0; attempt++) {
-      const phase = attempt === 1 ? 'running' : 'retrying';
-      const idsFile = join(outDir, `ids-${attempt}.txt`);
-      const progressFile = join(outDir, `progress-${attempt}.jsonl`);
-      const junitFile = join(outDir, `junit-${attempt}.xml`);
-      await writeFile(idsFile, ids.map((id) => `${id}\n`).join(''));
-      await rm(progressFile, { force: true });
-      // The ids reach pytest through `-p qatron.select` (QATRON_SELECT_FILE), not `@file`, which needs pytest 8.2.
-      const args = ['-m', 'pytest', '-p', 'qatron.select', '-p', 'no:cacheprovider', '-p', 'qatron.progress', `--junitxml=${junitFile}`, `--alluredir=${allureResultsDir}`, '-ra', '--continue-on-collection-errors'];
-      // loadfile keeps a file's tests (and its module fixtures) on one xdist worker (PRD 12.1).
-      // Retries are few tests: no point starting more workers than there are tests.
-      if (options.workersPerShard > 0) args.push('-n', String(Math.min(options.workersPerShard, ids.length)), '--dist=loadfile');
-      if (options.coverage) args.push(...coverageArgs, ...(attempt > 1 ? ['--cov-append'] : []));
-
-      writeLine(log, `===== attempt ${attempt} of ${1 + options.retries}: ${attempt === 1 ? `${ids.length} test id(s)` : `re-running ${ids.length} failed test(s)`} =====`, secrets);
-      writeLine(log, `$ ${options.python} ${args.join(' ')}`, secrets);
-      const tail: string[] = [];
-      const reader = new ProgressReader(progressFile);
-      const report = (records: ProgressRecord[]) => {
-        for (const record of records) latest.set(record.nodeid, record.outcome);
-        try {
-          options.onProgress({ total: Math.max(options.testIds.length, latest.size), ...progressCounts(latest), elapsedSeconds: Math.round(elapsed() * 10) / 10, phase });
-        } catch {
-          // A progress callback failing must not fail the shard.
-        }
-      };
-      const poller = startPolling(reader, options.progressIntervalMs ?? 500, report);
-      let result;
-      try {
-        result = await runCommand(options.python, args, {
-          cwd: resolve(options.checkoutDir),
-          env: pytestEnvironment(options.python, { ...options.env, ...coverageEnv, [PROGRESS_VARIABLE]: progressFile, [SELECT_VARIABLE]: idsFile }),
-          signal: options.signal,
-          killGraceMs: options.killGraceMs ?? 5_000,
-          onLine: (line) => {
-            const clean = redact(line, secrets);
-            tail.push(clean);
-            if (tail.length > 60) tail.shift();
-            writeLine(log, clean, []);
-          },
-        });
-      } finally {
-        await poller.stop();
-      }
-      report(await reader.read());
-      const records = await reader.all();
-      if (await exists(junitFile)) junitXml.push(junitFile);
-      exitCode = result.exitCode ?? -1;
-      const tailText = tail.join('\n').trim();
-      if (result.exitCode === null) {
-        // The platform's problem (out of memory, a killed worker), not the tests': infra_failed.
-        throw new ShardExecutionError(`pytest was killed by ${result.signal} (out of memory?):\n${tailText}`, null);
-      }
-      attempts.push(records);
-      lastLines = tailText.split('\n').slice(-3).join(' ');
-      // Interrupted (pytest.exit, a session hook), an internal or usage error, nothing collected:
-      // retrying would hit the same wall.
-      if (exitCode !== 0 && exitCode !== 1) break;
-      ids = retryCandidates(records);
-    }
+    const selection = [...work.selection.paths, ...(work.selection.markers.trim() ? ['-m', work.selection.markers] : []), ...(work.selection.keywords.trim() ? ['-k', work.selection.keywords] : [])];
+    const ended = await Promise.all(
+      Array.from({ length: lanes }, (_, lane) => {
+        const name = lanes === 1 ? '1' : `1-lane${lane}`;
+        const junitFile = join(outDir, `junit-${name}.xml`);
+        // xdist, if the repository's addopts ask for it, would take over the run loop: -n 0 keeps it in-process.
+        const args = [...pytestArgs(session, junitFile), '-p', 'qatron.pull', '-n', '0', ...(options.coverage ? session.coverageArgs : []), ...selection];
+        const coverageEnv = lanes === 1 || !options.coverage ? session.coverageEnv : { ...session.coverageEnv, COVERAGE_FILE: `${session.coverageFile}.lane${lane}` };
+        return invoke(session, { args, env: { ...coverageEnv, [PULL_VARIABLE]: channel.path }, progressFile: join(outDir, `progress-${name}.jsonl`), junitFile, phase: 'running' });
+      }),
+    );
+    const failure = channel.error();
+    if (failure) throw new ShardExecutionError(`the run's work queue did not answer: ${failure.message}`, null);
+    if (lanes > 1 && options.coverage) await combineLaneCoverage(session, lanes);
+    return mergeLanes(ended);
   } finally {
-    await new Promise<void>((done) => log.end(done));
+    await channel.close();
   }
+}
 
-  const isFailure = (r: TestCaseResult) => isFailingOutcome(r.outcome);
+/** The lanes of one attempt as one: all their records, the worst exit code with its output. */
+function mergeLanes(lanes: Invocation[]): Invocation {
+  const severity = (l: Invocation) => (l.exitCode === null ? 100 : l.exitCode === 0 || l.exitCode === 1 || l.exitCode === 5 ? l.exitCode : 10 + l.exitCode);
+  const worst = [...lanes].sort((a, b) => severity(b) - severity(a))[0]!;
+  // Exit 5 in one lane (it was handed nothing) is no failure when another lane ran tests.
+  const exitCode = worst.exitCode === 5 && lanes.some((l) => l.exitCode === 0 || l.exitCode === 1) ? Math.max(...lanes.map((l) => (l.exitCode === 1 ? 1 : 0))) : worst.exitCode;
+  return { records: lanes.flatMap((l) => l.records), exitCode, signal: worst.signal, tail: worst.tail };
+}
+
+/** `coverage combine` of the lanes' data files into the shard's one file. */
+async function combineLaneCoverage(session: ShardSession, lanes: number): Promise<void> {
+  const files = Array.from({ length: lanes }, (_, lane) => `${session.coverageFile}.lane${lane}`);
+  const present = (await Promise.all(files.map(async (f) => ((await exists(f)) ? f : null)))).filter((f): f is string => f !== null);
+  if (present.length === 0) return;
+  const out = await runCommand(session.options.python, ['-m', 'coverage', 'combine', ...present], {
+    cwd: resolve(session.options.checkoutDir),
+    env: pytestEnvironment(session.options.python, session.coverageEnv),
+    signal: session.options.signal,
+    capture: true,
+  });
+  if (out.exitCode !== 0) throw new ShardExecutionError(`combining the shard's coverage failed:\n${redact(out.tail.join('\n'), session.secrets)}`, out.exitCode);
+}
+
+/** One pytest process, with live progress from its progress file and its output in the log. */
+async function invoke(session: ShardSession, spec: { args: string[]; env: Record<string, string>; progressFile: string; junitFile: string; phase: ShardProgress['phase'] }): Promise<Invocation> {
+  const { options } = session;
+  await rm(spec.progressFile, { force: true });
+  writeLine(session.log, `$ ${options.python} ${spec.args.join(' ')}`, session.secrets);
+  const tail: string[] = [];
+  const reader = new ProgressReader(spec.progressFile);
+  const report = (records: ProgressRecord[]) => {
+    for (const record of records) session.latest.set(record.nodeid, record.outcome);
+    try {
+      options.onProgress({ total: Math.max(session.expected(), session.latest.size), ...progressCounts(session.latest), elapsedSeconds: Math.round(session.elapsed() * 10) / 10, phase: spec.phase });
+    } catch {
+      // A progress callback failing must not fail the shard.
+    }
+  };
+  const poller = startPolling(reader, options.progressIntervalMs ?? 500, report);
+  let result;
+  try {
+    result = await runCommand(options.python, spec.args, {
+      cwd: resolve(options.checkoutDir),
+      env: pytestEnvironment(options.python, { ...options.env, ...spec.env, [PROGRESS_VARIABLE]: spec.progressFile }),
+      signal: options.signal,
+      killGraceMs: options.killGraceMs ?? 5_000,
+      onLine: (line) => {
+        const clean = redact(line, session.secrets);
+        tail.push(clean);
+        if (tail.length > 60) tail.shift();
+        writeLine(session.log, clean, []);
+      },
+    });
+  } finally {
+    await poller.stop();
+  }
+  report(await reader.read());
+  if (await exists(spec.junitFile)) session.junitXml.push(spec.junitFile);
+  const tailText = tail.join('\n').trim();
+  if (result.exitCode === null) {
+    // The platform's problem (out of memory, a killed worker), not the tests': infra_failed.
+    throw new ShardExecutionError(`pytest was killed by ${result.signal} (out of memory?):\n${tailText}`, null);
+  }
+  return { records: await reader.all(), exitCode: result.exitCode, signal: result.signal ?? null, tail: tailText };
+}
+
+/** One result per test over the attempts, plus a session error when pytest failed without a test to blame. */
+async function shardResult(session: ShardSession, attempts: ProgressRecord[][], last: Invocation): Promise<ShardRunResult> {
+  const { options, secrets } = session;
+  const exitCode = last.exitCode ?? -1;
+  const lastLines = last.tail.split('\n').slice(-3).join(' ');
   // Failure messages quote test output, which may quote the run's secrets.
   const results = mergeAttempts(attempts).map((r) => (r.message && secrets.length ? { ...r, message: redact(r.message, secrets) } : r));
-  const sessionError = sessionFailure(exitCode, options.testIds.length, results.length, results.some(isFailure), lastLines);
+  const sessionError = sessionFailure(exitCode, session.expected(), results.length, results.some((r) => isFailingOutcome(r.outcome)), lastLines);
   if (sessionError) {
     results.push({ nodeId: SESSION_NODE_ID, outcome: 'error', categories: ['error'], durationSeconds: 0, attempts: 1, flaky: false, properties: {}, message: redact(sessionError, secrets) });
   }
-  const failed = results.some(isFailure);
   return {
-    outcome: failed ? 'failed' : 'passed',
+    outcome: results.some((r) => isFailingOutcome(r.outcome)) ? 'failed' : 'passed',
     counts: countCategories(results.flatMap((r) => r.categories)),
     results,
-    durationSeconds: Math.round(elapsed() * 1000) / 1000,
+    expectedTests: session.expected(),
+    sessionError: sessionError ? redact(sessionError, secrets) : null,
+    durationSeconds: Math.round(session.elapsed() * 1000) / 1000,
     exitCode,
     outputs: {
-      junitXml,
-      allureResultsDir,
-      coverageFile: options.coverage && (await exists(coverageFile)) ? coverageFile : null,
-      log: logPath,
+      junitXml: session.junitXml,
+      allureResultsDir: session.allureResultsDir,
+      coverageFile: options.coverage && (await exists(session.coverageFile)) ? session.coverageFile : null,
+      log: join(session.outDir, 'pytest.log'),
     },
   };
 }
@@ -256,63 +386,4 @@ async function exists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
-}
-
-/** Reads the records appended to a progress file since the last read. */
-class ProgressReader {
-  private offset = 0;
-  private partial = '';
-  private readonly records: ProgressRecord[] = [];
-
-  constructor(private readonly path: string) {}
-
-  /** The records completed since the previous call. */
-  async read(): Promise<ProgressRecord[]> {
-    let handle;
-    try {
-      handle = await open(this.path, 'r');
-    } catch {
-      return [];
-    }
-    try {
-      const chunks: Buffer[] = [];
-      const buffer = Buffer.alloc(64 * 1024);
-      for (;;) {
-        const { bytesRead } = await handle.read(buffer, 0, buffer.length, this.offset);
-        if (bytesRead === 0) break;
-        chunks.push(Buffer.from(buffer.subarray(0, bytesRead)));
-        this.offset += bytesRead;
-      }
-      const lines = (this.partial + Buffer.concat(chunks).toString('utf8')).split('\n');
-      this.partial = lines.pop()!;
-      const records = parseProgressLines(lines);
-      this.records.push(...records);
-      return records;
-    } finally {
-      await handle.close();
-    }
-  }
-
-  /** Every record read so far, plus what remains in the file. */
-  async all(): Promise<ProgressRecord[]> {
-    await this.read();
-    return [...this.records, ...parseProgressLines([this.partial])];
-  }
-}
-
-/** Reads the progress file every `intervalMs` and reports when tests finished. */
-function startPolling(reader: ProgressReader, intervalMs: number, report: (records: ProgressRecord[]) => void): { stop: () => Promise<void> } {
-  let running: Promise<void> = Promise.resolve();
-  const timer = setInterval(() => {
-    running = running.then(async () => {
-      const records = await reader.read().catch(() => []);
-      if (records.length > 0) report(records);
-    });
-  }, intervalMs);
-  return {
-    stop: async () => {
-      clearInterval(timer);
-      await running;
-    },
-  };
 }

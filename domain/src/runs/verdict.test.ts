@@ -8,6 +8,7 @@ const shard = (index: number, outcome: ShardOutcome, counts: OutcomeCounts | nul
   index,
   outcome,
   counts,
+  expected: 3,
   reason,
 });
 const noGate = { threshold: null, percent: null };
@@ -26,11 +27,18 @@ describe('decideVerdict: the shards (PRD 9.2)', () => {
     expect(verdict()).toBe('infra_failed');
   });
 
-  it('never calls a shard that counted nothing passed', () => {
+  it('never calls a shard that counted nothing for the tests it was handed passed', () => {
     const empty = shard(1, 'passed', emptyCounts());
-    expect(effectiveShardOutcome(empty)).toEqual({ outcome: 'failed', reason: 'the shard produced no test results' });
-    expect(decideVerdict(shards(shard(0, 'passed'), empty), strict, noGate)).toEqual({ status: 'partial_failed', reason: 'Shard 1: the shard produced no test results' });
+    expect(effectiveShardOutcome(empty)).toEqual({ outcome: 'failed', reason: 'the shard produced no test results for its 3 test(s)' });
+    expect(decideVerdict(shards(shard(0, 'passed'), empty), strict, noGate)).toEqual({ status: 'partial_failed', reason: 'Shard 1: the shard produced no test results for its 3 test(s)' });
     expect(decideVerdict(shards(empty), strict, noGate).status).toBe('failed');
+  });
+
+  it('leaves a shard that found no work left out of the verdict: idle is neither passed nor failed', () => {
+    const idle = { ...shard(1, 'passed', emptyCounts()), expected: 0 };
+    expect(decideVerdict(shards(shard(0, 'passed'), idle), strict, noGate)).toEqual({ status: 'completed', reason: null });
+    expect(decideVerdict(shards(shard(0, 'failed'), shard(2, 'failed'), idle), strict, noGate).status).toBe('failed');
+    expect(decideVerdict(shards(idle), strict, noGate)).toEqual({ status: 'infra_failed', reason: 'no shard ran a test' });
   });
 
   it('never calls a shard with failing reports passed', () => {

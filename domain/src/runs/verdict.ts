@@ -13,6 +13,11 @@ export interface ShardEnding {
   outcome: ShardOutcome;
   /** The shard's counts; null when it never finished (lost, cancelled, timed out). */
   counts: OutcomeCounts | null;
+  /**
+   * Tests the shard was given or handed from the run's queue. A shard that pulled no work (the
+   * others had taken it all) is idle, not failed; one that was handed tests must report them.
+   */
+  expected: number;
   reason: string | null;
 }
 
@@ -70,17 +75,24 @@ export function decideVerdict(ending: RunEnding, policy: VerdictPolicy, coverage
   }
 }
 
-/** A shard's outcome as the verdict counts it: `passed` only with at least one result and no failure. */
+/** A shard's outcome as the verdict counts it: `passed` only with a result for its work and no failure. */
 export function effectiveShardOutcome(shard: ShardEnding): { outcome: ShardOutcome; reason: string | null } {
   if (shard.outcome !== 'passed' || !shard.counts) return { outcome: shard.outcome, reason: shard.reason };
-  if (countedReports(shard.counts) === 0) return { outcome: 'failed', reason: shard.reason ?? 'the shard produced no test results' };
+  if (countedReports(shard.counts) === 0 && shard.expected > 0) return { outcome: 'failed', reason: shard.reason ?? `the shard produced no test results for its ${shard.expected} test(s)` };
   if (failingCount(shard.counts) > 0) return { outcome: 'failed', reason: shard.reason ?? describeCounts(shard.counts) };
   return { outcome: 'passed', reason: shard.reason };
 }
 
+/** A shard that finished without being handed any work: the others had taken it all. */
+function isIdle(shard: ShardEnding): boolean {
+  return shard.outcome === 'passed' && shard.expected === 0 && shard.counts !== null && countedReports(shard.counts) === 0;
+}
+
 function shardVerdict(shards: readonly ShardEnding[], timeoutSeconds: number | null): Verdict {
-  if (shards.length === 0) return { status: 'infra_failed', reason: 'the run had no shards' };
-  const effective = shards.map((shard) => ({ index: shard.index, ...effectiveShardOutcome(shard) }));
+  // Idle shards neither pass nor fail a run: "failed if all failed" means all that ran tests.
+  const working = shards.filter((shard) => !isIdle(shard));
+  if (working.length === 0) return { status: 'infra_failed', reason: shards.length === 0 ? 'the run had no shards' : 'no shard ran a test' };
+  const effective = working.map((shard) => ({ index: shard.index, ...effectiveShardOutcome(shard) }));
   const outcomes = effective.map((s) => s.outcome);
   const firstReason = (wanted: (o: ShardOutcome) => boolean) => {
     const shard = effective.find((s) => wanted(s.outcome) && s.reason);

@@ -54,10 +54,14 @@ class ProgressRecorder:
     teardown error), so summing categories over tests gives exactly pytest's summary line.
     """
 
-    def __init__(self, stream: IO[str], config: pytest.Config) -> None:
+    def __init__(self, stream: IO[str], config: pytest.Config, defer_collect_reports: bool = False) -> None:
         self._stream = stream
         self._config = config
         self._tests: Dict[str, Dict[str, Any]] = {}
+        #: When shards pull work (``qatron.pull``), every shard collects every module: a module's
+        #: import-time skip or error is written only by the shard that is handed that module.
+        self._defer = defer_collect_reports
+        self._deferred: Dict[str, Dict[str, Any]] = {}
 
     def _write(self, record: Dict[str, Any]) -> None:
         self._stream.write(json.dumps(record) + "\n")
@@ -92,7 +96,17 @@ class ProgressRecorder:
         # module-level skip) is skipped: pytest's summary counts both.
         if report.failed or report.skipped:
             category = "error" if report.failed else "skipped"
-            self._write({"nodeid": report.nodeid, "when": "collect", "categories": [category], "duration": 0.0, "message": failure_message(report, category), "properties": {}})
+            record = {"nodeid": report.nodeid, "when": "collect", "categories": [category], "duration": 0.0, "message": failure_message(report, category), "properties": {}}
+            if self._defer:
+                self._deferred[report.nodeid] = record
+            else:
+                self._write(record)
+
+    def release_collect_report(self, nodeid: str) -> None:
+        """Writes the held import-time report of ``nodeid``, if any (``qatron.pull`` handed it to this shard)."""
+        record = self._deferred.pop(nodeid, None)
+        if record is not None:
+            self._write(record)
 
     def close(self) -> None:
         self._stream.close()
@@ -102,6 +116,6 @@ def pytest_configure(config: pytest.Config) -> None:
     path = os.environ.get(ENV_VARIABLE)
     if not path or hasattr(config, "workerinput"):
         return
-    recorder = ProgressRecorder(open(path, "a", encoding="utf-8"), config)
+    recorder = ProgressRecorder(open(path, "a", encoding="utf-8"), config, defer_collect_reports=bool(os.environ.get("QATRON_PULL_SOCKET")))
     config.pluginmanager.register(recorder, "qatron-progress-recorder")
     config.add_cleanup(recorder.close)

@@ -1,0 +1,84 @@
+/**
+ * The verdict (DESIGN "A run, step by step", step 4; PRD 9.2, 12.4): counts summed over shards
+ * (pytest's six categories), duration = the longest shard, the status and reason by the one rule
+ * in domain (`decideVerdict`), shard and plan metadata as PRD 12.2 describes them.
+ */
+import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type RunEnding } from '@qatron/domain';
+import type { RunConclusion, ShardSummary } from '@qatron/workflows';
+import type { RunContext } from './context.js';
+
+export function createFinalizeActivities({ em }: RunContext) {
+  return {
+    /** Writes the verdict once; a run already final (cancelled through the API) keeps its status. */
+    async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
+      return em().transactional(async (tx) => {
+        const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
+        const suite = await tx.findOneOrFail(Suite, { id: run.suite });
+        const verdict = decideVerdict(
+          toRunEnding(conclusion),
+          { allowEmpty: suite.allowEmpty },
+          { threshold: suite.coverage ? suite.coverageThreshold : null, percent: conclusion.coverage?.percent ?? null, missing: conclusion.coverage?.error ?? null },
+        );
+        const status: FinalRunStatus = isFinalStatus(run.status) ? run.status : verdict.status;
+        run.status = status;
+        run.completedAt ??= new Date();
+        run.statusReason = run.statusReason ?? verdict.reason;
+        recordCounts(run, conclusion);
+        return status;
+      });
+    },
+  };
+}
+
+/** The run's counts, duration, plan and shard metadata (PRD 12.2) from the shards that finished. */
+function recordCounts(run: Run, conclusion: RunConclusion): void {
+  const summaries = conclusion.shards.map((s) => s.summary).filter((s): s is ShardSummary => s !== null);
+  const counts = addCounts(...summaries.map((s) => s.counts));
+  run.passedTests = counts.passed;
+  run.failedTests = counts.failed;
+  run.errorTests = counts.error;
+  run.skippedTests = counts.skipped;
+  run.xfailedTests = counts.xfailed;
+  run.xpassedTests = counts.xpassed;
+  run.flakyTests = summaries.reduce((n, s) => n + s.flaky, 0);
+  const executed = summaries.reduce((n, s) => n + s.tests, 0);
+  run.totalTests = Math.max(conclusion.plan?.totalTests ?? 0, executed);
+  run.durationSeconds = summaries.length ? Math.max(...summaries.map((s) => s.durationSeconds)) : 0;
+  run.runMetadata = {
+    ...run.runMetadata,
+    ...(conclusion.plan ? { plan: { basis: conclusion.plan.basis, total_tests: conclusion.plan.totalTests, total_files: conclusion.plan.totalFiles, work: 'pulled' } } : {}),
+    shard_count: conclusion.shards.length,
+    shards: conclusion.shards.map((s) => {
+      const effective = effectiveShardOutcome(toShardEnding(s));
+      return {
+        shard_id: s.index,
+        status: effective.outcome,
+        tests: s.summary?.tests ?? 0,
+        ...(s.summary?.counts ?? emptyCounts()),
+        flaky: s.summary?.flaky ?? 0,
+        duration: s.summary?.durationSeconds ?? null,
+        attempt: s.summary?.attempt ?? null,
+        worker: s.summary?.worker ?? null,
+        files: s.summary?.files ?? [],
+        reason: effective.reason,
+      };
+    }),
+  };
+}
+
+function toShardEnding(s: RunConclusion['shards'][number]) {
+  return { index: s.index, outcome: s.outcome, counts: s.summary?.counts ?? null, expected: s.summary?.expected ?? 0, reason: s.reason };
+}
+
+/** The domain's view of how the run ended, from the workflow's report of it. */
+function toRunEnding(conclusion: RunConclusion): RunEnding {
+  const shards = conclusion.shards.map(toShardEnding);
+  switch (conclusion.ending.kind) {
+    case 'cancelled':
+      return { kind: 'cancelled', shards };
+    case 'shards':
+      return { kind: 'shards', shards, timeoutSeconds: conclusion.ending.timedOutAfterSeconds };
+    default:
+      return conclusion.ending;
+  }
+}

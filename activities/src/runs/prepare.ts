@@ -1,0 +1,69 @@
+/**
+ * Provisioning (DESIGN "A run, step by step", step 2): the branch resolved to a commit on the
+ * project's mirror, this worker's checkout of it (shared with the shards that come here next),
+ * the feature files indexed, the Python environment ready (a repository whose environment cannot
+ * be built fails here, once, with pip's reason), and the suite's per-file history for the work
+ * queue. No test collection: each shard collects the selection itself, in parallel, as
+ * pytest-xdist's workers do, and the first to finish seeds the run's queue.
+ */
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Project, Suite } from '@qatron/domain';
+import type { IngestionRecord, PreparedRun } from '@qatron/workflows';
+import { resolveCommit, syncMirror } from '../execution/git.js';
+import { repositoryAccess } from '../execution/repository.js';
+import { ingestCheckout, ingestionRecord } from '../features.js';
+import { fileDurationHistory } from '../history.js';
+import type { RunContext } from './context.js';
+
+export function createPrepareActivities(context: RunContext) {
+  const { deps, loadRun, withKeepalive, sharedCheckout, runEnvironment, asFailure } = context;
+
+  /**
+   * FR-BDD-02: the feature files at the run's commit are indexed before any test runs, so that
+   * every result can find its scenario. An index that cannot be written must not stop the tests:
+   * the failure is recorded on the run instead.
+   */
+  async function indexFeatures(db: EntityManager, project: Project, commit: string, checkout: string): Promise<IngestionRecord | { commit: string; failed: string }> {
+    try {
+      return ingestionRecord(await ingestCheckout(db.fork(), project, commit, checkout), commit);
+    } catch (err) {
+      deps.log(`feature ingestion for project ${project.id} at ${commit} failed: ${err instanceof Error ? err.message : String(err)}`);
+      return { commit, failed: err instanceof Error ? err.message : String(err) };
+    }
+  }
+
+  return {
+    /** Provisioning; a retry after the commit was resolved keeps that commit. */
+    async prepareRun(input: { runId: number }): Promise<PreparedRun> {
+      const { db, run, project, suite } = await loadRun(input.runId);
+      let secrets: string[] = [];
+      try {
+        const signal = Context.current().cancellationSignal;
+        const prepared = await withKeepalive({ phase: 'provisioning' }, async () => {
+          const repo = repositoryAccess(project, deps.secrets);
+          secrets = repo.secrets;
+          const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, signal);
+          const commit = await resolveCommit(mirror, { branch: run.branch, commit: run.commit });
+          const checkout = await sharedCheckout(project, run.id, commit, signal);
+          const bdd = run.runMetadata.bdd ?? (await indexFeatures(db, project, commit, checkout.dir));
+          await runEnvironment(checkout.dir, suite, signal);
+          const history = await fileDurationHistory(db, run);
+          return { commit, bdd, history };
+        });
+        run.commit = prepared.commit;
+        run.runMetadata = { ...run.runMetadata, bdd: prepared.bdd, shard_count: suite.shards };
+        await db.flush();
+        return { commit: prepared.commit, shardCount: suite.shards, coverageGate: hasCoverageGate(suite), fileHistory: Object.fromEntries(prepared.history) };
+      } catch (err) {
+        throw asFailure(err, secrets);
+      }
+    },
+  };
+}
+
+/** A suite whose threshold needs the combined coverage figure before its verdict. */
+export function hasCoverageGate(suite: Suite): boolean {
+  return suite.coverage && suite.coverageThreshold !== null;
+}

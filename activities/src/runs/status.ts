@@ -1,0 +1,39 @@
+/** Status moves of a run and of its reports: small, idempotent control activities. */
+import { ApplicationFailure } from '@temporalio/activity';
+import { canTransition, isFinalStatus, Run, type ReportStatus, type RunStatus } from '@qatron/domain';
+import type { RunContext } from './context.js';
+
+export function createStatusActivities({ em }: RunContext) {
+  return {
+    /** Moves a run along the status model; repeating a move is harmless, a final run stays final. */
+    async markRunStatus(input: { runId: number; status: RunStatus }): Promise<RunStatus> {
+      return em().transactional(async (tx) => {
+        const run = await tx.findOne(Run, { id: input.runId }, { lockMode: 4 /* pessimistic write */ });
+        if (!run) throw ApplicationFailure.create({ type: 'RunNotFound', message: `run ${input.runId} does not exist`, nonRetryable: true });
+        if (run.status === input.status || isFinalStatus(run.status)) return run.status;
+        if (!canTransition(run.status, input.status)) {
+          throw ApplicationFailure.create({ type: 'InvalidTransition', message: `run ${run.id} cannot move from ${run.status} to ${input.status}`, nonRetryable: true });
+        }
+        run.status = input.status;
+        if ((input.status === 'provisioning' || input.status === 'running') && !run.startedAt) run.startedAt = new Date();
+        return run.status;
+      });
+    },
+
+    /** Records how the run's reports ended when the workflow settles them itself (no results, or reporting lost). */
+    async markReportStatus(input: { runId: number; status: ReportStatus; error: string | null }): Promise<void> {
+      await setReportStatus(em(), input.runId, input.status, input.error);
+    },
+  };
+}
+
+/** The run's report status, with an error appended to run_metadata.reporting when there is one. */
+export async function setReportStatus(db: ReturnType<RunContext['em']>, runId: number, status: ReportStatus, error: string | null): Promise<void> {
+  const run = await db.findOneOrFail(Run, { id: runId });
+  run.reportStatus = status;
+  if (error) {
+    const reporting = (run.runMetadata.reporting ?? {}) as { report_tests?: number | null; errors?: string[] };
+    run.runMetadata = { ...run.runMetadata, reporting: { report_tests: reporting.report_tests ?? null, errors: [...(reporting.errors ?? []), error] } };
+  }
+  await db.flush();
+}
