@@ -269,8 +269,15 @@ interface BuildContext {
 
 type Step = (what: string, command: string, args: string[], env?: Record<string, string>) => Promise<void>;
 
-/** Builds the environment in `partial` (to be renamed to `final`); returns the installed versions. */
-async function build(partial: string, final: string, context: BuildContext): Promise<Record<string, string>> {
+/** The commands of one build, run in the checkout with the installer's environment. */
+interface BuildCommands {
+  step: Step;
+  /** `pip install` / `uv pip install` into the environment being built. */
+  install: (what: string, args: string[]) => Promise<void>;
+  uninstall: (what: string, names: string[]) => Promise<void>;
+}
+
+function buildCommands(python: string, context: BuildContext): BuildCommands {
   const { checkout, env, secrets, emit, options, installer } = context;
   const step: Step = async (what, command, args, stepEnv = env) => {
     emit(`$ ${[command, ...args].join(' ')}`);
@@ -280,39 +287,68 @@ async function build(partial: string, final: string, context: BuildContext): Pro
       throw new EnvironmentSetupError(`${what} failed (exit code ${out.exitCode ?? out.signal}):\n${tail}`);
     }
   };
-  const python = join(partial, 'bin', 'python');
-  const install = (what: string, args: string[]) =>
-    installer.kind === 'uv' ? step(what, installer.uv!, ['pip', 'install', '--no-config', '--python', python, ...args]) : step(what, python, ['-m', 'pip', 'install', '--no-input', ...args]);
+  const uv = installer.uv;
+  return {
+    step,
+    install: (what, args) => (uv ? step(what, uv, ['pip', 'install', '--no-config', '--python', python, ...args]) : step(what, python, ['-m', 'pip', 'install', '--no-input', ...args])),
+    uninstall: (what, names) => (uv ? step(what, uv, ['pip', 'uninstall', '--no-config', '--python', python, ...names]) : step(what, python, ['-m', 'pip', 'uninstall', '--yes', ...names])),
+  };
+}
 
-  if (installer.kind === 'uv') await step('creating the virtual environment', installer.uv!, ['venv', '--no-config', '--seed', '--quiet', '--python', context.interpreter.executable, partial]);
-  else await step('creating the virtual environment', context.interpreter.executable, ['-m', 'venv', partial]);
+/** Builds the environment in `partial` (to be renamed to `final`); returns the installed versions. */
+async function build(partial: string, final: string, context: BuildContext): Promise<Record<string, string>> {
+  const python = join(partial, 'bin', 'python');
+  const commands = buildCommands(python, context);
+  const { installer, interpreter } = context;
+  if (installer.uv) await commands.step('creating the virtual environment', installer.uv, ['venv', '--no-config', '--seed', '--quiet', '--python', interpreter.executable, partial]);
+  else await commands.step('creating the virtual environment', interpreter.executable, ['-m', 'venv', partial]);
 
   // Step 1: the repository's own packages. pytest is capped below the next major QAtron does not support yet.
   const constraints = join(partial, '.qatron-constraints.txt');
   await writeFile(constraints, `pytest<${SUPPORTED_PYTEST.below}\n`);
-  await installRepository(partial, constraints, context, step, install);
+  await installRepository(partial, constraints, context, commands);
+  const { state, roots } = await removeCheckoutInstalls(python, context, commands);
 
-  // The repository's own code comes from each run's checkout, never from the shared venv: what was
-  // installed from the checkout (`-e .`, a built project) is removed, its directories go on sys.path.
-  let state = await inspectEnvironment(python, checkout, env, options.signal);
-  const fromCheckout = state.fromCheckout.map((d) => d.dir);
-  if (state.fromCheckout.length > 0) {
-    const names = state.fromCheckout.map((d) => d.name);
-    if (installer.kind === 'uv') await step('removing the project from the environment', installer.uv!, ['pip', 'uninstall', '--no-config', '--python', python, ...names]);
-    else await step('removing the project from the environment', python, ['-m', 'pip', 'uninstall', '--yes', ...names]);
-    state = await inspectEnvironment(python, checkout, env, options.signal);
-  }
-  const roots = importRoots(context.manifest, fromCheckout);
+  // Step 2: what QAtron needs and the repository lacks.
+  const after = await addQatronPackages(python, constraints, state, context, commands);
+  await writeFile(join(after.purelib, `${CHECKOUT_MODULE}.py`), checkoutPathModule(roots));
+  await writeFile(join(after.purelib, 'qatron-checkout.pth'), `import ${CHECKOUT_MODULE}\n`);
+  await rm(constraints, { force: true });
+  await relocateScripts(partial, final);
+  return after.installed;
+}
 
-  // Step 2: what QAtron needs and the repository lacks, next to the repository's exact versions.
+/**
+ * The repository's own code comes from each run's checkout, never from the shared venv: what step 1
+ * installed from the checkout (`-e .` in a requirements file or an install command, a built
+ * project) is removed, and its directories join the import roots the .pth puts on sys.path.
+ */
+async function removeCheckoutInstalls(python: string, context: BuildContext, commands: BuildCommands): Promise<{ state: EnvironmentState; roots: string[] }> {
+  const { checkout, env, options } = context;
+  const state = await inspectEnvironment(python, checkout, env, options.signal);
+  const roots = importRoots(context.manifest, state.fromCheckout.map((d) => d.dir));
+  if (state.fromCheckout.length === 0) return { state, roots };
+  await commands.uninstall(
+    'removing the project from the environment',
+    state.fromCheckout.map((d) => d.name),
+  );
+  return { state: await inspectEnvironment(python, checkout, env, options.signal), roots };
+}
+
+/**
+ * Step 2: QAtron's plugins and framework, with every package of step 1 pinned as a constraint so
+ * the resolver picks plugin versions that suit the repository and never replaces one of its own.
+ * @throws EnvironmentSetupError naming an unsupported pytest or the conflict.
+ */
+async function addQatronPackages(python: string, constraints: string, state: EnvironmentState, context: BuildContext, commands: BuildCommands): Promise<EnvironmentState> {
+  const { checkout, env, options } = context;
   const repositoryPytest = state.installed.pytest;
   if (repositoryPytest !== undefined && !pytestSupported(repositoryPytest)) {
     throw new EnvironmentSetupError(`the repository pins pytest ${repositoryPytest}; QAtron supports pytest ${SUPPORTED_PYTEST.label}`);
   }
-  const additions = pluginRequirements(state.installed, resolve(options.frameworkDir));
   await writeFile(constraints, Object.entries(state.installed).map(([name, version]) => `${name}==${version}\n`).join(''));
   try {
-    await install('installing QAtron\'s pytest plugins', ['-c', constraints, ...additions]);
+    await commands.install("installing QAtron's pytest plugins", ['-c', constraints, ...pluginRequirements(state.installed, resolve(options.frameworkDir))]);
   } catch (error) {
     if (!(error instanceof EnvironmentSetupError)) throw error;
     const theirs = ['pytest', 'pytest-bdd', 'pluggy', 'coverage'].filter((n) => state.installed[n]).map((n) => `${n} ${state.installed[n]}`).join(', ');
@@ -322,11 +358,7 @@ async function build(partial: string, final: string, context: BuildContext): Pro
   if (repositoryPytest !== undefined && after.installed.pytest !== repositoryPytest) {
     throw new EnvironmentSetupError(`installing QAtron's plugins replaced the repository's pytest ${repositoryPytest} with ${after.installed.pytest}`);
   }
-  await writeFile(join(after.purelib, `${CHECKOUT_MODULE}.py`), checkoutPathModule(roots));
-  await writeFile(join(after.purelib, 'qatron-checkout.pth'), `import ${CHECKOUT_MODULE}\n`);
-  await rm(constraints, { force: true });
-  await relocateScripts(partial, final);
-  return after.installed;
+  return after;
 }
 
 /** The module `qatron-checkout.pth` imports at interpreter start. */
@@ -364,8 +396,9 @@ _add()
 }
 
 /** Step 1: the suite's install command, else root requirements*.txt, else pyproject.toml / setup.cfg. */
-async function installRepository(partial: string, constraints: string, context: BuildContext, step: Step, install: (what: string, args: string[]) => Promise<void>): Promise<void> {
+async function installRepository(partial: string, constraints: string, context: BuildContext, commands: BuildCommands): Promise<void> {
   const { installCommand, installer, emit, manifest, checkout } = context;
+  const { step, install } = commands;
   if (installCommand) {
     const uvDir = installer.uv && installer.uv.includes('/') ? `${dirname(installer.uv)}:` : '';
     await step('running the install command', 'sh', ['-c', installCommand], {
