@@ -90,6 +90,14 @@ if os.path.exists(path):
 print(json.dumps(out))
 `;
 
+/** The files `readProjectManifest` reads; without any of them there is nothing to read. */
+export const MANIFEST_FILES = ['pyproject.toml', 'setup.cfg', 'setup.py'];
+
+/** The declarations of a repository that has none of MANIFEST_FILES (lock files aside). */
+export function emptyManifest(lockFiles: string[] = []): ProjectManifest {
+  return { readsToml: true, pyproject: false, installable: false, name: null, requiresPython: null, dependencies: null, extras: null, groups: {}, packageRoots: [], lockFiles };
+}
+
 /**
  * Reads the repository's declarations with `python` (any interpreter; ≥ 3.11 reads pyproject.toml).
  * @throws EnvironmentSetupError when pyproject.toml or setup.cfg cannot be parsed.

@@ -12,7 +12,7 @@ import { EnvironmentSetupError, isAbortError } from './errors.js';
 import { resolveInstaller, UV_SETTINGS, type Installer } from './installer.js';
 import { chooseInterpreter, DEFAULT_INTERPRETERS, describeInterpreter, discoverInterpreters, parseSpecifier, type Interpreter } from './interpreters.js';
 import { baseEnvironment, runCommand } from './process.js';
-import { importRoots, readProjectManifest, repositoryInstall, type ProjectManifest } from './project-manifest.js';
+import { emptyManifest, importRoots, MANIFEST_FILES, readProjectManifest, repositoryInstall, type ProjectManifest } from './project-manifest.js';
 import { redact } from './secrets.js';
 import { cachedVenv } from './venv-cache.js';
 
@@ -47,7 +47,8 @@ const LAYOUT_VERSION = 2;
 export const PIP_SETTINGS = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_CERT', 'PIP_CLIENT_CERT', 'PIP_FIND_LINKS', 'PIP_NO_INDEX', 'PIP_CACHE_DIR', 'PIP_NO_CACHE_DIR', 'PIP_CONFIG_FILE', 'PIP_DEFAULT_TIMEOUT', 'PIP_RETRIES', 'XDG_CACHE_HOME'];
 
 /** Files whose content decides what gets installed; only root `requirements*.txt` are installed. */
-const ROOT_MANIFESTS = ['pyproject.toml', 'poetry.lock', 'Pipfile.lock', 'uv.lock', 'setup.cfg', 'setup.py'];
+const LOCK_FILES = ['poetry.lock', 'Pipfile.lock', 'uv.lock', 'pdm.lock'];
+const ROOT_MANIFESTS = [...MANIFEST_FILES, ...LOCK_FILES];
 const REQUIREMENTS = /^requirements.*\.txt$/i;
 const SKIPPED_DIRS = new Set(['.git', 'node_modules', '.venv', 'venv', '__pycache__', '.tox', '.nox']);
 
@@ -215,7 +216,10 @@ export async function ensureEnvironment(checkoutDir: string, cacheDir: string, o
     const reader = interpreters.find((i) => i.readsToml) ?? interpreters[0];
     if (!reader) throw new EnvironmentSetupError('this worker has no working Python interpreter (set WORKER_PYTHONS or put python3 on PATH)');
     const [manifest, framework, hashed] = await Promise.all([
-      readProjectManifest(reader.executable, checkout, baseEnv, options.signal),
+      // Most test repositories have only requirements files: no interpreter to start then.
+      files.some((f) => MANIFEST_FILES.includes(f.path))
+        ? readProjectManifest(reader.executable, checkout, baseEnv, options.signal)
+        : emptyManifest(files.filter((f) => LOCK_FILES.includes(f.path)).map((f) => f.path)),
       hashFramework(options.frameworkDir),
       Promise.all(files.map(async (f) => ({ path: f.path, sha256: sha256(await readFile(join(checkout, f.path))) }))),
     ]);
