@@ -80,7 +80,7 @@ async function xdistRun(python: string, repo: string, suite: RealWorldSuite, var
   const junit = join(outDir, `xdist-${variant.name}-${repeat}.xml`);
   const label = `${variant.xdistLabel} #${repeat}`;
   log(`\n${label}: running (load average before ${load()})`);
-  const run = await guarded(runPytest(python, repo, label, [...variant.xdistArgs, `--junitxml=${junit}`], { timeoutMs: PYTEST_TIMEOUT_MS }), label, PYTEST_TIMEOUT_MS + 60_000, interrupt.signal);
+  const run = await guarded(runPytest(python, repo, label, [...variant.xdistArgs, `--junitxml=${junit}`], { timeoutMs: PYTEST_TIMEOUT_MS, outputFile: join(outDir, `xdist-${variant.name}-${repeat}.log`) }), label, PYTEST_TIMEOUT_MS + 60_000, interrupt.signal);
   const known = new Set(suite.files.map((f) => f.path));
   const perFile = fileDurationsFromJunit([await readFile(junit, 'utf8')], known);
   const figures = { label, repeat, wallSeconds: run.finished.seconds, lowerBoundSeconds: makespanLowerBound([...perFile.values()], SHARDS), summary: run.summary, exitCode: run.finished.code };
@@ -154,8 +154,8 @@ async function main(): Promise<number> {
 
     const venv = await guarded(ensureBaselineVenv(BASELINE_CACHE), 'the baseline venv', 15 * 60_000, interrupt.signal);
     log(`baseline venv: ${venv.python} (${venv.built ? `built in ${venv.seconds.toFixed(1)} s` : 'cached'})`);
-    const reference = await guarded(runPytest(venv.python, baselineRepo, 'reference', ['-rA'], { timeScale: 0, timeoutMs: PYTEST_TIMEOUT_MS }), 'the reference run', PYTEST_TIMEOUT_MS, interrupt.signal);
-    if (!reference.summary) throw new Error(`the reference run printed no summary line:\n${reference.finished.stdout.slice(-2000)}`);
+    const reference = await guarded(runPytest(venv.python, baselineRepo, 'reference', ['-rA'], { timeScale: 0, timeoutMs: PYTEST_TIMEOUT_MS, outputFile: join(tempDir, 'reference.log') }), 'the reference run', PYTEST_TIMEOUT_MS, interrupt.signal);
+    if (!reference.summary) throw new Error(`the reference run printed no summary line:\n${reference.output.slice(-2000)}`);
     log(`reference (pytest -rA, one process, times scaled to 0): ${reference.summary.line} (${reference.finished.seconds.toFixed(1)} s)`);
 
     stack = await startBenchStack({ tempDir, workers: WORKERS, shardSlots: SHARDS, signal: interrupt.signal, log: (l) => log(`  ${l}`) });

@@ -4,7 +4,7 @@
  * in one process with `-rA` as the reference of the counts.
  */
 import { createHash } from 'node:crypto';
-import { access, mkdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runChecked, type Finished } from '../shard-plan/process.js';
 import { parsePytestSummary, type PytestSummary } from './counts.js';
@@ -37,19 +37,25 @@ export interface PytestRun {
   args: string[];
   finished: Finished;
   summary: PytestSummary | null;
+  /** Everything pytest printed. */
+  output: string;
 }
 
-/** pytest in the repository with the baseline venv; its exit code is a result, not an error. */
-export async function runPytest(python: string, repo: string, label: string, args: readonly string[], options: { timeScale?: number; timeoutMs: number }): Promise<PytestRun> {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C.UTF-8' };
+/**
+ * pytest in the repository with the baseline venv; its exit code is a result, not an error. Its
+ * output goes to `outputFile` in full (`-rA` prints a line per test, more than a child's captured
+ * output keeps) and the summary line is read from there.
+ */
+export async function runPytest(python: string, repo: string, label: string, args: readonly string[], options: { timeScale?: number; timeoutMs: number; outputFile: string }): Promise<PytestRun> {
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, LC_ALL: 'C.UTF-8', PYTEST_OUTPUT: options.outputFile };
   if (options.timeScale !== undefined) env[TIME_SCALE_ENV] = String(options.timeScale);
   const fullArgs = ['-m', 'pytest', '-p', 'no:cacheprovider', ...args];
-  const finished = await run(python, fullArgs, { cwd: repo, env, timeoutMs: options.timeoutMs });
+  // `exec` keeps pytest the process group's leader, so a timeout or Ctrl-C still kills its xdist workers.
+  const finished = await run('/bin/sh', ['-c', 'exec "$0" "$@" > "$PYTEST_OUTPUT" 2>&1', python, ...fullArgs], { cwd: repo, env, timeoutMs: options.timeoutMs });
+  const output = await readFile(options.outputFile, 'utf8').catch(() => '');
   if (finished.timedOut) throw new Error(`${label} timed out after ${options.timeoutMs / 1000} s`);
-  if (finished.code !== 0 && finished.code !== 1) {
-    throw new Error(`${label} exited ${finished.code ?? finished.signal}:\n${finished.stdout.slice(-3000)}\n${finished.stderr.slice(-2000)}`);
-  }
-  return { label, args: fullArgs, finished, summary: parsePytestSummary(finished.stdout) };
+  if (finished.code !== 0 && finished.code !== 1) throw new Error(`${label} exited ${finished.code ?? finished.signal}:\n${output.slice(-4000)}`);
+  return { label, args: fullArgs, finished, summary: parsePytestSummary(output.slice(-64 * 1024)), output };
 }
 
 /** Removes what pytest-cov left in the repository, so that the next run starts clean. */
