@@ -61,7 +61,7 @@ async function pipConfigurationReason(env: Record<string, string>): Promise<stri
 const uvLookups = new Map<string, Promise<string | null>>();
 
 /** uv on PATH, else uv installed once into `cacheDir/tools/uv-<version>` with pip; null when neither works. */
-function findUv(cacheDir: string, python: string, env: Record<string, string>, emit: (line: string) => void, signal?: AbortSignal): Promise<string | null> {
+export function findUv(cacheDir: string, python: string, env: Record<string, string>, emit: (line: string) => void, signal?: AbortSignal): Promise<string | null> {
   const tools = join(resolve(cacheDir), 'tools');
   let lookup = uvLookups.get(tools);
   if (!lookup) {

@@ -4,11 +4,12 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FRAMEWORK_DIR } from '../testing/fixture-environment.js';
+import { FRAMEWORK_DIR, TEST_CACHE_DIR } from '../testing/fixture-environment.js';
 import { createFixtureRepository, GREEN_TEST_IDS } from '../testing/fixture-repo.js';
 import { rejectionOf } from '../testing/rejection.js';
 import { collectTests } from './collect.js';
 import { EnvironmentSetupError } from './errors.js';
+import { findUv } from './installer.js';
 import { DEFAULT_INTERPRETERS, discoverInterpreters, parseRelease } from './interpreters.js';
 import { baseEnvironment } from './process.js';
 import { ensureEnvironment, type EnsureEnvironmentOptions } from './python-env.js';
@@ -20,15 +21,19 @@ let base: string;
 let cacheDir: string;
 let counter = 0;
 
+let uv: string | null;
+
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'qatron-repo-env-'));
   cacheDir = join(base, 'cache');
+  // The fresh cache is for the environments; uv itself comes from the tests' shared cache.
+  uv = await findUv(TEST_CACHE_DIR, 'python3', baseEnvironment(), () => undefined);
 });
 afterAll(async () => {
   await rm(base, { recursive: true, force: true });
 });
 
-const options = (more: Partial<EnsureEnvironmentOptions> = {}): EnsureEnvironmentOptions => ({ frameworkDir: FRAMEWORK_DIR, ...more });
+const options = (more: Partial<EnsureEnvironmentOptions> = {}): EnsureEnvironmentOptions => ({ frameworkDir: FRAMEWORK_DIR, uv, ...more });
 
 const installed = (python: string): Record<string, string> =>
   Object.fromEntries((JSON.parse(execFileSync(python, ['-m', 'pip', 'list', '--format=json', '--disable-pip-version-check'], { encoding: 'utf8' })) as { name: string; version: string }[]).map((p) => [p.name.toLowerCase(), p.version]));
@@ -136,6 +141,24 @@ dev = ["pytest-timeout"]
     const result = await runShard(shardOptions(environment.python, other.path, ['tests/test_calc.py::test_add']));
     expect(result.results.map((r) => r.outcome)).toEqual(['failed']);
   }, 240_000);
+});
+
+describe('a setuptools project whose metadata only a build can tell (setup.py, setup.cfg)', () => {
+  it('builds it with its test extra for the dependencies, removes it, and imports the checkout', async () => {
+    const repo = await repository({
+      'setup.py': 'from setuptools import setup\nsetup()\n',
+      'setup.cfg': '[metadata]\nname = legacy-shop\nversion = 0.1\n\n[options]\npackage_dir =\n    = src\npackages = find:\n\n[options.packages.find]\nwhere = src\n\n[options.extras_require]\ntests =\n    pytest==7.4.4\ndocs =\n    sphinx\n',
+      'src/legacy_shop/__init__.py': 'NAME = "legacy"\n',
+      'tests/test_shop.py': 'from legacy_shop import NAME\n\n\ndef test_name():\n    assert NAME == "legacy"\n',
+    });
+    const environment = await ensureEnvironment(repo.path, cacheDir, options());
+    const packages = installed(environment.python);
+    expect(packages.pytest).toBe('7.4.4');
+    expect(packages['legacy-shop']).toBeUndefined();
+    expect(packages.sphinx).toBeUndefined();
+    const result = await runShard(shardOptions(environment.python, repo.path, ['tests/test_shop.py::test_name']));
+    expect(result.results.map((r) => r.outcome)).toEqual(['passed']);
+  }, 180_000);
 });
 
 describe('a uv project with a lock file', () => {
