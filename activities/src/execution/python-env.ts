@@ -1,6 +1,7 @@
 /**
- * The Python environment of a shard (DESIGN "A run, step by step", step 3): a virtual environment
- * with the repository's requirements, the pinned pytest plugins QAtron relies on and the `qatron`
+ * The Python environment of a shard (DESIGN "A run, step by step", step 3; issue 12 item 1): a
+ * virtual environment with what the repository declares, on an interpreter its requires-python
+ * allows, plus only the pytest plugins QAtron needs and the repository lacks, and the `qatron`
  * framework package. It is cached on the worker under a key made of everything that goes into it,
  * so consecutive runs of an unchanged repository start in milliseconds instead of minutes.
  */
