@@ -13,7 +13,7 @@ import { findUv } from './installer.js';
 import { DEFAULT_INTERPRETERS, discoverInterpreters, parseRelease } from './interpreters.js';
 import { baseEnvironment } from './process.js';
 import { ensureEnvironment, type EnsureEnvironmentOptions } from './python-env.js';
-import { runShard, type RunShardOptions } from './shard-runner.js';
+import { runShard, type RunShardOptions, type WorkSource } from './shard-runner.js';
 
 // Issue 12 item 1: the repository's environment is the repository's. Real installs (uv, and pip
 // where said), real pytest; every build is a fresh cache, so each case costs a venv build.
@@ -66,6 +66,17 @@ function shardOptions(python: string, checkoutDir: string, testIds: string[]): R
 
 const all = { paths: [], markers: '', keywords: '' };
 
+/** A run's work queue reduced to one shard: the files the first lane collected, one at a time. */
+function singleQueue(): WorkSource {
+  let pending: string[] | null = null;
+  return {
+    collected: async (files) => {
+      pending ??= files.map((f) => f.file);
+    },
+    next: async () => pending?.splice(0, 1) ?? [],
+  };
+}
+
 describe('a repository that pins pytest 7.4 and pytest-bdd 6', () => {
   it('keeps its pins, collects, runs a shard with xdist and labels the BDD scenarios', async () => {
     const repo = await createFixtureRepository(join(base, 'bdd6'), { extraFiles: { 'requirements.txt': 'pytest==7.4.4\npytest-bdd==6.1.1\n' } });
@@ -83,6 +94,12 @@ describe('a repository that pins pytest 7.4 and pytest-bdd 6', () => {
     const outline = result.results.filter((r) => r.nodeId.includes('test_discounted_totals['));
     expect(outline.map((r) => r.properties.qatron_scenario_id)).toEqual(Array(3).fill(expect.stringMatching(/^features\/checkout\.feature:14:23:[0-9a-f]{8}$/)));
     expect(outline.map((r) => r.properties.qatron_example_line).sort()).toEqual(['21', '22', '23']);
+
+    // The run's own path: two lanes pulling files from a queue (qatron.pull) on pytest 7.4.
+    const { testIds: _fixed, ...pulling } = shardOptions(environment.python, repo.path, []);
+    const pulled = await runShard({ ...pulling, work: { selection: all, source: singleQueue() }, workersPerShard: 2 });
+    expect(pulled.results.map((r) => r.nodeId).sort()).toEqual([...GREEN_TEST_IDS].sort());
+    expect(pulled.outcome).toBe('passed');
   }, 240_000);
 });
 
@@ -189,6 +206,12 @@ describe('pytest versions', () => {
     expect(ids).toEqual(['tests/test_plain.py::test_one', 'tests/test_plain.py::test_two']);
     const result = await runShard(shardOptions(environment.python, repo.path, ['tests/test_plain.py::test_two']));
     expect(result.results.map((r) => [r.nodeId, r.outcome])).toEqual([['tests/test_plain.py::test_two', 'passed']]);
+    const { testIds: _fixed, ...pulling } = shardOptions(environment.python, repo.path, []);
+    const pulled = await runShard({ ...pulling, work: { selection: all, source: singleQueue() } });
+    expect(pulled.results.map((r) => [r.nodeId, r.outcome])).toEqual([
+      ['tests/test_plain.py::test_one', 'passed'],
+      ['tests/test_plain.py::test_two', 'passed'],
+    ]);
   }, 240_000);
 
   it('refuses a pytest QAtron does not support, naming it, and leaves nothing behind', async () => {
