@@ -281,7 +281,10 @@ def test_command_line_writes_the_rc_and_names_its_source(tmp_path: Path) -> None
     rc = tmp_path / "shard" / "coveragerc"
     result = run_module(str(checkout), str(rc))
     assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout) == {"config_file": "tox.ini", "rc": str(rc)}
+    summary = json.loads(result.stdout)
+    # The core depends on the interpreter running the tests (sysmon from Python 3.12 on).
+    assert summary == {"config_file": "tox.ini", "rc": str(rc), "core": summary["core"]}
+    assert summary["core"] == ("sysmon" if sys.version_info >= (3, 12) else None)
     assert read_ini(rc)["xml"]["package_depth"] == "2"
 
 
@@ -303,3 +306,16 @@ def test_command_line_refuses_a_toml_rc_name_and_a_missing_checkout(tmp_path: Pa
     assert (toml.returncode, toml.stderr) == (1, f"qatron.coverage_rc: {tmp_path / 'coverage.toml'}: the rc is INI, its name must not end in .toml\n")
     missing = run_module(str(tmp_path / "nowhere"), str(tmp_path / "coveragerc"))
     assert (missing.returncode, missing.stderr) == (2, f"qatron.coverage_rc: {tmp_path / 'nowhere'} is not a directory\n")
+
+
+def test_cheapest_core_is_sysmon_on_312_for_line_coverage_only():
+    from qatron.coverage_rc import cheapest_core
+
+    assert cheapest_core({}, python=(3, 12), coverage_version=(7, 17)) == "sysmon"
+    assert cheapest_core({}, python=(3, 11), coverage_version=(7, 17)) is None
+    assert cheapest_core({}, python=(3, 12), coverage_version=(7, 3)) is None
+    # Branch coverage through sys.monitoring needs Python 3.14 and coverage.py 7.9.
+    assert cheapest_core({"run": {"branch": "True"}}, python=(3, 13), coverage_version=(7, 17)) is None
+    assert cheapest_core({"run": {"branch": "true"}}, python=(3, 14), coverage_version=(7, 17)) == "sysmon"
+    # A repository's own choice stands.
+    assert cheapest_core({"run": {"core": "ctrace"}}, python=(3, 13), coverage_version=(7, 17)) is None

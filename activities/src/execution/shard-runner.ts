@@ -178,8 +178,9 @@ async function openSession(options: RunShardOptions): Promise<ShardSession> {
     // are combined on another machine, with the same rc (reporting/coverage.ts). COVERAGE_FILE
     // makes one data file per shard (pytest-cov merges the xdist workers' files into it).
     const rcFile = join(outDir, 'coveragerc');
+    let core: string | null;
     try {
-      await writeCoverageRc({ python: options.python, checkoutDir: options.checkoutDir, rcPath: rcFile, signal: options.signal });
+      ({ core } = await writeCoverageRc({ python: options.python, checkoutDir: options.checkoutDir, rcPath: rcFile, signal: options.signal }));
     } catch (error) {
       if (error instanceof CoverageError) throw new ShardExecutionError(redact(error.message, secrets), error.exitCode);
       throw error;
@@ -187,6 +188,8 @@ async function openSession(options: RunShardOptions): Promise<ShardSession> {
     coverageArgs.push('--cov', '--cov-report=', `--cov-config=${rcFile}`);
     coverageEnv.COVERAGE_FILE = coverageFile;
     coverageEnv.COVERAGE_RCFILE = rcFile;
+    // The cheapest core the interpreter offers (sys.monitoring on 3.12+), unless the run sets one.
+    if (core && !options.env.COVERAGE_CORE) coverageEnv.COVERAGE_CORE = core;
   }
   const ids = options.testIds?.length ?? 0;
   return {

@@ -73,7 +73,7 @@ export interface CombinedCoverage {
  * reports with it, so both see the same settings. Returns the repository file it came from.
  * @throws CoverageError with the module's message (e.g. an unreadable pyproject.toml).
  */
-export async function writeCoverageRc(options: WriteCoverageRcOptions): Promise<{ configFile: string | null }> {
+export async function writeCoverageRc(options: WriteCoverageRcOptions): Promise<{ configFile: string | null; core: string | null }> {
   const result = await runCommand(options.python, ['-m', 'qatron.coverage_rc', resolve(options.checkoutDir), resolve(options.rcPath)], {
     cwd: resolve(options.checkoutDir),
     env: pytestEnvironment(options.python),
@@ -86,7 +86,8 @@ export async function writeCoverageRc(options: WriteCoverageRcOptions): Promise<
   }
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   try {
-    return { configFile: (JSON.parse(line) as { config_file: string | null }).config_file };
+    const summary = JSON.parse(line) as { config_file: string | null; core?: string | null };
+    return { configFile: summary.config_file, core: summary.core ?? null };
   } catch {
     throw new CoverageError(`qatron.coverage_rc wrote an rc but no summary line (is the qatron package up to date?):\n${result.tail.join('\n').trim()}`, result.exitCode);
   }

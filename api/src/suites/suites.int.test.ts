@@ -34,7 +34,11 @@ const DEFAULTS = {
   workers_per_shard: 0,
   retries: 0,
   timeout_seconds: 3600,
+  coverage: true,
   coverage_threshold: null,
+  allow_empty: false,
+  install_command: null,
+  python_version: null,
   require_dataset_health: false,
 };
 
@@ -72,13 +76,33 @@ describe('POST /api/v1/projects/:id/suites', () => {
       retries: 10,
       timeout_seconds: 86400,
       coverage_threshold: 72.5,
+      allow_empty: true,
+      install_command: 'pip install -e .[test]',
+      python_version: '3.12',
       require_dataset_health: true,
     };
     const res = await create(project, settings);
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject(settings);
     const row = await em().findOneOrFail(Suite, { id: res.body.id });
-    expect(row).toMatchObject({ layer: 'e2e', paths: settings.paths, shards: 64, workersPerShard: 32, coverageThreshold: 72.5, requireDatasetHealth: true });
+    expect(row).toMatchObject({ layer: 'e2e', paths: settings.paths, shards: 64, workersPerShard: 32, coverageThreshold: 72.5, allowEmpty: true, installCommand: 'pip install -e .[test]', pythonVersion: '3.12', requireDatasetHealth: true });
+  });
+
+  it('refuses a coverage threshold on a suite that measures no coverage, and a malformed Python version or install command', async () => {
+    const project = await ownProject();
+    const off = await create(project, { name: 'fast', coverage: false, coverage_threshold: 80 });
+    expect(off.status).toBe(422);
+    expect(off.body.errors).toEqual([{ field: 'coverage_threshold', message: 'needs coverage on: a suite that does not measure coverage cannot have a threshold' }]);
+    const bad = await create(project, { name: 'fast', python_version: '2.7; rm -rf /', install_command: 'pip install .\nrm -rf /' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['install_command', 'python_version']);
+    const fast = await create(project, { name: 'fast', coverage: false });
+    expect(fast.body).toMatchObject({ coverage: false, coverage_threshold: null });
+    // Turning coverage off later needs the threshold gone too.
+    const gated = await create(project, { name: 'gated', coverage_threshold: 50 });
+    const update = await api.request('PUT', `/api/v1/suites/${gated.body.id}`, { token: admin, json: { coverage: false } });
+    expect(update.status).toBe(422);
+    expect((await em().findOneOrFail(Suite, { id: gated.body.id })).coverage).toBe(true);
   });
 
   it('names every invalid field and writes nothing', async () => {

@@ -209,6 +209,37 @@ def render_ini(sections: Mapping[str, Mapping[str, str]], header: str = "") -> s
     return "\n".join(out) + "\n"
 
 
+def cheapest_core(sections: Mapping[str, Mapping[str, str]], python: Tuple[int, int] = sys.version_info[:2], coverage_version: Optional[Tuple[int, int]] = None) -> Optional[str]:
+    """The cheapest measurement core this interpreter and coverage.py offer for these settings, or
+    None for coverage.py's own choice (issue 12: coverage is the largest cost of a run).
+
+    ``sysmon`` (``sys.monitoring``, PEP 669) costs a fraction of the C tracer: Python 3.12+ and
+    coverage.py 7.4+ have it, for line coverage; branch coverage with it needs Python 3.14 and
+    coverage.py 7.9. A repository that chose a core itself keeps it.
+    """
+    run = sections.get("run", {})
+    if run.get("core"):
+        return None
+    if coverage_version is None:
+        coverage_version = _coverage_version()
+    if coverage_version is None or python < (3, 12) or coverage_version < (7, 4):
+        return None
+    branch = run.get("branch", "").strip().lower() in ("1", "true", "yes", "on")
+    if branch and (python < (3, 14) or coverage_version < (7, 9)):
+        return None
+    return "sysmon"
+
+
+def _coverage_version() -> Optional[Tuple[int, int]]:
+    try:
+        from importlib.metadata import version
+
+        major, minor = version("coverage").split(".")[:2]
+        return int(major), int(minor)
+    except Exception:  # noqa: BLE001 - no coverage.py installed, or an odd version string
+        return None
+
+
 def write_rc(checkout_dir: str, out_path: str) -> Optional[str]:
     """Writes the rc for ``checkout_dir`` to ``out_path``; returns the repository file it came from."""
     if out_path.endswith(".toml"):
@@ -234,11 +265,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 2
     try:
         source = write_rc(args.checkout_dir, args.out_rc_path)
+        core = cheapest_core(read_repository_config(args.checkout_dir)[1])
     except (CoverageConfigError, OSError) as error:
         print(f"qatron.coverage_rc: {error}", file=sys.stderr)
         return 1
-    # One JSON line for the worker's logs: which repository file the settings came from.
-    print(json.dumps({"config_file": source, "rc": args.out_rc_path}))
+    # One JSON line for the worker: which repository file the settings came from, and the core to measure with.
+    print(json.dumps({"config_file": source, "rc": args.out_rc_path, "core": core}))
     return 0
 
 
