@@ -177,24 +177,32 @@ async function main(): Promise<number> {
       plainXdist = await xdistRun(venv.python, baselineRepo, suite, { name: 'plain', suite: '', xdistArgs: ['-n', String(SHARDS), '--dist', 'loadfile'], xdistLabel: `pytest -n ${SHARDS} --dist loadfile` }, tempDir, 1);
       xdist.push(plainXdist);
     }
-    for (const variant of variants) {
-      for (const [k, history] of [[1, 'cold history'], [2, 'with history']] as const) {
-        // Each QAtron run right after an xdist run of the same mode: other jobs on the machine
-        // come and go, and a baseline measured minutes earlier would not share their load.
-        const baseline = await xdistRun(venv.python, baselineRepo, suite, variant, tempDir, k);
-        xdist.push(baseline);
-        if (variant.name === 'plain') plainXdist = baseline;
-        const label = `QAtron ${variant.suite} #${k} (${history})`;
-        log(`\n${label}: running (load average before ${load()})`);
-        const m = await measureQatronRun(stack, token, { projectId: project.id, suite: variant.suite, environment: 'bench' }, { label, shards: SHARDS, timeoutMs: RUN_TIMEOUT_MS, signal: interrupt.signal });
-        runIds.push(m.run.id);
-        measured.push(m);
-        timed.push({ qatron: m, baseline, plain: variant.name === 'cov' ? plainXdist : undefined });
-        log(`  run ${m.run.id}: ${m.run.status}${m.run.statusReason ? ` (${m.run.statusReason.slice(0, 200)})` : ''}; POST → verdict ${m.toVerdictSeconds.toFixed(1)} s, → workflow done ${m.toWorkflowDoneSeconds.toFixed(1)} s; load average after ${load()}`);
-        log(`  per-test rows: ${JSON.stringify(m.rowOutcomes)}${m.rowsDropped ? `, ${m.rowsDropped} unreadable` : ''}; recorded test time ${m.testTimeSeconds.toFixed(1)} s, longest file ${m.longestFile ? `${m.longestFile.file} ${m.longestFile.seconds.toFixed(1)} s` : 'n/a'}; counters ${JSON.stringify(m.run.counters)}`);
-        if (m.overhead) for (const line of runReport(`  timeline of run ${m.run.id}`, m.overhead)) log(line);
-        else log(`  no timeline: ${m.overheadError}`);
+    // A failure part-way (a run that never ends, a lost worker) still prints what was measured.
+    let failure: unknown;
+    try {
+      for (const variant of variants) {
+        for (const [k, history] of [[1, 'cold history'], [2, 'with history']] as const) {
+          // Each QAtron run right after an xdist run of the same mode: other jobs on the machine
+          // come and go, and a baseline measured minutes earlier would not share their load.
+          const baseline = await xdistRun(venv.python, baselineRepo, suite, variant, tempDir, k);
+          xdist.push(baseline);
+          if (variant.name === 'plain') plainXdist = baseline;
+          const label = `QAtron ${variant.suite} #${k} (${history})`;
+          log(`\n${label}: running (load average before ${load()})`);
+          const m = await measureQatronRun(stack, () => stack!.adminToken(), { projectId: project.id, suite: variant.suite, environment: 'bench' }, { label, shards: SHARDS, timeoutMs: RUN_TIMEOUT_MS, signal: interrupt.signal });
+          runIds.push(m.run.id);
+          measured.push(m);
+          timed.push({ qatron: m, baseline, plain: variant.name === 'cov' ? plainXdist : undefined });
+          log(`  run ${m.run.id}: ${m.run.status}${m.run.statusReason ? ` (${m.run.statusReason.slice(0, 200)})` : ''}; POST → verdict ${m.toVerdictSeconds.toFixed(1)} s, → workflow done ${m.toWorkflowDoneSeconds.toFixed(1)} s; load average after ${load()}`);
+          log(`  per-test rows: ${JSON.stringify(m.rowOutcomes)}${m.rowsDropped ? `, ${m.rowsDropped} unreadable` : ''}; recorded test time ${m.testTimeSeconds.toFixed(1)} s, longest file ${m.longestFile ? `${m.longestFile.file} ${m.longestFile.seconds.toFixed(1)} s` : 'n/a'}; counters ${JSON.stringify(m.run.counters)}`);
+          if (m.overhead) for (const line of runReport(`  timeline of run ${m.run.id}`, m.overhead)) log(line);
+          else log(`  no timeline: ${m.overheadError}`);
+        }
       }
+    } catch (err) {
+      if (err instanceof Interrupted || interrupt.signal.aborted) throw err;
+      failure = err;
+      console.error(`\nmeasurement stopped: ${String(err)}; the tables below hold the runs measured before it`);
     }
 
     log(`\n=== real-world bench: ${suite.testCount} tests / ${options.files} files, ${SHARDS} shards on ${cpus().length} cores ===`);
@@ -205,7 +213,7 @@ async function main(): Promise<number> {
     for (const line of countsTable(suite.expected, reference.summary, xdist.filter((x) => x.repeat === 1), measured)) log(line);
     if (stack.apiErrors.length) console.error(`\nthe API logged errors:\n${stack.apiErrors.join('\n')}`);
     log(`\nmachine: load average ${load()} at the end; other jobs on this machine disturb the figures.`);
-    return 0;
+    return failure === undefined ? 0 : 1;
   } finally {
     await stack?.close();
     if (project) {

@@ -99,16 +99,18 @@ export interface MeasuredRun {
   shardCount: number;
 }
 
-/** Triggers one run, waits for it, and reads its figures back. */
+/** Triggers one run, waits for it, and reads its figures back; `auth` logs in (called before and after the wait). */
 export async function measureQatronRun(
   stack: BenchStack,
-  token: string,
+  auth: () => Promise<string>,
   target: RunTarget,
   options: { label: string; shards: number; timeoutMs: number; signal: AbortSignal },
 ): Promise<MeasuredRun> {
-  const triggered = await trigger(stack, token, target);
+  const triggered = await trigger(stack, await auth(), target);
   const entity = await finished(stack, triggered.runId, options.timeoutMs, options.signal);
   const doneMs = Date.now();
+  // Access tokens live 30 minutes, less than a whole bench: a fresh one after each wait.
+  const token = await auth();
   const run = parseRun(await apiCall(stack, token, 'GET', `/api/v1/runs/${triggered.runId}`, undefined, 200));
   const { rows, dropped } = await fetchTestRows(stack, token, triggered.runId);
   const perFile = fileSeconds(rows);
