@@ -40,6 +40,8 @@ export async function seedDefaults(
   }
   await em.transactional(async (tx) => {
     const admin = new User(organization.id, DEFAULT_ADMIN.username, DEFAULT_ADMIN.email, await hashPassword(password), 'admin');
+    // The installation's first admin also administers the platform: it creates the other organizations.
+    admin.platformAdmin = true;
     tx.persist(admin);
     await tx.flush();
     const entry = new AuditLog(organization.id, 'user.registered', 'system', 'user');

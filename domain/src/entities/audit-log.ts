@@ -33,6 +33,10 @@ export const AUDIT_ACTIONS = [
   'service_token.revoked',
   'infrastructure.registered',
   'infrastructure.removed',
+  'organization.created',
+  'organization.updated',
+  'organization.deactivated',
+  'organization.activated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

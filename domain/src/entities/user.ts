@@ -16,6 +16,8 @@ export class User extends BaseEntity {
   failedLogins = 0;
   lockedUntil: Date | null = null;
   lastLoginAt: Date | null = null;
+  /** Manages organizations across the installation (not only its own); the first seeded admin has it. */
+  platformAdmin = false;
 
   constructor(organization: number, username: string, email: string, passwordHash: string, role: Role) {
     super();
@@ -41,5 +43,6 @@ export const UserSchema = defineEntity({
     failedLogins: p.integer().default(0),
     lockedUntil: p.datetime().nullable(),
     lastLoginAt: p.datetime().nullable(),
+    platformAdmin: p.boolean().default(false),
   },
 });
