@@ -17,6 +17,8 @@ import { problemMiddleware } from './http/problems.js';
 import { defineRoute, mountRoutes, type AnyRoute, type RequestState } from './http/route.js';
 import { infrastructureRoutes } from './infrastructure/routes.js';
 import { openApiDocument } from './openapi/document.js';
+import { refusingDeactivatedOrganizations } from './organizations/guard.js';
+import { organizationRoutes } from './organizations/routes.js';
 import { projectRoutes } from './projects/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
@@ -28,11 +30,12 @@ export const API_VERSION = '0.1.0';
 
 /** Every route of the API, in the order the OpenAPI document lists them. */
 export function allRoutes(deps: ApiDeps): AnyRoute[] {
-  const authenticate = createAuthenticator(deps.signer);
+  const authenticate = refusingDeactivatedOrganizations(createAuthenticator(deps.signer));
   const routes: AnyRoute[] = [
     ...healthRoutes(deps, authenticate),
     ...authRoutes(deps),
     ...userRoutes(deps),
+    ...organizationRoutes(deps),
     ...projectRoutes(deps),
     ...environmentRoutes(deps),
     ...datasetRoutes(deps),
@@ -92,7 +95,7 @@ export function createApp(deps: ApiDeps): Koa {
   const router = new Router();
   // Bodies are parsed per route, after it matched: a `raw` route (a dataset upload) reads its own stream.
   const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '64kb', jsonStrict: true });
-  mountRoutes(router, allRoutes(deps), createAuthenticator(deps.signer), parseBody);
+  mountRoutes(router, allRoutes(deps), refusingDeactivatedOrganizations(createAuthenticator(deps.signer)), parseBody);
 
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint();
