@@ -61,6 +61,11 @@ const EnvSchema = z.object({
     .default('')
     .transform((v) => v.split(':').map((p) => p.trim()).filter(Boolean)),
   SECRETS_DIR: optionalString,
+  QATRON_LOCAL_REPO_ROOTS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined ? undefined : v.split(':').map((p) => p.trim()).filter(Boolean)))
+    .pipe(z.array(z.string().startsWith('/', 'must list absolute directories, separated by colons')).optional()),
   SELENIUM_REMOTE_URL: optionalString,
   SHARD_SCHEDULE_TO_START_SECONDS: positiveInt.default(300),
   SHARD_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.default(30),
@@ -95,6 +100,11 @@ export interface QatronConfig {
     loginLockMinutes: number;
   };
   heartbeatIntervalSeconds: number;
+  /**
+   * Directories under which `file://` and path repositories may live (QATRON_LOCAL_REPO_ROOTS);
+   * null when unset (none allowed; `npm start` sets a default), see local-repositories.ts.
+   */
+  localRepoRoots: string[] | null;
   artifacts: ArtifactStoreConfig;
   worker: {
     name: string | undefined;
@@ -179,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       loginLockMinutes: e.LOGIN_LOCK_MINUTES,
     },
     heartbeatIntervalSeconds: e.HEARTBEAT_INTERVAL_SECONDS,
+    localRepoRoots: e.QATRON_LOCAL_REPO_ROOTS ?? null,
     artifacts,
     worker: {
       name: e.WORKER_NAME,

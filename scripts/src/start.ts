@@ -5,6 +5,7 @@
  * Ctrl-C stops every process in order; data under QATRON_HOME survives to the next start.
  */
 import { mkdir, readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, migrate } from '@qatron/domain/db';
 import { ensureBoardBuilt } from '@qatron/api/board';
@@ -104,7 +105,11 @@ async function main(config: QatronConfig): Promise<void> {
   if (board.outcome === 'failed') say(`  board       build failed${board.servable ? ', serving the previous build' : ''}: ${board.error?.split('\n')[0]}`);
   else say(`  board       ${board.outcome === 'built' ? 'built' : 'build up to date'} (board/dist)`);
 
-  const env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, QATRON_HOME: config.home };
+  // Local repositories (file:// and paths) are refused outside QATRON_LOCAL_REPO_ROOTS. On this
+  // one-person stack the user's own clones are under their home directory (`qatron init` in
+  // ~/work/shop-tests); QATRON_HOME and the worker directory inside it stay refused regardless.
+  const localRepoRoots = config.localRepoRoots ?? [homedir()];
+  const env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, QATRON_HOME: config.home, QATRON_LOCAL_REPO_ROOTS: localRepoRoots.join(':') };
   const api = await startNodeProcess('api', 'api/src/main.ts', ['--board'], env, logs);
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await waitFor(`the API on ${apiUrl}`, () => httpOk(`${apiUrl}/healthz`), 60_000, api.exited);
@@ -117,6 +122,7 @@ async function main(config: QatronConfig): Promise<void> {
   say(`  API          ${apiUrl}   (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
   if (temporalUi) say(`  Temporal UI  ${temporalUi}`);
   say(`  Data         ${config.home}   (logs in ${logs})`);
+  say(`  Local repos  under ${localRepoRoots.join(', ')}${config.localRepoRoots ? '' : ' (default; set QATRON_LOCAL_REPO_ROOTS to change)'}`);
   if (!config.auth.defaultAdminPassword) say('  Sign in      admin / admin  (change it: POST /api/v1/auth/password)');
   say('Press Ctrl-C to stop.');
 }

@@ -1,9 +1,24 @@
-import type { Project } from '@qatron/domain';
+import { ApplicationFailure } from '@temporalio/activity';
+import { loadConfig, type Project } from '@qatron/domain';
+import { localRepositoryPolicy, localRepositoryProblem } from '@qatron/domain/local-repositories';
 import type { RepositoryAccess } from './git.js';
 import { resolveSecret, type SecretSource } from './secrets.js';
 
-/** The project's repository and its credential, resolved by name on this worker (FR-SEC-03). */
+/** The failure type a run ends `infra_failed` with when its local repository is no longer allowed. */
+export const LOCAL_REPOSITORY_REFUSED = 'LocalRepositoryRefused';
+
+/**
+ * The project's repository and its credential, resolved by name on this worker (FR-SEC-03).
+ * A local repository is checked again against this worker's QATRON_LOCAL_REPO_ROOTS (issue 13,
+ * item 2): the path, its symlinks or the allowed roots may have changed since registration. The
+ * worker's environment (`secrets.env`, what its configuration was parsed from) carries the roots.
+ * @throws ApplicationFailure (non-retryable, LocalRepositoryRefused) naming the rule.
+ */
 export function repositoryAccess(project: Project, secrets: SecretSource): { access: RepositoryAccess; secrets: string[] } {
+  const problem = localRepositoryProblem(project.repoUrl, localRepositoryPolicy(loadConfig(secrets.env)));
+  if (problem) {
+    throw ApplicationFailure.create({ type: LOCAL_REPOSITORY_REFUSED, message: `repository ${project.repoUrl} ${problem}`, nonRetryable: true });
+  }
   if (project.authMethod === 'none' || !project.secretRef) return { access: { repoUrl: project.repoUrl, authMethod: 'none' }, secrets: [] };
   const secret = resolveSecret(project.secretRef, secrets);
   return { access: { repoUrl: project.repoUrl, authMethod: project.authMethod, secret }, secrets: [secret] };

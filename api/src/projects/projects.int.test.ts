@@ -1,3 +1,6 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, Environment, Project, Run, Suite, type AuditAction } from '@qatron/domain';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildServiceToken, buildSuite } from '@qatron/domain/testing';
@@ -77,19 +80,24 @@ describe('POST /api/v1/projects', () => {
   });
 
   it('accepts every supported repository form', async () => {
+    // Local repositories must exist under QATRON_LOCAL_REPO_ROOTS (the test API allows the temp directory).
+    const local = await mkdtemp(join(tmpdir(), 'qatron-repos-'));
+    await mkdir(join(local, 'tests.git'));
+    await mkdir(join(local, 'local tests'));
     const urls = [
       'https://gitlab.example.test/group/sub/repo.git',
       'http://git.internal:8080/repo',
       'ssh://git@git.example.test:2222/team/repo.git',
       'git@github.com:acme/repo.git',
-      'file:///srv/repos/tests.git',
-      '/srv/repos/local tests',
+      `file://${join(local, 'tests.git')}`,
+      join(local, 'local tests'),
     ];
     for (const repo_url of urls) {
       const res = await post({ name: uniqueName('forms'), repo_url });
       expect(res.status, repo_url).toBe(201);
       expect(res.body.repo_url).toBe(repo_url);
     }
+    await rm(local, { recursive: true, force: true });
   });
 
   it('rejects other repository URLs, option injection and embedded credentials with 422 on repo_url', async () => {

@@ -3,7 +3,12 @@
  * `default_branch` to git, so anything git would read as an option or a remote helper
  * (`--upload-pack=…`, `ext::sh -c …`, `ssh://-oProxyCommand=…`) is refused here, as are
  * credentials embedded in the URL: they belong in a secret named by `secret_ref` (FR-SEC-02).
+ * Local repositories (file:// URLs, paths) pass only where the operator allows them:
+ * `assertLocalRepositoryAllowed`, with the rule in @qatron/domain/local-repositories.
  */
+import { localRepositoryPolicy, localRepositoryProblem } from '@qatron/domain/local-repositories';
+import type { QatronConfig } from '@qatron/domain';
+import { validationFailed } from '../http/problems.js';
 
 const ACCEPTED_FORMS = 'must be an https://, http://, ssh://, git@host:path or file:// URL, or an absolute local path';
 const NO_CREDENTIALS = 'must not contain credentials: store them in a secret and name it in secret_ref (FR-SEC-04)';
@@ -59,4 +64,14 @@ export function branchNameProblem(value: string): string | null {
   if (CONTROL_CHARACTERS.test(value) || /[ ~^:?*[\\]/.test(value)) return invalid;
   if (value.split('/').some((part) => part.startsWith('.') || part.endsWith('.lock'))) return invalid;
   return null;
+}
+
+/**
+ * Refuses with 422 (field `repo_url`) a local repository outside QATRON_LOCAL_REPO_ROOTS or inside
+ * QAtron's own data; remote URLs pass. The worker repeats the check at checkout.
+ */
+export function assertLocalRepositoryAllowed(repoUrl: string | undefined, config: QatronConfig): void {
+  if (repoUrl === undefined) return;
+  const problem = localRepositoryProblem(repoUrl, localRepositoryPolicy(config));
+  if (problem) throw validationFailed([{ field: 'repo_url', message: problem }]);
 }

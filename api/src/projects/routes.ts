@@ -2,6 +2,7 @@ import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { IdParams } from '../http/params.js';
+import { assertLocalRepositoryAllowed } from './repository.js';
 import { ProjectCreate, ProjectListQuery, ProjectOut, ProjectUpdate } from './schema.js';
 import { projectOut } from './serialize.js';
 import { createProject, deleteProject, getProject, listProjects, updateProject } from './service.js';
@@ -32,6 +33,7 @@ export function projectRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 201, schema: ProjectOut },
       errors: [409],
       handler: async ({ em, principal, body, origin }) => {
+        assertLocalRepositoryAllowed(body.repo_url, deps.config);
         const { project, counts } = await createProject(em, principal, body, origin);
         // FR-BDD-01: index the new project's feature files in the background. A repository that
         // is not reachable yet must not fail the registration; the next run indexes it anyway.
@@ -64,6 +66,7 @@ export function projectRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: ProjectOut },
       errors: [404, 409],
       handler: async ({ em, principal, params, body, origin }) => {
+        assertLocalRepositoryAllowed(body.repo_url, deps.config);
         const { project, counts } = await updateProject(em, principal, params.id, body, origin);
         return { body: projectOut(project, counts) };
       },

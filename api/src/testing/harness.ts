@@ -5,6 +5,7 @@ import { connectDatabase, type MikroORM } from '@qatron/domain/db';
 import { buildUser } from '@qatron/domain/testing';
 import { loadConfig, seedDefaults, type ArtifactStore, type Organization, type QatronConfig, type Role, type User } from '@qatron/domain';
 import { createTestDatabase } from '@qatron/scripts/testing/database';
+import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
 import { buildApiDeps, startApiServer, type ApiServer } from '../server.js';
 
 /** A response as tests see it: status, headers and the parsed body. */
@@ -46,7 +47,14 @@ export interface TestApi {
 export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
   const db = await createTestDatabase();
   const artifactDir = await mkdtemp(join(tmpdir(), 'qatron-test-artifacts-'));
-  const config = loadConfig({ QATRON_ENV: 'test', QATRON_HOME: '/nonexistent', LOGIN_MAX_FAILURES: '5', ARTIFACT_DIR: artifactDir, ...env });
+  const config = loadConfig({
+    QATRON_ENV: 'test',
+    QATRON_HOME: '/nonexistent',
+    LOGIN_MAX_FAILURES: '5',
+    ARTIFACT_DIR: artifactDir,
+    QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,
+    ...env,
+  });
   const orm = await connectDatabase(db.url, { pool: { min: 0, max: 5 } });
   const { organization } = await seedDefaults(orm.em.fork(), { env: 'test', adminPassword: undefined });
   const errors: unknown[] = [];

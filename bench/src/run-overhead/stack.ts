@@ -16,6 +16,7 @@ import { loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
 import { buildApiDeps, startApiServer, type ApiServer } from '@qatron/api/server';
 import { ensureDatabase, startEmbeddedPostgres } from '@qatron/scripts/embedded/postgres';
 import { REPO_ROOT, startEmbeddedTemporal } from '@qatron/scripts/embedded/temporal';
+import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
 import { freePort } from '@qatron/scripts/testing/ports';
 
 /** Worker cache shared by bench runs (ignored by git, like the e2e workers' cache). */
@@ -160,6 +161,7 @@ export async function startBenchStack(options: { tempDir: string; workers: numbe
       TEMPORAL_ADDRESS: temporalServer.address,
       TEMPORAL_NAMESPACE: 'default',
       ARTIFACT_DIR: artifactDir,
+      QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,
     };
     const config = loadConfig(env);
     const deps = buildApiDeps(config, orm, randomBytes(48).toString('base64url'), (message, err) => apiErrors.push(`${message}: ${String(err)}`));

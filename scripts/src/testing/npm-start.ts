@@ -3,6 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../embedded/temporal.js';
+import { TEST_LOCAL_REPO_ROOTS } from './local-repo-roots.js';
 import { freePort } from './ports.js';
 
 /** `npm start`'s stack (scripts/src/start.ts) in a temporary QATRON_HOME on free ports, for e2e tests. */
@@ -41,6 +42,7 @@ export async function startStack(place: { home: string; ports: StartedStack['por
       BOARD_PORT: String(ports.board),
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
+      QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,6 +10,7 @@ import { inject } from 'vitest';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { isFinalStatus } from '@qatron/domain';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
+import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
 
 /** Where e2e workers keep git mirrors and venvs: shared across test files and runs (ignored by git). */
 export const E2E_WORKER_CACHE = join(REPO_ROOT, '.tools', 'cache', 'e2e-worker');
@@ -86,6 +87,7 @@ export async function startEngineStack(options: { env?: Record<string, string> }
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,
         ...env,
         DATABASE_URL: api.databaseUrl,
         ARTIFACT_DIR: artifactDir,
