@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CollectionError } from './errors.js';
 import { baseEnvironment, runCommand } from './process.js';
+import { grantToSandbox, sandboxCommand, type SandboxMode } from './sandbox.js';
 import { redact } from './secrets.js';
 
 export { CollectionError } from './errors.js';
@@ -24,6 +25,8 @@ export interface CollectOptions {
   env?: Record<string, string>;
   /** Values to scrub from error messages. */
   secrets?: string[];
+  /** How the test code is confined (sandbox.ts; WORKER_SANDBOX, default bwrap): the checkout is read-only to it. */
+  sandbox?: SandboxMode;
 }
 
 /** The environment of a pytest process: the worker's minimal one, the venv first on PATH, then `extra`. */
@@ -61,10 +64,20 @@ export async function collectTests(python: string, checkoutDir: string, selectio
   if (selection.keywords.trim()) args.push('-k', selection.keywords);
   args.push(...selection.paths);
   const secrets = options.secrets ?? [];
+  const mode = options.sandbox ?? 'bwrap';
   try {
-    const result = await runCommand(python, args, {
+    // Collecting imports the repository's test modules: its code runs, sandboxed like a shard's.
+    await grantToSandbox(mode, [workDir]);
+    const pytest = await sandboxCommand(python, args, pytestEnvironment(python, { ...options.env, QATRON_COLLECT_FILE: outFile }), {
+      mode,
+      python,
+      writable: [workDir],
+      readable: [checkoutDir],
+      cwd: checkoutDir,
+    });
+    const result = await runCommand(pytest.command, pytest.args, {
       cwd: resolve(checkoutDir),
-      env: pytestEnvironment(python, { ...options.env, QATRON_COLLECT_FILE: outFile }),
+      env: pytest.env,
       signal: options.signal,
       tailLines: 60,
     });

@@ -37,7 +37,9 @@ async function shard(options: FixtureRepositoryOptions = {}, overrides: Partial<
     checkoutDir: repo.path,
     testIds: [...GREEN_TEST_IDS],
     outDir: join(base, `out-${id}`),
-    env: { [FLAKY_STATE_VARIABLE]: join(base, `flaky-${id}`) },
+    // The tests' own state files live in a directory the sandbox lets them write.
+    env: { [FLAKY_STATE_VARIABLE]: join(base, `state-${id}`, 'flaky') },
+    sandbox: { writable: [join(base, `state-${id}`)] },
     retries: 0,
     workersPerShard: 0,
     coverage: false,
@@ -54,13 +56,14 @@ const tally = (results: { outcome: string }[]) => results.reduce<Record<string, 
 const coveredPaths = (file: string) =>
   (JSON.parse(execFileSync(python, ['-c', 'import json, sqlite3, sys; print(json.dumps(sorted(r[0] for r in sqlite3.connect(sys.argv[1]).execute("select path from file"))))', file], { encoding: 'utf8' })) as string[]);
 
-/** Processes whose working directory is inside `dir` (pytest and its xdist workers run in the checkout). */
+/** Processes whose working directory is inside `dir` (pytest and its xdist workers run in the checkout), but the sandbox's own (bwrap). */
 async function processesIn(dir: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await readdir('/proc')).filter((name) => /^\d+$/.test(name))) {
     const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '');
     if (cwd === dir || cwd.startsWith(`${dir}/`)) {
-      found.push(`${pid} ${(await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ')}`);
+      const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).replaceAll('\0', ' ');
+      if (!cmdline.startsWith('bwrap ') && cmdline !== '') found.push(`${pid} ${cmdline}`);
     }
   }
   return found;
@@ -210,9 +213,10 @@ describe('runShard', () => {
   });
 
   it('pulls its work from the run: two shards (one with two lanes) share one queue, every test runs once, counts equal pytest -rA', async () => {
-    // A session fixture records each set-up: it must live as long as its process, across batches.
-    const sessionFixture = 'import os\nimport pytest\n\n\n@pytest.fixture(scope="session", autouse=True)\ndef shop_session():\n    with open(os.environ["SESSION_LOG"], "a") as log:\n        log.write(f"{os.getpid()}\\n")\n    yield\n';
-    const sessionLog = join(base, `sessions-${counter}.log`);
+    // A session fixture records each set-up with its process's identity (not the pid: each lane has
+    // a PID namespace of its own): it must live as long as its process, across batches.
+    const sessionFixture = 'import os\nimport uuid\nimport pytest\n\nPROCESS = uuid.uuid4().hex\n\n\n@pytest.fixture(scope="session", autouse=True)\ndef shop_session():\n    with open(os.environ["SESSION_LOG"], "a") as log:\n        log.write(f"{PROCESS}\\n")\n    yield\n';
+    const sessionLog = join(base, `state-${counter + 1}`, 'sessions.log');
     const { repo, run } = await shard({ extraFiles: { ...COUNTING_FILES, 'tests/conftest.py': sessionFixture } }, { coverage: true });
     run.env = { ...run.env, SESSION_LOG: sessionLog };
     let queue = emptyWorkQueue();

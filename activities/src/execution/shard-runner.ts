@@ -6,7 +6,7 @@
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CoverageError, writeCoverageRc } from '../reporting/coverage.js';
 import { pytestEnvironment, type TestSelection } from './collect.js';
@@ -16,6 +16,7 @@ import { countCategories, isFailingOutcome, type OutcomeCounts } from '@qatron/d
 import { ProgressReader, startPolling } from './progress-file.js';
 import { mergeAttempts, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
 import { redact } from './secrets.js';
+import { grantToSandbox, sandboxCommand, type SandboxMode } from './sandbox.js';
 import { openWorkChannel, type WorkSource } from './work-channel.js';
 
 export { ShardExecutionError } from './errors.js';
@@ -89,6 +90,12 @@ export interface RunShardOptions {
   progressIntervalMs?: number;
   /** Time between SIGTERM and SIGKILL when cancelled, in ms (default 5000). */
   killGraceMs?: number;
+  /**
+   * How the tests are confined (sandbox.ts): `mode` (WORKER_SANDBOX, default bwrap), and what they
+   * may see besides the checkout and `outDir` (both writable): more writable directories (the
+   * artifacts directory) and read-only ones (datasets).
+   */
+  sandbox?: { mode?: SandboxMode; writable?: string[]; readable?: string[] };
 }
 
 /** The result that stands for the pytest session itself when it failed with no test failing. */
@@ -114,6 +121,10 @@ interface ShardSession {
   coverageEnv: Record<string, string>;
   log: WriteStream;
   secrets: string[];
+  sandbox: SandboxMode;
+  /** What every pytest process of the shard may write (the checkout, the outputs) and read. */
+  writable: string[];
+  readable: string[];
   junitXml: string[];
   /** The latest outcome of every test seen, for live progress. */
   latest: Map<string, TestOutcome>;
@@ -169,6 +180,13 @@ async function openSession(options: RunShardOptions): Promise<ShardSession> {
   const allureResultsDir = join(outDir, 'allure-results');
   const secrets = options.secrets ?? [];
   await mkdir(allureResultsDir, { recursive: true });
+  const sandbox = options.sandbox?.mode ?? 'bwrap';
+  const checkoutDir = resolve(options.checkoutDir);
+  const extraWritable = (options.sandbox?.writable ?? []).map((dir) => resolve(dir));
+  for (const dir of extraWritable) await mkdir(dir, { recursive: true });
+  // The sandbox's user writes its results, coverage data and the checkout's caches (the checkout
+  // is the run's own copy on this worker).
+  await grantToSandbox(sandbox, [outDir, allureResultsDir, ...extraWritable], [checkoutDir]);
   const started = performance.now();
   const coverageFile = join(outDir, '.coverage');
   const coverageArgs: string[] = [];
@@ -201,6 +219,9 @@ async function openSession(options: RunShardOptions): Promise<ShardSession> {
     coverageEnv,
     log: createWriteStream(join(outDir, 'pytest.log'), { flags: 'w' }),
     secrets,
+    sandbox,
+    writable: [checkoutDir, outDir, ...extraWritable],
+    readable: options.sandbox?.readable ?? [],
     junitXml: [],
     latest: new Map(),
     expected: () => ids,
@@ -236,7 +257,7 @@ async function idsAttempt(session: ShardSession, attempt: number, ids: string[])
 async function pulledAttempt(session: ShardSession, work: NonNullable<RunShardOptions['work']>): Promise<Invocation> {
   const { options, outDir } = session;
   const lanes = Math.max(1, options.workersPerShard);
-  const channel = await openWorkChannel(work.source);
+  const channel = await openWorkChannel(work.source, { sandbox: session.sandbox });
   session.expected = () => channel.handedTests();
   writeLine(session.log, `===== attempt 1 of ${1 + options.retries}: work pulled from the run by ${lanes} process(es) =====`, session.secrets);
   try {
@@ -248,7 +269,7 @@ async function pulledAttempt(session: ShardSession, work: NonNullable<RunShardOp
         // xdist, if the repository's addopts ask for it, would take over the run loop: -n 0 keeps it in-process.
         const args = [...pytestArgs(session, junitFile), '-p', 'qatron.pull', '-n', '0', ...(options.coverage ? session.coverageArgs : []), ...selection];
         const coverageEnv = lanes === 1 || !options.coverage ? session.coverageEnv : { ...session.coverageEnv, COVERAGE_FILE: `${session.coverageFile}.lane${lane}` };
-        return invoke(session, { args, env: { ...coverageEnv, [PULL_VARIABLE]: channel.path }, progressFile: join(outDir, `progress-${name}.jsonl`), junitFile, phase: 'running' });
+        return invoke(session, { args, env: { ...coverageEnv, [PULL_VARIABLE]: channel.path }, progressFile: join(outDir, `progress-${name}.jsonl`), junitFile, phase: 'running', writable: [dirname(channel.path)] });
       }),
     );
     const failure = channel.error();
@@ -274,9 +295,10 @@ async function combineLaneCoverage(session: ShardSession, lanes: number): Promis
   const files = Array.from({ length: lanes }, (_, lane) => `${session.coverageFile}.lane${lane}`);
   const present = (await Promise.all(files.map(async (f) => ((await exists(f)) ? f : null)))).filter((f): f is string => f !== null);
   if (present.length === 0) return;
-  const out = await runCommand(session.options.python, ['-m', 'coverage', 'combine', ...present], {
+  const combine = await sandboxed(session, ['-m', 'coverage', 'combine', ...present], pytestEnvironment(session.options.python, session.coverageEnv));
+  const out = await runCommand(combine.command, combine.args, {
     cwd: resolve(session.options.checkoutDir),
-    env: pytestEnvironment(session.options.python, session.coverageEnv),
+    env: combine.env,
     signal: session.options.signal,
     capture: true,
   });
@@ -284,7 +306,7 @@ async function combineLaneCoverage(session: ShardSession, lanes: number): Promis
 }
 
 /** One pytest process, with live progress from its progress file and its output in the log. */
-async function invoke(session: ShardSession, spec: { args: string[]; env: Record<string, string>; progressFile: string; junitFile: string; phase: ShardProgress['phase'] }): Promise<Invocation> {
+async function invoke(session: ShardSession, spec: { args: string[]; env: Record<string, string>; progressFile: string; junitFile: string; phase: ShardProgress['phase']; writable?: string[] }): Promise<Invocation> {
   const { options } = session;
   await rm(spec.progressFile, { force: true });
   writeLine(session.log, `$ ${options.python} ${spec.args.join(' ')}`, session.secrets);
@@ -301,9 +323,10 @@ async function invoke(session: ShardSession, spec: { args: string[]; env: Record
   const poller = startPolling(reader, options.progressIntervalMs ?? 500, report);
   let result;
   try {
-    result = await runCommand(options.python, spec.args, {
+    const pytest = await sandboxed(session, spec.args, pytestEnvironment(options.python, { ...options.env, ...spec.env, [PROGRESS_VARIABLE]: spec.progressFile }), spec.writable);
+    result = await runCommand(pytest.command, pytest.args, {
       cwd: resolve(options.checkoutDir),
-      env: pytestEnvironment(options.python, { ...options.env, ...spec.env, [PROGRESS_VARIABLE]: spec.progressFile }),
+      env: pytest.env,
       signal: options.signal,
       killGraceMs: options.killGraceMs ?? 5_000,
       onLine: (line) => {
@@ -324,6 +347,12 @@ async function invoke(session: ShardSession, spec: { args: string[]; env: Record
     throw new ShardExecutionError(`pytest was killed by ${result.signal} (out of memory?):\n${tailText}`, null);
   }
   return { records: await reader.all(), exitCode: result.exitCode, signal: result.signal ?? null, tail: tailText };
+}
+
+/** The shard's interpreter with `args` as it runs in the shard's sandbox (test code: DESIGN "Test code is untrusted"). */
+function sandboxed(session: ShardSession, args: string[], env: Record<string, string>, writable: string[] = []) {
+  const { python } = session.options;
+  return sandboxCommand(python, args, env, { mode: session.sandbox, python, writable: [...session.writable, ...writable], readable: session.readable, cwd: session.options.checkoutDir });
 }
 
 /** One result per test over the attempts, plus a session error when pytest failed without a test to blame. */

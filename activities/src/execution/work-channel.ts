@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { CollectedFile } from '@qatron/domain/runs/work-queue';
+import { grantToSandbox, type SandboxMode } from './sandbox.js';
 
 /** Where a shard's work comes from. */
 export interface WorkSource {
@@ -34,8 +35,12 @@ interface Request {
   files?: unknown;
 }
 
-/** Opens the channel; every connection is served in request order. */
-export async function openWorkChannel(source: WorkSource): Promise<WorkChannel> {
+/**
+ * Opens the channel; every connection is served in request order. With a sandbox, the socket and
+ * its directory belong to the sandbox's user, which connects from inside it (the directory is
+ * mounted in; the socket is reachable by no one else but root).
+ */
+export async function openWorkChannel(source: WorkSource, options: { sandbox?: SandboxMode } = {}): Promise<WorkChannel> {
   // A short directory of its own: socket paths are limited to about 100 bytes.
   const dir = await mkdtemp(join(tmpdir(), 'qp-'));
   const path = join(dir, 's');
@@ -81,6 +86,7 @@ export async function openWorkChannel(source: WorkSource): Promise<WorkChannel> 
     server.once('error', reject);
     server.listen(path, () => resolve());
   });
+  if (options.sandbox) await grantToSandbox(options.sandbox, [dir, path]);
   return {
     path,
     handedTests: () => handed,
