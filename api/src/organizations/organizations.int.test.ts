@@ -61,9 +61,10 @@ describe('GET/PUT /api/v1/organizations', () => {
     const all = await api.request('GET', '/api/v1/organizations?limit=200', { token: platformAdmin });
     expect(all.status).toBe(200);
     expect(all.body.items.map((o: { slug: string }) => o.slug)).toEqual(expect.arrayContaining(['default', 'acme-list']));
+    expect(all.body.platform_admin).toBe(true);
     const token = await api.login('acme-admin-list', 'initial-password');
     const own = await api.request('GET', '/api/v1/organizations', { token });
-    expect(own.body).toMatchObject({ total: 1, items: [{ id: created.body.id, slug: 'acme-list' }] });
+    expect(own.body).toMatchObject({ total: 1, items: [{ id: created.body.id, slug: 'acme-list' }], platform_admin: false });
     expect((await api.request('GET', `/api/v1/organizations/${created.body.id}`, { token })).status).toBe(200);
     const other = await api.request('GET', `/api/v1/organizations/${api.organization.id}`, { token });
     expect(other.status).toBe(404);

@@ -1,8 +1,7 @@
 import { IdParams } from '../http/params.js';
 import type { ApiDeps } from '../http/deps.js';
-import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { OrganizationCreate, OrganizationCreated, OrganizationListQuery, OrganizationOut, OrganizationUpdate } from './schema.js';
+import { OrganizationCreate, OrganizationCreated, OrganizationListQuery, OrganizationOut, OrganizationPage, OrganizationUpdate } from './schema.js';
 import { organizationCreatedOut, organizationOut } from './serialize.js';
 import { createOrganization, getOrganization, listOrganizations, setOrganizationActive, updateOrganization } from './service.js';
 
@@ -16,10 +15,12 @@ export function organizationRoutes(_deps: ApiDeps): AnyRoute[] {
       tag: 'organizations',
       role: 'admin',
       query: OrganizationListQuery,
-      response: { status: 200, schema: pageOf(OrganizationOut) },
+      response: { status: 200, schema: OrganizationPage },
       handler: async ({ em, principal, query }) => {
         const page = await listOrganizations(em, principal, query);
-        return { body: { items: page.items.map(organizationOut), total: page.total, limit: query.limit, offset: query.offset } };
+        return {
+          body: { items: page.items.map(organizationOut), total: page.total, limit: query.limit, offset: query.offset, platform_admin: page.platformAdmin },
+        };
       },
     }),
     defineRoute({

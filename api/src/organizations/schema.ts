@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { OrganizationSettings } from '@qatron/domain';
-import { PageQuery } from '../http/pagination.js';
+import { PageQuery, pageOf } from '../http/pagination.js';
 
 const name = z.string().trim().min(1, 'is required').max(200);
 
@@ -60,4 +60,9 @@ export const OrganizationOut = z.object({
 
 export const OrganizationCreated = OrganizationOut.extend({
   admin: z.object({ id: z.number().int(), username: z.string(), email: z.string() }),
+});
+
+/** The list answer: a page, and whether the caller may create and deactivate organizations (the Board shows those controls). */
+export const OrganizationPage = pageOf(OrganizationOut).extend({
+  platform_admin: z.boolean().describe('Whether the caller is a platform administrator'),
 });

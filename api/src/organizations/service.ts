@@ -30,14 +30,15 @@ export async function listOrganizations(
   em: EntityManager,
   principal: Principal,
   filter: OrganizationListFilter,
-): Promise<{ items: Organization[]; total: number }> {
+): Promise<{ items: Organization[]; total: number; platformAdmin: boolean }> {
   requireOrganizationWide(principal, 'list organizations');
+  const platformAdmin = await isPlatformAdmin(em, principal);
   const where = {
-    ...((await isPlatformAdmin(em, principal)) ? {} : { id: principal.organizationId }),
+    ...(platformAdmin ? {} : { id: principal.organizationId }),
     ...(filter.is_active !== undefined && { isActive: filter.is_active }),
   };
   const [items, total] = await em.findAndCount(Organization, where, { orderBy: { id: 'asc' }, limit: filter.limit, offset: filter.offset });
-  return { items, total };
+  return { items, total, platformAdmin };
 }
 
 /** The organization `id` if the caller may see it; 404 otherwise (another tenant learns nothing). */
