@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createArtifactStore, type QatronConfig } from '@qatron/domain';
 import { createApp } from './app.js';
-import { LoginThrottle } from './auth/login-throttle.js';
+import { loginThrottleFor } from './auth/login-throttle.js';
 import { SessionSigner } from './auth/sessions.js';
 import { createMetrics } from './health/metrics.js';
 import { createReadinessProbe } from './health/readiness.js';
@@ -34,9 +34,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     config,
     signer: new SessionSigner(jwtSecret, config.auth.jwtExpiresMinutes),
     reportTokens: new ReportTokenSigner(jwtSecret),
-    // The per-address window is wider than the account lockout, so a single address cannot
-    // walk through many accounts either.
-    throttle: new LoginThrottle(config.auth.loginMaxFailures * 4, config.auth.loginLockMinutes * 60_000),
+    throttle: loginThrottleFor(config.auth),
     metrics: createMetrics(orm),
     readiness: createReadinessProbe(orm, config.temporal.address, config.temporal.namespace),
     store: createArtifactStore(config.artifacts),

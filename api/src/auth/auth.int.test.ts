@@ -7,7 +7,7 @@ let api: TestApi;
 let adminToken: string;
 
 beforeAll(async () => {
-  api = await startTestApi({ LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_MINUTES: '15' });
+  api = await startTestApi({ LOGIN_MAX_FAILURES: '3', LOGIN_LOCK_MINUTES: '15', TRUST_PROXY: 'true' });
   adminToken = await api.login('admin', 'admin');
 });
 afterAll(() => api.close());
@@ -62,19 +62,74 @@ describe('POST /api/v1/auth/login', () => {
     expect(res.body.code).toBe('bad_request');
   });
 
-  it('locks an account after repeated failures, even for the right password', async () => {
+  const attempt = (username: string, password: string, address: string) =>
+    api.request('POST', '/api/v1/auth/login', { form: { username, password }, headers: { 'x-forwarded-for': address } });
+
+  it('locks an account out of the guessing address only, and the owner elsewhere still logs in', async () => {
     const { user } = await api.userWithToken('user');
-    for (let i = 0; i < 3; i++) {
-      const res = await api.request('POST', '/api/v1/auth/login', { form: { username: user.username, password: 'nope-nope' }, headers: { 'x-forwarded-for': `10.0.0.${i}` } });
-      expect(res.status).toBe(401);
-    }
-    const locked = await api.request('POST', '/api/v1/auth/login', { form: { username: user.username, password: 'password123' } });
-    expect(locked.status).toBe(429);
-    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(800);
+    for (let i = 0; i < 3; i++) expect((await attempt(user.username, 'nope-nope', '10.1.0.1')).status).toBe(401);
+    const fromAttacker = await attempt(user.username, 'password123', '10.1.0.1');
+    expect(fromAttacker.status).toBe(401);
+    expect((await attempt(user.username, 'password123', '10.1.0.2')).status).toBe(200);
     const row = await api.orm.em.fork().findOneOrFail(User, { id: user.id });
-    expect(row.lockedUntil).not.toBeNull();
-    const lockAudit = (await audit('user.login_failed')).filter((a) => a.userId === user.id);
-    expect(lockAudit.at(-1)?.details).toMatchObject({ locked: true });
+    expect(row.lockedUntil).toBeNull();
+    const failures = (await audit('user.login_failed')).filter((a) => a.userId === user.id);
+    expect(failures.map((a) => a.details)).toEqual([
+      { reason: 'bad_password', locked: false },
+      { reason: 'bad_password', locked: false },
+      { reason: 'bad_password', locked: true },
+      { reason: 'locked', locked: true },
+    ]);
+  });
+
+  it('answers a locked account exactly like an unknown user', async () => {
+    const { user } = await api.userWithToken('user');
+    for (let i = 0; i < 3; i++) await attempt(user.username, 'nope-nope', '10.2.0.1');
+    const locked = await attempt(user.username, 'password123', '10.2.0.1');
+    const unknown = await attempt('nobody-at-all', 'password123', '10.2.0.1');
+    expect(locked.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    const { instance: _a, ...lockedBody } = locked.body;
+    const { instance: _b, ...unknownBody } = unknown.body;
+    expect(lockedBody).toEqual(unknownBody);
+    expect(locked.headers.get('retry-after')).toBeNull();
+    expect(unknown.headers.get('retry-after')).toBeNull();
+  });
+
+  it('keeps the same timing class for unknown, locked and wrong-password attempts (one password hash each)', async () => {
+    const { user } = await api.userWithToken('user');
+    for (let i = 0; i < 3; i++) await attempt(user.username, 'nope-nope', '10.3.0.1');
+    const timed = async (username: string, address: string) => {
+      const started = performance.now();
+      await attempt(username, 'password123-wrong', address);
+      return performance.now() - started;
+    };
+    const unknown = await timed('nobody-timed', '10.3.0.2');
+    const locked = await timed(user.username, '10.3.0.1');
+    const wrong = await timed(user.username, '10.3.0.3');
+    // A password hash takes tens of milliseconds; a skipped one would answer in a few.
+    for (const ms of [unknown, locked]) expect(ms).toBeGreaterThan(wrong / 3);
+  });
+
+  it('answers 429 to an address from its 11th failure, even when another account logs in meanwhile', async () => {
+    const { user } = await api.userWithToken('viewer');
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(`guess-${i}`, 'nope-nope', '10.4.0.1')).status).toBe(401);
+      if (i === 5) expect((await attempt(user.username, 'password123', '10.4.0.1')).status).toBe(200);
+    }
+    const refused = await attempt('guess-10', 'nope-nope', '10.4.0.1');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(800);
+    expect((await attempt(user.username, 'password123', '10.4.0.2')).status).toBe(200);
+  });
+
+  it('slows an account guessed at from many addresses without locking its owner out', async () => {
+    const { user } = await api.userWithToken('user');
+    for (let i = 0; i < 6; i++) expect((await attempt(user.username, 'nope-nope', `10.5.0.${i}`)).status).toBe(401);
+    const started = performance.now();
+    const owner = await attempt(user.username, 'password123', '10.5.1.1');
+    expect(owner.status).toBe(200);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1000);
   });
 
   it('audits successful logins with the address and user agent', async () => {

@@ -10,7 +10,6 @@ import { changePassword, createServiceToken, listServiceTokens, login, logout, r
 
 /** PRD 16.1: login, register, me, logout, service tokens. */
 export function authRoutes(deps: ApiDeps): AnyRoute[] {
-  const policy = { maxFailures: deps.config.auth.loginMaxFailures, lockMinutes: deps.config.auth.loginLockMinutes };
   return [
     defineRoute({
       method: 'post',
@@ -23,7 +22,7 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: TokenResponse },
       errors: [401, 429],
       handler: async ({ em, body, origin }) => {
-        const session = await login(em, deps.signer, deps.throttle, policy, body, origin);
+        const session = await login(em, deps.signer, deps.throttle, body, origin);
         return {
           body: { access_token: session.token, token_type: 'bearer' as const, expires_in: session.expiresIn },
           headers: { 'Cache-Control': 'no-store' },

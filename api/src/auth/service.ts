@@ -16,22 +16,20 @@ import type { Principal, RequestOrigin } from '../http/principal.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionSigner } from './sessions.js';
 
-export interface AuthPolicy {
-  maxFailures: number;
-  lockMinutes: number;
-}
-
 const INVALID = 'Incorrect username or password';
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
- * Password login (FR-AUTH-01) with brute-force protection: a per-address window (throttle) and a
- * per-account lockout after `maxFailures` consecutive failures. Every attempt is audited (FR-AUD-01).
+ * Password login (FR-AUTH-01) with brute-force protection (LoginThrottle: per address 429, per
+ * account-and-address lockout, account-wide slowdown). A locked pair, an unknown user and a wrong
+ * password get the same 401 body after one password hash each, so none tells an account exists
+ * or is locked. Every attempt on an existing account is audited (FR-AUD-01).
  */
 export async function login(
   em: EntityManager,
   signer: SessionSigner,
   throttle: LoginThrottle,
-  policy: AuthPolicy,
   credentials: { username: string; password: string },
   origin: RequestOrigin,
   now = new Date(),
@@ -41,30 +39,26 @@ export async function login(
   if (wait > 0) throw tooManyRequests('Too many failed logins from this address; try again later', wait);
 
   const user = await em.findOne(User, { $or: [{ username: credentials.username }, { email: credentials.username.toLowerCase() }] });
+  const account = user ? `user:${user.id}` : `name:${credentials.username.toLowerCase()}`;
+  const delay = throttle.delayMs(account);
+  if (delay > 0) await sleep(delay);
+  const locked = throttle.isLocked(account, ip);
+  // The hash runs in every case (the dummy when there is nothing to check against): same timing class.
+  const valid = user && !locked ? await verifyPassword(credentials.password, user.passwordHash) : await verifyAgainstDummy(credentials.password).then(() => false);
   if (!user) {
-    await verifyAgainstDummy(credentials.password);
-    throttle.recordFailure(ip);
+    throttle.recordFailure(account, ip);
     throw unauthorized(INVALID);
   }
-  if (user.lockedUntil && user.lockedUntil > now) {
-    throttle.recordFailure(ip);
-    throw tooManyRequests('This account is locked after repeated failed logins; try again later', (user.lockedUntil.getTime() - now.getTime()) / 1000);
-  }
-  const valid = await verifyPassword(credentials.password, user.passwordHash);
   const actor = { organizationId: user.organization, userId: user.id, name: user.username };
   if (!valid || !user.isActive) {
-    throttle.recordFailure(ip);
+    const nowLocked = throttle.recordFailure(account, ip);
     user.failedLogins += 1;
-    const locked = user.failedLogins >= policy.maxFailures;
-    if (locked) {
-      user.lockedUntil = new Date(now.getTime() + policy.lockMinutes * 60_000);
-      user.failedLogins = 0;
-    }
-    recordAudit(em, actor, 'user.login_failed', { type: 'user', id: user.id }, { reason: valid ? 'inactive' : 'bad_password', locked }, origin);
+    const reason = locked ? 'locked' : valid ? 'inactive' : 'bad_password';
+    recordAudit(em, actor, 'user.login_failed', { type: 'user', id: user.id }, { reason, locked: nowLocked }, origin);
     await em.flush();
     throw unauthorized(INVALID);
   }
-  throttle.recordSuccess(ip);
+  throttle.recordSuccess(account, ip);
   user.failedLogins = 0;
   user.lockedUntil = null;
   user.lastLoginAt = now;
