@@ -5,6 +5,7 @@ import datasets from './datasets.js';
 import environments from './environments.js';
 import features from './features.js';
 import init from './init.js';
+import organizations from './organizations.js';
 import projects from './projects.js';
 import runs from './runs.js';
 import suites from './suites.js';
@@ -14,4 +15,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens];
+export const commands = [login, logout, whoami, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
