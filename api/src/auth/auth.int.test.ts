@@ -172,6 +172,42 @@ describe('POST /api/v1/auth/logout', () => {
   });
 });
 
+describe('POST /api/v1/auth/refresh', () => {
+  it('exchanges a valid session token for a new one and revokes the old one', async () => {
+    const { token } = await api.userWithToken('viewer');
+    const res = await api.request('POST', '/api/v1/auth/refresh', { token });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body).toMatchObject({ token_type: 'bearer', expires_in: 1800 });
+    expect(res.body.access_token).not.toBe(token);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: res.body.access_token })).status).toBe(200);
+    expect((await api.request('GET', '/api/v1/auth/me', { token })).status).toBe(401);
+    expect((await api.request('POST', '/api/v1/auth/refresh', { token })).status).toBe(401);
+  });
+
+  it('refuses a logged-out session, an expired or forged token and service tokens', async () => {
+    const { token } = await api.userWithToken('viewer');
+    expect((await api.request('POST', '/api/v1/auth/logout', { token })).status).toBe(204);
+    expect((await api.request('POST', '/api/v1/auth/refresh', { token })).status).toBe(401);
+    const { SessionSigner } = await import('./sessions.js');
+    const expired = await new SessionSigner('test-secret-that-is-long-enough-for-hs256-signing', -1).sign({ id: 1, organization: api.organization.id, role: 'admin' });
+    expect((await api.request('POST', '/api/v1/auth/refresh', { token: expired.token })).status).toBe(401);
+    const forged = await new SessionSigner('another-secret-that-is-long-enough-for-hs256', 30).sign({ id: 1, organization: api.organization.id, role: 'admin' });
+    expect((await api.request('POST', '/api/v1/auth/refresh', { token: forged.token })).status).toBe(401);
+    const created = await api.request('POST', '/api/v1/auth/service-tokens', { token: adminToken, json: { name: 'refresh-ci', role: 'user' } });
+    const refused = await api.request('POST', '/api/v1/auth/refresh', { token: created.body.token });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('not_a_session');
+  });
+
+  it('keeps revocation: logging out with the refreshed token ends the session', async () => {
+    const { token } = await api.userWithToken('user');
+    const refreshed = (await api.request('POST', '/api/v1/auth/refresh', { token })).body.access_token;
+    expect((await api.request('POST', '/api/v1/auth/logout', { token: refreshed })).status).toBe(204);
+    expect((await api.request('POST', '/api/v1/auth/refresh', { token: refreshed })).status).toBe(401);
+  });
+});
+
 describe('POST /api/v1/auth/register', () => {
   it('lets an admin create a user who can then log in', async () => {
     const res = await api.request('POST', '/api/v1/auth/register', {

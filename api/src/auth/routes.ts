@@ -6,7 +6,7 @@ import { pageOf } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { LoginForm, PasswordChange, MeOut, RegisterBody, ServiceTokenCreate, ServiceTokenCreated, ServiceTokenOut, TokenResponse, UserOut } from './schema.js';
 import { serviceTokenOut, userOut } from './serialize.js';
-import { changePassword, createServiceToken, listServiceTokens, login, logout, registerUser, revokeServiceToken } from './service.js';
+import { changePassword, createServiceToken, listServiceTokens, login, logout, refreshSession, registerUser, revokeServiceToken } from './service.js';
 
 /** PRD 16.1: login, register, me, logout, service tokens. */
 export function authRoutes(deps: ApiDeps): AnyRoute[] {
@@ -39,6 +39,22 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ em, principal, origin }) => {
         await logout(em, principal, origin);
         return { status: 204 };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/auth/refresh',
+      summary: 'Exchange the current, unrevoked session token for a new one before it expires; the old one is revoked',
+      tag: 'auth',
+      role: 'viewer',
+      response: { status: 200, schema: TokenResponse },
+      errors: [400],
+      handler: async ({ em, principal }) => {
+        const session = await refreshSession(em, deps.signer, principal);
+        return {
+          body: { access_token: session.token, token_type: 'bearer' as const, expires_in: session.expiresIn },
+          headers: { 'Cache-Control': 'no-store' },
+        };
       },
     }),
     defineRoute({

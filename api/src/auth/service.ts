@@ -77,6 +77,22 @@ export async function logout(em: EntityManager, principal: Principal, origin: Re
 }
 
 /**
+ * A new session token for the caller's session token (a Board left open stays signed in), with
+ * revocation kept: the presented token must be valid and unrevoked (checked by authentication),
+ * and is revoked here, so each token refreshes once and logout ends the chain.
+ */
+export async function refreshSession(em: EntityManager, signer: SessionSigner, principal: Principal): Promise<{ token: string; expiresIn: number }> {
+  if (!principal.session || principal.userId === null) {
+    throw new Problem(400, 'not_a_session', 'Bad request', 'Service tokens have no session to refresh');
+  }
+  const user = await em.findOneOrFail(User, { id: principal.userId });
+  const session = await signer.sign(user);
+  em.persist(new RevokedSession(principal.session.jti, principal.session.expiresAt));
+  await em.flush();
+  return { token: session.token, expiresIn: session.expiresIn };
+}
+
+/**
  * Changes the caller's own password after checking the current one. Other sessions of the user
  * stay valid until they expire (at most JWT_EXPIRES_MINUTES); the change is audited.
  */

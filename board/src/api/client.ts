@@ -142,6 +142,8 @@ export const api = {
   auth: {
     login: (username: string, password: string) => request<TokenResponse>('POST', '/api/v1/auth/login', undefined, { auth: false, form: { username, password } }),
     logout: () => request<void>('POST', '/api/v1/auth/logout'),
+    refresh: () => request<TokenResponse>('POST', '/api/v1/auth/refresh'),
+    changePassword: (body: { current_password: string; new_password: string }) => request<void>('POST', '/api/v1/auth/password', body),
     me: () => request<Me>('GET', '/api/v1/auth/me'),
     register: (body: { username: string; email: string; password: string; role: string }) => request<User>('POST', '/api/v1/auth/register', body),
     tokens: () => request<Page<ServiceToken>>('GET', '/api/v1/auth/service-tokens?limit=200'),

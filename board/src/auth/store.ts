@@ -2,14 +2,15 @@ import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
 import { api, bindSession } from '../api/client';
 import type { Me, Role } from '../api/types';
+import { refreshDelayMs } from '../account/session-refresh';
 
 const TOKEN_KEY = 'qatron.token';
 const RANK: Record<Role, number> = { viewer: 0, user: 1, admin: 2 };
 
 /**
  * The session: the access token (kept in sessionStorage, so it dies with the tab, as the API's
- * short-lived JWT does) and who the caller is. The UI hides what the role may not do; the API
- * enforces it anyway.
+ * short-lived JWT does) and who the caller is. The token is refreshed shortly before it expires,
+ * so an open Board stays signed in. The UI hides what the role may not do; the API enforces it anyway.
  */
 export const useAuthStore = defineStore('auth', () => {
   const token = ref<string | null>(sessionStorage.getItem(TOKEN_KEY));
@@ -25,10 +26,31 @@ export const useAuthStore = defineStore('auth', () => {
     return role.value !== null && RANK[role.value] >= RANK[required];
   }
 
+  let refreshTimer: ReturnType<typeof setTimeout> | null = null;
+
   function setToken(value: string | null): void {
     token.value = value;
     if (value) sessionStorage.setItem(TOKEN_KEY, value);
     else sessionStorage.removeItem(TOKEN_KEY);
+    scheduleRefresh(value);
+  }
+
+  function scheduleRefresh(value: string | null): void {
+    if (refreshTimer !== null) clearTimeout(refreshTimer);
+    refreshTimer = null;
+    const delay = value ? refreshDelayMs(value) : null;
+    if (delay !== null) refreshTimer = setTimeout(() => void refresh(), delay);
+  }
+
+  /** Exchanges the token for a new one; a refused refresh (401) ends the session like any 401. */
+  async function refresh(): Promise<void> {
+    const current = token.value;
+    try {
+      const answer = await api.auth.refresh();
+      if (token.value === current) setToken(answer.access_token);
+    } catch {
+      // A 401 already expired the session; anything else leaves the token until it runs out.
+    }
   }
 
   function expire(): void {
@@ -38,6 +60,7 @@ export const useAuthStore = defineStore('auth', () => {
   }
 
   bindSession({ token: () => token.value, onUnauthorized: expire });
+  scheduleRefresh(token.value);
 
   async function login(username: string, password: string): Promise<void> {
     const answer = await api.auth.login(username, password);
@@ -66,5 +89,5 @@ export const useAuthStore = defineStore('auth', () => {
     onExpired = handler;
   }
 
-  return { token, me, role, signedIn, returnTo, can, login, logout, ensureMe, whenExpired };
+  return { token, me, role, signedIn, returnTo, can, login, logout, refresh, ensureMe, whenExpired };
 });
