@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import type { ArtifactStore } from '@qatron/domain';
+import type { SandboxMode } from './execution/sandbox.js';
 import type { SecretSource } from './execution/secrets.js';
 
 /**
@@ -24,5 +25,7 @@ export interface ActivityDeps {
   workerName: string;
   /** Handed to browser tests as SELENIUM_REMOTE_URL when configured. */
   seleniumRemoteUrl: string | undefined;
+  /** How test code is confined (config WORKER_SANDBOX); absent: bwrap. */
+  sandbox?: SandboxMode;
   log: (message: string) => void;
 }

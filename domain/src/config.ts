@@ -61,6 +61,7 @@ const EnvSchema = z.object({
     .default('')
     .transform((v) => v.split(':').map((p) => p.trim()).filter(Boolean)),
   SECRETS_DIR: optionalString,
+  WORKER_SANDBOX: z.enum(['bwrap', 'off']).default('bwrap'),
   QATRON_LOCAL_REPO_ROOTS: z
     .string()
     .optional()
@@ -118,6 +119,11 @@ export interface QatronConfig {
     seleniumRemoteUrl: string | undefined;
     /** Interpreters run environments may be built with, the default first; empty: python3 and python3.X found on PATH. */
     pythons: string[];
+    /**
+     * How test code is confined (DESIGN "Test code is untrusted"): `bwrap` (bubblewrap, the
+     * default; the worker refuses to start where it does not work) or `off` (the operator's choice).
+     */
+    sandbox: 'bwrap' | 'off';
   };
   /** How run workflows treat their shards; fixed per run when the run starts. */
   shards: { scheduleToStartSeconds: number; heartbeatTimeoutSeconds: number; attempts: number };
@@ -199,6 +205,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       secretsDir: e.SECRETS_DIR,
       seleniumRemoteUrl: e.SELENIUM_REMOTE_URL,
       pythons: e.WORKER_PYTHONS,
+      sandbox: e.WORKER_SANDBOX,
     },
     shards: {
       scheduleToStartSeconds: e.SHARD_SCHEDULE_TO_START_SECONDS,

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { createDatasetValidationActivities, createFeatureActivities, createRetentionActivities, createRunActivities, pruneWorkerCaches } from '@qatron/activities';
+import { checkSandbox } from '@qatron/activities/execution/sandbox';
 import { connectDatabase } from '@qatron/domain/db';
 import {
   CONTROL_TASK_QUEUE,
@@ -65,6 +66,9 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
   if (!config.database.url) throw new Error('DATABASE_URL is required for a worker');
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is required for a worker');
   const name = config.worker.name ?? `${hostname()}-${process.pid}`;
+  // Test code never runs unsandboxed by accident: an execution worker without a working sandbox refuses to start.
+  if (config.worker.taskQueues.includes(SHARDS_TASK_QUEUE)) await checkSandbox(config.worker.sandbox);
+  if (config.worker.sandbox === 'off') log('WORKER_SANDBOX=off: test code runs as this worker\'s user, with its view of the machine');
   const orm = await connectDatabase(config.database.url, { pool: { min: 0, max: 6 } });
   const store = createArtifactStore(config.artifacts);
   const native = await NativeConnection.connect({ address: config.temporal.address });
@@ -80,6 +84,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     secrets: { env: environment, dir: config.worker.secretsDir },
     workerName: name,
     seleniumRemoteUrl: config.worker.seleniumRemoteUrl,
+    sandbox: config.worker.sandbox,
     log,
   };
   const activities = { ...createRunActivities(deps), ...createRetentionActivities(deps), ...createFeatureActivities(deps), ...createDatasetValidationActivities(deps) };

@@ -60,6 +60,8 @@ export function createShardActivities(context: RunContext) {
           workersPerShard: suite.workersPerShard,
           coverage: suite.coverage,
           secrets,
+          // The tests write evidence to the artifacts directory and read the datasets; nothing else of the worker's.
+          sandbox: { mode: deps.sandbox ?? 'bwrap', writable: [artifactsDir], readable: [join(workRoot, 'datasets')] },
           signal: ctx.cancellationSignal,
           onProgress: progress.report,
         });
