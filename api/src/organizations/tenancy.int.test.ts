@@ -116,6 +116,9 @@ const ID_OF_QUERY: Record<string, keyof Fixtures> = {
   user_id: 'user',
 };
 
+/** Text filters get the first organization's names: a search must not reach across either. */
+const TEXT_OF_QUERY: Record<string, string> = { search: MARKER, branch: `${MARKER}-branch` };
+
 let api: TestApi;
 let a: Fixtures;
 let walker: string;
@@ -206,11 +209,11 @@ function foreignPath(path: string): { url: string } | { missing: string } {
   return { url };
 }
 
-/** Query parameters that filter by id, set to the first organization's ids. */
+/** Query parameters that filter by id or text, set to the first organization's ids and names. */
 function foreignQuery(op: Operation): string {
   const pairs = (op.parameters ?? [])
-    .filter((p) => p.in === 'query' && ID_OF_QUERY[p.name])
-    .map((p) => `${p.name}=${a[ID_OF_QUERY[p.name]!]}`);
+    .filter((p) => p.in === 'query' && (ID_OF_QUERY[p.name] || TEXT_OF_QUERY[p.name]))
+    .map((p) => `${p.name}=${ID_OF_QUERY[p.name] ? a[ID_OF_QUERY[p.name]!] : encodeURIComponent(TEXT_OF_QUERY[p.name]!)}`);
   return pairs.length ? `?${pairs.join('&')}` : '';
 }
 
@@ -321,6 +324,7 @@ describe('cross-organization references in bodies', () => {
   });
 });
 
+// Last in the file: after it, the second organization holds names with the marker itself.
 describe('names unique within an organization', () => {
   it("lets the second organization use the first's names: a new resource, never the first's, never a 409 that tells it exists", async () => {
     const attempts: [string, unknown][] = [
