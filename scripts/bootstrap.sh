@@ -7,6 +7,7 @@
 #   - with QATRON_BOOTSTRAP_TEST_TOOLS=1 (the `npm test` script sets it): versitygw, the S3 server
 #     the artifact-store tests run against, and helm, which lints and renders the chart; both built
 #     with Go into .tools/go/bin
+#   - bubblewrap (Debian's package, as root), the sandbox test code runs in, unless WORKER_SANDBOX=off
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 TOOLS="$ROOT/.tools"
@@ -99,6 +100,20 @@ if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
       log "the browser tests need /usr/bin/chromium and /usr/bin/chromedriver: apt-get install chromium chromium-driver (as root)"
       exit 1
     fi
+  fi
+fi
+# bubblewrap: test code runs in its sandbox (activities/src/execution/sandbox.ts; WORKER_SANDBOX).
+# Workers and the execution tests need it on every machine, so it is installed like Chromium:
+# by root with apt-get; anyone else is told to install it (or to set WORKER_SANDBOX=off).
+if ! command -v bwrap >/dev/null 2>&1 && [ "${WORKER_SANDBOX:-bwrap}" != "off" ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing Debian's bubblewrap (the test sandbox)"
+    export DEBIAN_FRONTEND=noninteractive
+    { apt-get update -qq && apt-get install -y -qq bubblewrap; } >&2 \
+      || { log "apt-get could not install bubblewrap"; exit 1; }
+  else
+    log "test code runs in a bubblewrap sandbox: apt-get install bubblewrap (as root), or set WORKER_SANDBOX=off to run it unsandboxed"
+    exit 1
   fi
 fi
 export PATH="$TOOLS/py/bin:$ROOT/node_modules/.bin:$PATH"
