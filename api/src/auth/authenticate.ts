@@ -1,9 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context } from 'koa';
 import { hashServiceToken, RevokedSession, ServiceToken, User } from '@qatron/domain';
+import { Problem } from '../http/problems.js';
 import type { Authenticator } from '../http/route.js';
 import type { Principal } from '../http/principal.js';
 import { looksLikeJwt, type SessionSigner } from './sessions.js';
+
+/** What a user whose password an admin reset may still do (issue 13 item 4): change it, or leave. */
+const ALLOWED_BEFORE_PASSWORD_CHANGE = new Set(['POST /api/v1/auth/password', 'POST /api/v1/auth/logout']);
 
 /** `last_used_at` is written at most this often per token, so that CI polling does not write on every call. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -24,11 +28,16 @@ export function createAuthenticator(signer: SessionSigner, now: () => Date = () 
   return async (ctx, em) => {
     const token = bearerToken(ctx);
     if (!token) return undefined;
-    return looksLikeJwt(token) ? userPrincipal(signer, token, em) : servicePrincipal(token, em, now());
+    if (!looksLikeJwt(token)) return servicePrincipal(token, em, now());
+    const principal = await userPrincipal(signer, token, em);
+    if (principal?.mustChangePassword && !ALLOWED_BEFORE_PASSWORD_CHANGE.has(`${ctx.method} ${ctx.path}`)) {
+      throw new Problem(403, 'password_change_required', 'Forbidden', 'An admin reset your password: change it (POST /api/v1/auth/password) before anything else');
+    }
+    return principal?.value;
   };
 }
 
-async function userPrincipal(signer: SessionSigner, token: string, em: EntityManager): Promise<Principal | undefined> {
+async function userPrincipal(signer: SessionSigner, token: string, em: EntityManager): Promise<{ value: Principal; mustChangePassword: boolean } | undefined> {
   const claims = await signer.verify(token);
   if (!claims) return undefined;
   const [user, revoked] = await Promise.all([
@@ -36,7 +45,7 @@ async function userPrincipal(signer: SessionSigner, token: string, em: EntityMan
     em.findOne(RevokedSession, { jti: claims.jti }),
   ]);
   if (!user || !user.isActive || revoked) return undefined;
-  return {
+  const value: Principal = {
     kind: 'user',
     organizationId: user.organization,
     role: user.role,
@@ -46,6 +55,7 @@ async function userPrincipal(signer: SessionSigner, token: string, em: EntityMan
     projectId: null,
     session: { jti: claims.jti, expiresAt: claims.expiresAt },
   };
+  return { value, mustChangePassword: user.mustChangePassword };
 }
 
 async function servicePrincipal(token: string, em: EntityManager, now: Date): Promise<Principal | undefined> {

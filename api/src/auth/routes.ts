@@ -24,7 +24,7 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ em, body, origin }) => {
         const session = await login(em, deps.signer, deps.throttle, body, origin);
         return {
-          body: { access_token: session.token, token_type: 'bearer' as const, expires_in: session.expiresIn },
+          body: { access_token: session.token, token_type: 'bearer' as const, expires_in: session.expiresIn, password_change_required: session.passwordChangeRequired },
           headers: { 'Cache-Control': 'no-store' },
         };
       },
@@ -52,7 +52,7 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ em, principal }) => {
         const session = await refreshSession(em, deps.signer, principal);
         return {
-          body: { access_token: session.token, token_type: 'bearer' as const, expires_in: session.expiresIn },
+          body: { access_token: session.token, token_type: 'bearer' as const, expires_in: session.expiresIn, password_change_required: session.passwordChangeRequired },
           headers: { 'Cache-Control': 'no-store' },
         };
       },

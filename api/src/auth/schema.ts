@@ -7,7 +7,9 @@ const username = z
   .min(3, 'must be at least 3 characters')
   .max(150)
   .regex(/^[A-Za-z0-9_.@-]+$/, 'may contain letters, digits and _ . @ - only');
-const password = z.string().min(8, 'must be at least 8 characters').max(200);
+/** A new password's rules: for registration, change and admin reset. */
+export const NewPassword = z.string().min(8, 'must be at least 8 characters').max(200);
+const password = NewPassword;
 
 /** OAuth2 password form (FR-AUTH-01): `username`, `password`, optional `grant_type=password`. */
 export const LoginForm = z.object({
@@ -21,6 +23,9 @@ export const TokenResponse = z.object({
   access_token: z.string(),
   token_type: z.literal('bearer'),
   expires_in: z.number().int().describe('Seconds until the token expires'),
+  password_change_required: z
+    .boolean()
+    .describe('An admin reset the password: every call but POST /api/v1/auth/password and logout answers 403 password_change_required until it is changed'),
 });
 
 export const RegisterBody = z.object({
@@ -42,6 +47,7 @@ export const UserOut = z.object({
   email: z.string(),
   role: z.enum(ROLES),
   is_active: z.boolean(),
+  must_change_password: z.boolean().describe('Set by an admin reset; cleared when the user changes the password'),
   last_login_at: z.iso.datetime().nullable(),
   created_at: z.iso.datetime(),
 });

@@ -11,6 +11,7 @@ export function userOut(user: User): z.output<typeof UserOut> {
     email: user.email,
     role: user.role,
     is_active: user.isActive,
+    must_change_password: user.mustChangePassword,
     last_login_at: isoOrNull(user.lastLoginAt),
     created_at: iso(user.createdAt),
   };

@@ -33,7 +33,7 @@ export async function login(
   credentials: { username: string; password: string },
   origin: RequestOrigin,
   now = new Date(),
-): Promise<{ token: string; expiresIn: number }> {
+): Promise<{ token: string; expiresIn: number; passwordChangeRequired: boolean }> {
   const ip = origin.ip ?? 'unknown';
   const wait = throttle.retryAfter(ip);
   if (wait > 0) throw tooManyRequests('Too many failed logins from this address; try again later', wait);
@@ -65,7 +65,7 @@ export async function login(
   const session = await signer.sign(user);
   recordAudit(em, actor, 'user.login', { type: 'user', id: user.id }, { session: session.jti }, origin);
   await em.flush();
-  return { token: session.token, expiresIn: session.expiresIn };
+  return { token: session.token, expiresIn: session.expiresIn, passwordChangeRequired: user.mustChangePassword };
 }
 
 /** Ends the caller's session: its JWT is refused from now on (FR-AUD-01 logs it). */
@@ -81,7 +81,7 @@ export async function logout(em: EntityManager, principal: Principal, origin: Re
  * revocation kept: the presented token must be valid and unrevoked (checked by authentication),
  * and is revoked here, so each token refreshes once and logout ends the chain.
  */
-export async function refreshSession(em: EntityManager, signer: SessionSigner, principal: Principal): Promise<{ token: string; expiresIn: number }> {
+export async function refreshSession(em: EntityManager, signer: SessionSigner, principal: Principal): Promise<{ token: string; expiresIn: number; passwordChangeRequired: boolean }> {
   if (!principal.session || principal.userId === null) {
     throw new Problem(400, 'not_a_session', 'Bad request', 'Service tokens have no session to refresh');
   }
@@ -89,7 +89,7 @@ export async function refreshSession(em: EntityManager, signer: SessionSigner, p
   const session = await signer.sign(user);
   em.persist(new RevokedSession(principal.session.jti, principal.session.expiresAt));
   await em.flush();
-  return { token: session.token, expiresIn: session.expiresIn };
+  return { token: session.token, expiresIn: session.expiresIn, passwordChangeRequired: user.mustChangePassword };
 }
 
 /**
@@ -111,6 +111,7 @@ export async function changePassword(
     throw validationFailed([{ field: 'new_password', message: 'must differ from the current password' }]);
   }
   user.passwordHash = await hashPassword(input.new_password);
+  user.mustChangePassword = false;
   recordAudit(em, actorOf(principal), 'user.password_changed', { type: 'user', id: user.id }, {}, origin);
   await em.flush();
 }

@@ -70,6 +70,7 @@ const BODIES: Record<string, unknown> = {
   'post /api/v1/datasets/{id}/versions/{version}/validate': {},
   'post /api/v1/infrastructure/{id}/heartbeat': { capacity: 2 },
   'put /api/v1/users/{id}': { role: 'viewer' },
+  'post /api/v1/users/{id}/password': { new_password: 'walked-password-1' },
   'put /api/v1/organizations/{id}': { name: 'walked' },
 };
 

@@ -4,10 +4,10 @@ import { userOut } from '../auth/serialize.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
-import { UserListQuery, UserUpdate } from './schema.js';
-import { getUser, listUsers, updateUser } from './service.js';
+import { PasswordReset, UserListQuery, UserUpdate } from './schema.js';
+import { getUser, listUsers, resetPassword, updateUser } from './service.js';
 
-/** User administration (FR-AUTH-04): list, read, change role or active flag. Admins only. */
+/** User administration (FR-AUTH-04): list, read, change role or active flag, reset a password. Admins only. */
 export function userRoutes(_deps: ApiDeps): AnyRoute[] {
   return [
     defineRoute({
@@ -45,6 +45,21 @@ export function userRoutes(_deps: ApiDeps): AnyRoute[] {
       response: { status: 200, schema: UserOut },
       errors: [404, 409],
       handler: async ({ em, principal, params, body, origin }) => ({ body: userOut(await updateUser(em, principal, params.id, body, origin)) }),
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/api/v1/users/:id/password',
+      summary: "Set a user's password (admin only); by default the user must change it before doing anything else",
+      tag: 'users',
+      role: 'admin',
+      params: IdParams,
+      body: PasswordReset,
+      response: { status: 204 },
+      errors: [404],
+      handler: async ({ em, principal, params, body, origin }) => {
+        await resetPassword(em, principal, params.id, body, origin);
+        return { status: 204 };
+      },
     }),
   ];
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ROLES } from '@qatron/domain';
+import { NewPassword } from '../auth/schema.js';
 import { PageQuery } from '../http/pagination.js';
 
 /** `GET /api/v1/users` filters. */
@@ -14,3 +15,10 @@ export const UserUpdate = z.object({
   is_active: z.boolean().optional().describe('False signs the user out at once and refuses further logins'),
 });
 export type UserUpdateInput = z.output<typeof UserUpdate>;
+
+/** `POST /api/v1/users/:id/password`: an admin sets a user's password (a user who forgot theirs). */
+export const PasswordReset = z.object({
+  new_password: NewPassword.describe('The temporary password to hand to the user'),
+  must_change_password: z.boolean().default(true).describe('The user must choose a new password before anything else (default)'),
+});
+export type PasswordResetInput = z.output<typeof PasswordReset>;

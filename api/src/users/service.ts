@@ -1,11 +1,11 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { User } from '@qatron/domain';
+import { hashPassword, User } from '@qatron/domain';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { conflict, notFound } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { requireOrganizationWide } from '../http/scope.js';
-import type { UserListFilter, UserUpdateInput } from './schema.js';
+import type { PasswordResetInput, UserListFilter, UserUpdateInput } from './schema.js';
 
 /** A page of the organization's users, in the order they were created. */
 export async function listUsers(em: EntityManager, principal: Principal, filter: UserListFilter): Promise<{ items: User[]; total: number }> {
@@ -55,4 +55,18 @@ export async function updateUser(em: EntityManager, principal: Principal, id: nu
     user.isActive = isActive;
     return user;
   });
+}
+
+/**
+ * Sets a user's password (admin): by default the user must change it at the next login, and
+ * until then every call but the password change and logout answers 403 password_change_required.
+ * Audited as `user.password_reset`, never with the password.
+ */
+export async function resetPassword(em: EntityManager, principal: Principal, id: number, input: PasswordResetInput, origin: RequestOrigin): Promise<void> {
+  const user = await getUser(em, principal, id);
+  user.passwordHash = await hashPassword(input.new_password);
+  user.mustChangePassword = input.must_change_password;
+  user.failedLogins = 0;
+  recordAudit(em, actorOf(principal), 'user.password_reset', { type: 'user', id: user.id }, { username: user.username, must_change_password: input.must_change_password }, origin);
+  await em.flush();
 }

@@ -70,6 +70,7 @@ describe('GET /api/v1/users/:id', () => {
       email: viewer.email,
       role: 'viewer',
       is_active: true,
+      must_change_password: false,
       last_login_at: null,
       created_at: viewer.createdAt.toISOString(),
     });
@@ -227,5 +228,70 @@ describe('concurrent demotions', () => {
       expect(answers.find((a) => a.status === 409)!.body.code).toBe('last_admin');
       expect(await em().count(User, { organization: organization.id, role: 'admin', isActive: true })).toBe(1);
     }
+  });
+});
+
+describe('POST /api/v1/users/:id/password (issue 13 item 4)', () => {
+  const loginAs = (username: string, password: string) => api.request('POST', '/api/v1/auth/login', { form: { username, password } });
+
+  it('sets the password, forces a change before anything else, and audits it without the password', async () => {
+    const { organization, admin, token } = await organizationWithAdmin();
+    const user = await member(organization, 'user');
+    const reset = await api.request('POST', `/api/v1/users/${user.id}/password`, { token, json: { new_password: 'temporary-1234' } });
+    expect(reset.status).toBe(204);
+    expect((await loginAs(user.username, 'password123')).status).toBe(401);
+
+    const login = await loginAs(user.username, 'temporary-1234');
+    expect(login.status).toBe(200);
+    expect(login.body.password_change_required).toBe(true);
+    const session = login.body.access_token as string;
+    for (const [method, path] of [['GET', '/api/v1/auth/me'], ['GET', '/api/v1/projects'], ['POST', '/api/v1/auth/refresh']] as const) {
+      const refused = await api.request(method, path, { token: session });
+      expect(refused.status, path).toBe(403);
+      expect(refused.body.code).toBe('password_change_required');
+    }
+    const changed = await api.request('POST', '/api/v1/auth/password', { token: session, json: { current_password: 'temporary-1234', new_password: 'chosen-by-me-99' } });
+    expect(changed.status).toBe(204);
+    const me = await api.request('GET', '/api/v1/auth/me', { token: session });
+    expect(me.status).toBe(200);
+    expect(me.body.user.must_change_password).toBe(false);
+    expect((await loginAs(user.username, 'chosen-by-me-99')).body.password_change_required).toBe(false);
+
+    const audits = await em().find(AuditLog, { action: 'user.password_reset', resourceId: String(user.id) });
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ userId: admin.id, details: { username: user.username, must_change_password: true } });
+    expect(JSON.stringify(audits[0]!.details)).not.toContain('temporary-1234');
+  });
+
+  it('lets the user log out before changing the password', async () => {
+    const { organization, token } = await organizationWithAdmin();
+    const user = await member(organization, 'viewer');
+    await api.request('POST', `/api/v1/users/${user.id}/password`, { token, json: { new_password: 'temporary-1234' } });
+    const session = (await loginAs(user.username, 'temporary-1234')).body.access_token as string;
+    expect((await api.request('POST', '/api/v1/auth/logout', { token: session })).status).toBe(204);
+  });
+
+  it('may leave the password as set, without a forced change', async () => {
+    const { organization, token } = await organizationWithAdmin();
+    const user = await member(organization, 'user');
+    expect((await api.request('POST', `/api/v1/users/${user.id}/password`, { token, json: { new_password: 'service-account-pw', must_change_password: false } })).status).toBe(204);
+    const login = await loginAs(user.username, 'service-account-pw');
+    expect(login.body.password_change_required).toBe(false);
+    expect((await api.request('GET', '/api/v1/auth/me', { token: login.body.access_token })).status).toBe(200);
+  });
+
+  it('is for admins of the same organization only, and checks the password rules', async () => {
+    const { organization, token } = await organizationWithAdmin();
+    const user = await member(organization, 'user');
+    const other = await organizationWithAdmin();
+    const plain = await member(organization, 'user');
+    const plainToken = await api.login(plain.username, 'password123');
+    expect((await api.request('POST', `/api/v1/users/${user.id}/password`, { token: plainToken, json: { new_password: 'temporary-1234' } })).status).toBe(403);
+    expect((await api.request('POST', `/api/v1/users/${user.id}/password`, { token: other.token, json: { new_password: 'temporary-1234' } })).status).toBe(404);
+    expect((await api.request('POST', `/api/v1/users/${user.id}/password`, { json: { new_password: 'temporary-1234' } })).status).toBe(401);
+    const short = await api.request('POST', `/api/v1/users/${user.id}/password`, { token, json: { new_password: 'short' } });
+    expect(short.status).toBe(422);
+    expect(fields(short.body)).toEqual(['new_password']);
+    expect((await api.request('POST', '/api/v1/users/999999/password', { token, json: { new_password: 'temporary-1234' } })).status).toBe(404);
   });
 });

@@ -42,6 +42,14 @@ export const login = {
       if (!username || !password) throw new UsageError('username and password are required');
       const session = await client.request('POST', '/api/v1/auth/login', { form: { username, password }, token: null });
       credentials = { token: session.access_token, token_type: 'session' };
+      if (session.password_change_required) {
+        // Every other call answers 403 until the password is changed: keep the session for `qatron passwd`.
+        const file = await writeCredentials(config.configDir, { url, ...credentials });
+        const result = { url, name: username, token_type: 'session', credentials_file: file, password_change_required: true };
+        if (output.structured) output.print(result);
+        else output.note(`Logged in to ${url} as ${username}; an admin reset your password: run \`qatron passwd\` to choose a new one before anything else`);
+        return EXIT.OK;
+      }
     }
     const me = await client.request('GET', '/api/v1/auth/me', { token: credentials.token });
     const file = await writeCredentials(config.configDir, { url, ...credentials });

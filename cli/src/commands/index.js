@@ -6,6 +6,7 @@ import environments from './environments.js';
 import features from './features.js';
 import init from './init.js';
 import organizations from './organizations.js';
+import { passwd } from './passwd.js';
 import projects from './projects.js';
 import runs from './runs.js';
 import suites from './suites.js';
@@ -15,4 +16,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];

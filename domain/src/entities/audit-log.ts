@@ -9,6 +9,7 @@ export const AUDIT_ACTIONS = [
   'user.registered',
   'user.role_changed',
   'user.password_changed',
+  'user.password_reset',
   'user.activated',
   'user.deactivated',
   'project.created',

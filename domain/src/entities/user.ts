@@ -12,12 +12,15 @@ export class User extends BaseEntity {
   passwordHash: string;
   role: Role;
   isActive = true;
-  /** Consecutive failed logins; the account locks for a while after too many (brute-force guard). */
+  /** Failed logins since the last success (audit and support); login guards are in the API's LoginThrottle. */
   failedLogins = 0;
+  /** No longer set: accounts are never locked as a whole (issue 13 item 4); kept for existing rows. */
   lockedUntil: Date | null = null;
   lastLoginAt: Date | null = null;
   /** Manages organizations across the installation (not only its own); the first seeded admin has it. */
   platformAdmin = false;
+  /** Set when an admin reset the password: the user must choose a new one before anything else. */
+  mustChangePassword = false;
 
   constructor(organization: number, username: string, email: string, passwordHash: string, role: Role) {
     super();
@@ -44,5 +47,6 @@ export const UserSchema = defineEntity({
     lockedUntil: p.datetime().nullable(),
     lastLoginAt: p.datetime().nullable(),
     platformAdmin: p.boolean().default(false),
+    mustChangePassword: p.boolean().default(false),
   },
 });

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261206053031_must_change_password } from './Migration20261206053031_must_change_password.js';
 import { Migration20261206052026_organizations } from './Migration20261206052026_organizations.js';
 import { Migration20261206041823_run_counts_suite_execution } from './Migration20261206041823_run_counts_suite_execution.js';
 import { Migration20261204205356_dashboard_indexes } from './Migration20261204205356_dashboard_indexes.js';
@@ -18,4 +19,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261204205356_dashboard_indexes', class: Migration20261204205356_dashboard_indexes },
   { name: 'Migration20261206041823_run_counts_suite_execution', class: Migration20261206041823_run_counts_suite_execution },
   { name: 'Migration20261206052026_organizations', class: Migration20261206052026_organizations },
+  { name: 'Migration20261206053031_must_change_password', class: Migration20261206053031_must_change_password },
 ];
