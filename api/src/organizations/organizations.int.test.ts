@@ -5,6 +5,14 @@ import { startTestApi, type TestApi } from '../testing/harness.js';
 let api: TestApi;
 let platformAdmin: string;
 
+/** A new organization's first admin signs in and replaces the initial password, as they must; the session stays. */
+async function firstSignIn(username: string): Promise<string> {
+  const token = await api.login(username, 'initial-password');
+  const changed = await api.request('POST', '/api/v1/auth/password', { token, json: { current_password: 'initial-password', new_password: 'chosen-password' } });
+  expect(changed.status).toBe(204);
+  return token;
+}
+
 beforeAll(async () => {
   api = await startTestApi();
   platformAdmin = await api.login('admin', 'admin');
@@ -18,12 +26,17 @@ const newOrganization = (suffix: string) => ({
 });
 
 describe('POST /api/v1/organizations', () => {
-  it('creates an organization with its first admin, who can sign in to it, audited', async () => {
+  it('creates an organization with its first admin, who signs in to it and must change the initial password first, audited', async () => {
     const res = await api.request('POST', '/api/v1/organizations', { token: platformAdmin, json: newOrganization('one') });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({ name: 'Acme one', slug: 'acme-one', is_active: true, deactivated_at: null, settings: { description: 'QA for Acme' } });
     expect(res.body.admin).toMatchObject({ username: 'acme-admin-one', email: 'admin-one@acme.test' });
     const token = await api.login('acme-admin-one', 'initial-password');
+    const refused = await api.request('GET', '/api/v1/auth/me', { token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('password_change_required');
+    const changed = await api.request('POST', '/api/v1/auth/password', { token, json: { current_password: 'initial-password', new_password: 'chosen-password' } });
+    expect(changed.status).toBe(204);
     const me = await api.request('GET', '/api/v1/auth/me', { token });
     expect(me.body).toMatchObject({ organization_id: res.body.id, role: 'admin' });
     const audit = await api.request('GET', '/api/v1/audit-logs?action=organization.created', { token: platformAdmin });
@@ -62,7 +75,7 @@ describe('GET/PUT /api/v1/organizations', () => {
     expect(all.status).toBe(200);
     expect(all.body.items.map((o: { slug: string }) => o.slug)).toEqual(expect.arrayContaining(['default', 'acme-list']));
     expect(all.body.platform_admin).toBe(true);
-    const token = await api.login('acme-admin-list', 'initial-password');
+    const token = await firstSignIn('acme-admin-list');
     const own = await api.request('GET', '/api/v1/organizations', { token });
     expect(own.body).toMatchObject({ total: 1, items: [{ id: created.body.id, slug: 'acme-list' }], platform_admin: false });
     expect((await api.request('GET', `/api/v1/organizations/${created.body.id}`, { token })).status).toBe(200);
@@ -73,7 +86,7 @@ describe('GET/PUT /api/v1/organizations', () => {
 
   it('renames an organization and replaces its settings, audited with the changes', async () => {
     const created = await api.request('POST', '/api/v1/organizations', { token: platformAdmin, json: newOrganization('rename') });
-    const token = await api.login('acme-admin-rename', 'initial-password');
+    const token = await firstSignIn('acme-admin-rename');
     const res = await api.request('PUT', `/api/v1/organizations/${created.body.id}`, { token, json: { name: 'Acme Renamed', settings: { contact_email: 'qa@acme.test' } } });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ name: 'Acme Renamed', slug: 'acme-rename', settings: { contact_email: 'qa@acme.test' } });
@@ -87,7 +100,7 @@ describe('GET/PUT /api/v1/organizations', () => {
 describe('POST /api/v1/organizations/{id}/deactivate', () => {
   it("refuses the organization's users and service tokens with 403 organization_deactivated until reactivated", async () => {
     const created = await api.request('POST', '/api/v1/organizations', { token: platformAdmin, json: newOrganization('gone') });
-    const token = await api.login('acme-admin-gone', 'initial-password');
+    const token = await firstSignIn('acme-admin-gone');
     const { token: serviceToken } = await buildServiceToken(api.orm.em.fork(), { organization: created.body.id });
     expect((await api.request('GET', '/api/v1/projects', { token: serviceToken })).status).toBe(200);
 

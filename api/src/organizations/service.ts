@@ -63,7 +63,8 @@ export function slugOf(name: string): string {
 
 /**
  * Creates an organization and its first admin in one transaction, audited in both the platform
- * administrator's organization (`organization.created`) and the new one (`user.registered`).
+ * administrator's organization (`organization.created`) and the new one (`user.registered`). The
+ * initial password must be changed at first sign-in (403 password_change_required until then).
  */
 export async function createOrganization(
   em: EntityManager,
@@ -86,6 +87,8 @@ export async function createOrganization(
     tx.persist(organization);
     await tx.flush();
     const admin = new User(organization.id, input.admin.username, input.admin.email, passwordHash, 'admin');
+    // The platform administrator chose this password: the new admin replaces it before anything else.
+    admin.mustChangePassword = true;
     tx.persist(admin);
     await tx.flush();
     recordAudit(tx, actorOf(principal), 'organization.created', { type: 'organization', id: organization.id }, { name: organization.name, slug, admin: admin.username }, origin);
@@ -94,7 +97,7 @@ export async function createOrganization(
       { organizationId: organization.id, userId: principal.userId, name: principal.name },
       'user.registered',
       { type: 'user', id: admin.id },
-      { username: admin.username, role: 'admin', reason: 'organization created' },
+      { username: admin.username, role: 'admin', reason: 'organization created', must_change_password: true },
       origin,
     );
     return { organization, admin };

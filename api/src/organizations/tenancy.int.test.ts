@@ -189,6 +189,9 @@ beforeAll(async () => {
   });
   expect(created.status).toBe(201);
   walker = await api.login('second-admin', 'second-password');
+  // A new organization's first admin replaces the initial password before anything else.
+  const changed = await api.request('POST', '/api/v1/auth/password', { token: walker, json: { current_password: 'second-password', new_password: 'second-chosen' } });
+  expect(changed.status).toBe(204);
   const token = await api.request('POST', '/api/v1/auth/service-tokens', { token: walker, json: { name: 'walker-ci', role: 'admin' } });
   expect(token.status).toBe(201);
   walkerToken = token.body.token;

@@ -64,7 +64,7 @@ describe('the organizations section', () => {
       name: 'Acme',
       admin: { username: 'acme-admin', email: 'a@acme.test', password: 'initial-password' },
     });
-    expect(wrapper.find('[data-testid=organization-created]').text()).toBe('Acme created; acme-admin signs in with the initial password you chose.');
+    expect(wrapper.find('[data-testid=organization-created]').text()).toBe('Acme created; acme-admin signs in with the initial password you chose and must change it first.');
     expect(wrapper.find('[data-testid=organizations]').text()).toContain('acme');
 
     const acmeRow = wrapper.findAll('[data-testid=organizations] tbody tr')[1]!;

@@ -64,7 +64,7 @@ const create = {
     });
     const created = await client.request('POST', '/api/v1/organizations', { json: body });
     if (output.structured) output.print(created);
-    else output.note(`Created organization ${created.name} (id ${created.id}, slug ${created.slug}); its admin ${created.admin.username} signs in with the initial password`);
+    else output.note(`Created organization ${created.name} (id ${created.id}, slug ${created.slug}); its admin ${created.admin.username} signs in with the initial password and must change it first (qatron passwd)`);
     return EXIT.OK;
   },
 };
