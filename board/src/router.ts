@@ -10,6 +10,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/projects', name: 'projects', component: () => import('./projects/ProjectsPage.vue') },
   { path: '/projects/:projectId', name: 'project', component: () => import('./projects/ProjectPage.vue'), props: (r) => ({ projectId: Number(r.params.projectId) }) },
   { path: '/infrastructure', name: 'infrastructure', component: () => import('./infrastructure/InfrastructurePage.vue') },
+  { path: '/account', name: 'account', component: () => import('./account/AccountPage.vue') },
   { path: '/configuration', name: 'configuration', component: () => import('./configuration/ConfigurationPage.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./ui/NotFoundPage.vue') },
 ];
@@ -44,6 +45,10 @@ export function createBoardRouter(pinia: Pinia, history: RouterHistory = createW
         auth.returnTo = to.fullPath;
         return { name: 'login' };
       }
+    }
+    if (auth.passwordChangeRequired && to.name !== 'account') {
+      auth.returnTo ??= to.fullPath;
+      return { name: 'account' };
     }
     return true;
   });

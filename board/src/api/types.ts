@@ -28,6 +28,8 @@ export interface TokenResponse {
   access_token: string;
   token_type: 'bearer';
   expires_in: number;
+  /** An admin reset the password: every call but the password change and logout answers 403 until it is changed. */
+  password_change_required: boolean;
 }
 
 export interface User {

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { api, bindSession } from '../api/client';
+import { api, ApiError, bindSession } from '../api/client';
 import type { Me, Role } from '../api/types';
 import { refreshDelayMs } from '../account/session-refresh';
 
@@ -17,6 +17,8 @@ export const useAuthStore = defineStore('auth', () => {
   const me = ref<Me | null>(null);
   /** Where to go back to after signing in again (the page a 401 interrupted). */
   const returnTo = ref<string | null>(null);
+  /** An admin reset the password: the Board shows only the password change until it is done. */
+  const passwordChangeRequired = ref(false);
   let onExpired: (() => void) | null = null;
 
   const role = computed<Role | null>(() => me.value?.role ?? null);
@@ -65,13 +67,27 @@ export const useAuthStore = defineStore('auth', () => {
   async function login(username: string, password: string): Promise<void> {
     const answer = await api.auth.login(username, password);
     setToken(answer.access_token);
+    passwordChangeRequired.value = answer.password_change_required;
+    me.value = answer.password_change_required ? null : await api.auth.me();
+  }
+
+  /** Changes the caller's password; a forced change ends here and the Board opens up again. */
+  async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
+    await api.auth.changePassword({ current_password: currentPassword, new_password: newPassword });
+    passwordChangeRequired.value = false;
     me.value = await api.auth.me();
   }
 
   /** Loads who the caller is once per page load; a stale token ends in a 401 and so at /login. */
   async function ensureMe(): Promise<Me | null> {
-    if (!token.value) return null;
-    if (!me.value) me.value = await api.auth.me();
+    if (!token.value || passwordChangeRequired.value) return null;
+    try {
+      if (!me.value) me.value = await api.auth.me();
+    } catch (err) {
+      // A page reload in the middle of a forced change: the API still asks for it.
+      if (err instanceof ApiError && err.problem.code === 'password_change_required') passwordChangeRequired.value = true;
+      else throw err;
+    }
     return me.value;
   }
 
@@ -81,6 +97,7 @@ export const useAuthStore = defineStore('auth', () => {
     } finally {
       setToken(null);
       me.value = null;
+      passwordChangeRequired.value = false;
     }
   }
 
@@ -89,5 +106,5 @@ export const useAuthStore = defineStore('auth', () => {
     onExpired = handler;
   }
 
-  return { token, me, role, signedIn, returnTo, can, login, logout, refresh, ensureMe, whenExpired };
+  return { token, me, role, signedIn, returnTo, passwordChangeRequired, can, login, logout, changePassword, refresh, ensureMe, whenExpired };
 });
