@@ -100,18 +100,23 @@ async function artifactBytes(stack: BenchStack, key: string): Promise<Buffer> {
 
 const latest = (dates: Date[]) => (dates.length ? Math.max(...dates.map((d) => d.getTime())) : Number.NaN);
 
-/** What pytest and the shard recorded, per shard, from the stored artifacts and rows. */
+/**
+ * What pytest and the shard recorded, per shard, from the stored artifacts and rows. A shard that
+ * ran no test (its Allure archive holds no result: it pulled no work) has no test times and is
+ * left out; a run where no shard ran a test has no evidence at all.
+ */
 export async function shardEvidence(stack: BenchStack, run: Run, defaultShards: number): Promise<ShardEvidence[]> {
   const em = stack.orm.em.fork();
   const [artifacts, results] = await Promise.all([em.find(RunArtifact, { run: run.id }), em.find(TestResult, { run: run.id })]);
   const count = Number(run.runMetadata.shard_count ?? defaultShards);
-  return Promise.all(
-    Array.from({ length: count }, async (_, index) => {
+  const shards = await Promise.all(
+    Array.from({ length: count }, async (_, index): Promise<ShardEvidence | null> => {
       const mine = artifacts.filter((a) => a.shardIndex === index);
       const junit = mine.find((a) => a.kind === 'junit' && a.name === 'junit.xml');
       const allure = mine.find((a) => a.kind === 'allure_results');
       if (!junit || !allure) throw new Error(`run ${run.id} shard ${index}: no junit.xml or allure results among its artifacts`);
       const files = readTarGz(await artifactBytes(stack, allure.storageKey)).map((f) => ({ name: f.name, text: f.data.toString('utf8') }));
+      if (!files.some((f) => f.name.endsWith('-result.json'))) return null;
       return {
         index,
         session: parseJunitSession((await artifactBytes(stack, junit.storageKey)).toString('utf8')),
@@ -121,6 +126,9 @@ export async function shardEvidence(stack: BenchStack, run: Run, defaultShards: 
       };
     }),
   );
+  const ran = shards.filter((s): s is ShardEvidence => s !== null);
+  if (ran.length === 0) throw new Error(`run ${run.id}: no shard ran a test (no Allure results in any shard's archive)`);
+  return ran;
 }
 
 export interface RunEvidenceSet {
