@@ -21,6 +21,7 @@ let worker: WorkerProcess;
 let fixtures: string;
 let home: string;
 let decoyRun: string;
+let pgPasswordFile: string;
 let listener: Server;
 const canary = `canary-${randomBytes(8).toString('hex')}`;
 
@@ -35,6 +36,9 @@ async function plantSecrets() {
   await writeFile(join(home, 'pg', 'password'), `${canary}\n`, { mode: 0o644 });
   await writeFile(join(home, 'pg', 'data', 'PG_VERSION'), '16\n', { mode: 0o644 });
   await writeFile(join(secretsDir, 'PAYMENT_KEY'), `${canary}\n`, { mode: 0o644 });
+  // Like the embedded PostgreSQL's password file, written to the system temp directory on first start.
+  pgPasswordFile = join(tmpdir(), `qatron-pg-sandbox-${randomBytes(4).toString('hex')}`);
+  await writeFile(pgPasswordFile, `${canary}\n`, { mode: 0o644 });
   // Another run's checkout on the same worker.
   decoyRun = join(E2E_WORKER_CACHE, 'runs', `sandbox-decoy-${randomBytes(4).toString('hex')}`);
   await mkdir(join(decoyRun, 'checkout'), { recursive: true });
@@ -80,6 +84,13 @@ def test_qatron_home_is_out_of_sight(name):
 def test_secrets_dir_is_out_of_sight():
     assert unlistable(os.environ["PROBE_SECRETS_DIR"])
     assert unreadable(os.path.join(os.environ["PROBE_SECRETS_DIR"], "PAYMENT_KEY"))
+
+
+def test_system_temp_dir_is_private():
+    # The worker's /tmp holds the embedded PostgreSQL's data directory and password file, Temporal's
+    # database, QATRON_HOME here: the sandbox has a /tmp of its own.
+    assert glob.glob("/tmp/qatron-*") == []
+    assert unreadable(os.environ["PROBE_PG_PASSWORD_FILE"])
 
 
 def test_other_runs_and_git_mirrors_are_out_of_sight():
@@ -135,6 +146,14 @@ def test_can_write_its_checkout_home_and_tmp():
     assert pathlib.Path("written-by-test.txt").read_text() == "ok"
 
 
+def test_sees_what_programs_need_of_etc():
+    # Name resolution, TLS verification and user lookups work; the rest of /etc is not there.
+    assert os.listdir("/etc/ssl/certs")
+    assert pathlib.Path("/etc/hosts").read_text()
+    assert "nobody" in pathlib.Path("/etc/passwd").read_text() or os.getuid() != 65534
+    assert not os.path.exists("/etc/shadow")
+
+
 def test_reaches_loopback():
     with socket.create_connection(("127.0.0.1", int(os.environ["PROBE_LISTENER_PORT"])), timeout=5) as s:
         assert s.recv(16) == b"hello"
@@ -146,11 +165,13 @@ const PROBE_TESTS = [
   'test_qatron_home_is_out_of_sight[pg/data/PG_VERSION]',
   'test_qatron_home_is_out_of_sight[secrets/PAYMENT_KEY]',
   'test_secrets_dir_is_out_of_sight',
+  'test_system_temp_dir_is_private',
   'test_other_runs_and_git_mirrors_are_out_of_sight',
   'test_no_other_process_is_visible',
   'test_clean_environment',
   'test_root_home_is_out_of_sight',
   'test_can_write_its_checkout_home_and_tmp',
+  'test_sees_what_programs_need_of_etc',
   'test_reaches_loopback',
 ].map((name) => `tests/test_sandbox_probes.py::${name}`);
 
@@ -169,7 +190,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
   listener?.close();
-  await Promise.all([fixtures, home, decoyRun].filter(Boolean).map((dir) => rm(dir, { recursive: true, force: true })));
+  await Promise.all([fixtures, home, decoyRun, pgPasswordFile].filter(Boolean).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 const call = (method: string, path: string, json?: unknown) => stack.api.request(method, path, { token: stack.adminToken, ...(json !== undefined ? { json } : {}) });
@@ -212,6 +233,7 @@ describe('test sandbox', () => {
         PROBE_SECRETS_DIR: join(home, 'secrets'),
         PROBE_WORKER_DIR: E2E_WORKER_CACHE,
         PROBE_DECOY_RUN: decoyRun,
+        PROBE_PG_PASSWORD_FILE: pgPasswordFile,
         PROBE_LISTENER_PORT: String((listener.address() as { port: number }).port),
       },
       { paths: ['tests/test_sandbox_probes.py'] },

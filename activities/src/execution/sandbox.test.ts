@@ -46,6 +46,9 @@ describe('sandboxCommand', () => {
     expect(mountIndex(args, '--bind', checkout)).toBeGreaterThan(-1);
     expect(mountIndex(args, '--bind', join(base, 'runs', '7', 'out'))).toBeGreaterThan(-1);
     expect(mountIndex(args, '--ro-bind-try', '/etc/ssl')).toBeGreaterThan(-1);
+    // /etc itself traversable by the unprivileged user, before its entries are mounted.
+    expect(args.findIndex((x, i) => x === '--perms' && args[i + 1] === '0755' && args[i + 2] === '--dir' && args[i + 3] === '/etc')).toBeLessThan(mountIndex(args, '--ro-bind-try', '/etc/ssl'));
+    expect(args.findIndex((x, i) => x === '--perms' && args[i + 1] === '0755' && args[i + 2] === '--dir' && args[i + 3] === '/etc')).toBeGreaterThan(-1);
     expect(args.filter((a) => a.startsWith('/etc/')).every((a) => !/shadow|sudoers|gshadow|pip\.conf|npmrc|postgresql/.test(a))).toBe(true);
     expect(args).toEqual(expect.arrayContaining(['--die-with-parent', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--proc', '/proc']));
     expect(args.slice(args.indexOf('--chdir'), args.indexOf('--chdir') + 2)).toEqual(['--chdir', checkout]);

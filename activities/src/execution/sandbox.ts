@@ -80,7 +80,7 @@ export async function sandboxCommand(command: string, args: readonly string[], e
   if (!root) bwrap.push('--unshare-user');
   bwrap.push('--tmpfs', '/', ...(await systemMounts()));
   // The private /tmp and HOME come first: the checkout or a socket directory may live under /tmp.
-  bwrap.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '0777', '--tmpfs', SANDBOX_HOME);
+  bwrap.push('--proc', '/proc', '--dev', '/dev', '--perms', '1777', '--tmpfs', '/tmp', '--perms', '0755', '--dir', dirname(SANDBOX_HOME), '--perms', '0777', '--tmpfs', SANDBOX_HOME);
   // bwrap creates the parents of mount points 0700 (root's): the unprivileged test user must traverse them.
   const targets = [...readOnly, ...writable];
   for (const dir of ancestors(targets)) bwrap.push('--perms', '0755', '--dir', dir);
@@ -146,6 +146,8 @@ async function systemMounts(): Promise<string[]> {
     if (info.isSymbolicLink()) args.push('--symlink', await readlink(top), top);
     else args.push('--ro-bind', top, top);
   }
+  // bwrap would create /etc 0700 (root's), hiding it from the unprivileged test user.
+  args.push('--perms', '0755', '--dir', '/etc');
   for (const entry of ETC_ENTRIES) args.push('--ro-bind-try', `/etc/${entry}`, `/etc/${entry}`);
   return args;
 }
