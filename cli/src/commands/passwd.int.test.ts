@@ -1,7 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { ApiClient } from '../client.js';
+import { main } from '../main.js';
 import { Output } from '../output.js';
 import { passwd } from './passwd.js';
 
@@ -73,5 +77,19 @@ describe('qatron passwd', () => {
     expect((await api.request('GET', '/api/v1/auth/me', { token })).status).toBe(403);
     expect((await runPasswd(token, ['temporary-1234', 'my-own-choice-1', 'my-own-choice-1'])).result).toBe(0);
     expect((await api.request('GET', '/api/v1/auth/me', { token })).status).toBe(200);
+  });
+
+  it('qatron login keeps the session of a user who must change the password and points to qatron passwd', async () => {
+    const { user } = await api.userWithToken('user');
+    const admin = await api.login('admin', 'admin');
+    await api.request('POST', `/api/v1/users/${user.id}/password`, { token: admin, json: { new_password: 'temporary-1234' } });
+    const configDir = await mkdtemp(join(tmpdir(), 'qatron-passwd-login-'));
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: { write: (s: string) => ((stdout += s), true) }, stderr: { write: (s: string) => ((stderr += s), true) }, stdin: { isTTY: false } } as any;
+    const code = await main(['login', '--url', api.url, '--username', user.username, '--password', 'temporary-1234'], { QATRON_CONFIG_DIR: configDir }, io);
+    await rm(configDir, { recursive: true, force: true });
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toBe(`Logged in to ${api.url} as ${user.username}; an admin reset your password: run \`qatron passwd\` to choose a new one before anything else\n`);
   });
 });
