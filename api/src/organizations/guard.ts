@@ -8,7 +8,7 @@ import { requireActiveOrganization } from './service.js';
 export function refusingDeactivatedOrganizations(authenticate: Authenticator): Authenticator {
   return async (ctx, em) => {
     const principal = await authenticate(ctx, em);
-    if (principal) await requireActiveOrganization(em, principal);
+    if (principal) await requireActiveOrganization(em, principal.organizationId);
     return principal;
   };
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServiceToken } from '@qatron/domain/testing';
+import { RunArtifact, runPrefix } from '@qatron/domain';
+import { buildProject, buildRun, buildServiceToken } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
 
 let api: TestApi;
@@ -124,6 +125,23 @@ describe('POST /api/v1/organizations/{id}/deactivate', () => {
     const back = await api.request('POST', `/api/v1/organizations/${created.body.id}/activate`, { token: platformAdmin });
     expect(back.body).toMatchObject({ is_active: true, deactivated_at: null });
     expect((await api.request('GET', '/api/v1/projects', { token })).status).toBe(200);
+  });
+
+  it("refuses the organization's report links too (403 organization_deactivated)", async () => {
+    const created = await api.request('POST', '/api/v1/organizations', { token: platformAdmin, json: newOrganization('report') });
+    const token = await firstSignIn('acme-admin-report');
+    const em = api.orm.em.fork();
+    const run = await buildRun(em, { project: await buildProject(em, { organization: created.body.id }), status: 'completed' });
+    const prefix = `${runPrefix(run)}allure-report/`;
+    const stored = await api.store.put(`${prefix}index.html`, '<html>report</html>', 'text/html');
+    await em.persist(new RunArtifact(run.organization, run.id, 'allure_report', prefix, 'allure-report', 'text/html', stored.sizeBytes)).flush();
+    const reportUrl = (await api.request('GET', `/api/v1/runs/${run.id}`, { token })).body.report_url as string;
+    expect((await fetch(api.url + reportUrl)).status).toBe(200);
+
+    await api.request('POST', `/api/v1/organizations/${created.body.id}/deactivate`, { token: platformAdmin });
+    const refused = await fetch(api.url + reportUrl);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('organization_deactivated');
   });
 
   it("answers 409 own_organization to a platform administrator deactivating their own organization", async () => {

@@ -153,11 +153,14 @@ export async function setOrganizationActive(
   return organization;
 }
 
-/** Refuses a principal whose organization is deactivated (403 organization_deactivated). */
-export async function requireActiveOrganization(em: EntityManager, principal: Principal): Promise<void> {
-  const organization = await em.findOne(Organization, { id: principal.organizationId });
+/**
+ * Refuses a caller of a deactivated organization (403 organization_deactivated): a principal, or a
+ * report link signed for one of its runs.
+ */
+export async function requireActiveOrganization(em: EntityManager, organizationId: number): Promise<void> {
+  const organization = await em.findOne(Organization, { id: organizationId });
   if (!organization || !organization.isActive) {
-    throw new Problem(403, 'organization_deactivated', 'Forbidden', `Organization ${principal.organizationId} is deactivated: its users and service tokens are refused`);
+    throw new Problem(403, 'organization_deactivated', 'Forbidden', `Organization ${organizationId} is deactivated: its users, service tokens and report links are refused`);
   }
 }
 

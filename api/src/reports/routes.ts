@@ -91,7 +91,7 @@ export function reportRoutes(deps: ApiDeps, authenticate: Authenticator): AnyRou
       params: IdParams,
       query: ReportQuery,
       response: { status: 200, description: 'The report page', contentType: 'text/html' },
-      errors: [401, 404, 410],
+      errors: [401, 403, 404, 410],
       handler: async ({ koa, em, params, query }) => {
         // Relative URLs in the report resolve against its directory: the page must be addressed as one.
         if (!koa.path.endsWith('/')) {
@@ -113,7 +113,7 @@ export function reportRoutes(deps: ApiDeps, authenticate: Authenticator): AnyRou
       params: ReportFileParams,
       query: ReportQuery,
       response: { status: 200, description: 'The file, with a content type by extension', contentType: 'application/octet-stream' },
-      errors: [401, 404, 410],
+      errors: [401, 403, 404, 410],
       handler: async ({ koa, em, params, query }) => {
         const path = params.path;
         const run = await authorize(koa, em, params.id, query.token);

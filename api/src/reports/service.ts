@@ -2,11 +2,16 @@ import type { Readable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ArtifactNotFoundError, Run, RunArtifact, type ArtifactStore } from '@qatron/domain';
 import { notFound, Problem } from '../http/problems.js';
+import { requireActiveOrganization } from '../organizations/service.js';
 import { reportContentType, reportPrefix } from './files.js';
 import type { ReportTokenSigner } from './tokens.js';
 
-/** The run a valid report token names, in the token's organization; 404 if it no longer exists. */
+/**
+ * The run a valid report token names, in the token's organization; 404 if it no longer exists,
+ * 403 organization_deactivated once its organization is deactivated (the link is a credential too).
+ */
 export async function findTokenRun(em: EntityManager, id: number, organizationId: number): Promise<Run> {
+  await requireActiveOrganization(em, organizationId);
   const run = await em.findOne(Run, { id, organization: organizationId });
   if (!run) throw notFound('Run', id);
   return run;
