@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SANDBOX_HOME, SANDBOX_UID, sandboxCommand, workerIsRoot } from './sandbox.js';
+import { grantCheckoutToSandbox, SANDBOX_HOME, SANDBOX_UID, sandboxCommand, workerIsRoot } from './sandbox.js';
 
 let base: string;
 let python: string;
@@ -81,5 +81,25 @@ describe('sandboxCommand', () => {
       expect(args).toContain('--unshare-user');
       expect(command).toEqual(['env', '--default-signal=TERM', python, '-m', 'pytest']);
     }
+  });
+});
+
+describe.runIf(workerIsRoot())('grantCheckoutToSandbox', () => {
+  it('gives the checkout to the sandbox user once, before tests run, never following symlinks', async () => {
+    const checkout = join(base, 'runs', '8', 'checkout-def');
+    const outside = join(base, 'jwt-secret');
+    await mkdir(join(checkout, 'tests'), { recursive: true });
+    await writeFile(join(checkout, 'tests', 'test_a.py'), 'def test_a():\n    pass\n');
+    await writeFile(outside, 'secret\n', { mode: 0o600 });
+    await symlink(outside, join(checkout, 'tests', 'link'));
+    await grantCheckoutToSandbox('bwrap', checkout);
+    expect((await stat(join(checkout, 'tests', 'test_a.py'))).uid).toBe(SANDBOX_UID);
+    expect((await lstat(join(checkout, 'tests', 'link'))).uid).toBe(SANDBOX_UID);
+    expect((await stat(outside)).uid).toBe(0);
+    expect((await readFile(`${checkout}.sandbox`, 'utf8')).trim()).toBe(String((await stat(checkout)).ino));
+    // Done once: what appears later (written by tests, or planted) is not walked again as root.
+    await writeFile(join(checkout, 'later.txt'), 'x');
+    await grantCheckoutToSandbox('bwrap', checkout);
+    expect((await stat(join(checkout, 'later.txt'))).uid).toBe(0);
   });
 });

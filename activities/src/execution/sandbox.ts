@@ -20,9 +20,10 @@
  * namespace with it; runCommand's process-group kill covers the normal end and cancellation.
  */
 import { execFile } from 'node:child_process';
-import { chown, lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { chown, lchown, lstat, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { withFileLock } from './file-lock.js';
 
 /** WORKER_SANDBOX: `bwrap` (the default) or `off` (tests run as the worker, with its view of the machine). */
 export type SandboxMode = 'bwrap' | 'off';
@@ -101,20 +102,43 @@ export async function sandboxCommand(command: string, args: readonly string[], e
 
 /**
  * Makes `paths` writable by the sandbox's user: when the worker is root, each is chowned to
- * SANDBOX_UID (recursively for directories given in `recursive`). A non-root worker's sandbox
- * runs as the worker's own uid, which already owns them.
+ * SANDBOX_UID. A non-root worker's sandbox runs as the worker's own uid, which already owns them.
  */
-export async function grantToSandbox(mode: SandboxMode, paths: readonly string[], recursive: readonly string[] = []): Promise<void> {
+export async function grantToSandbox(mode: SandboxMode, paths: readonly string[]): Promise<void> {
   if (mode === 'off' || !workerIsRoot()) return;
   for (const path of paths) await chown(path, SANDBOX_UID, SANDBOX_GID);
-  for (const dir of recursive) await chownTree(dir);
 }
 
-async function chownTree(path: string): Promise<void> {
+/**
+ * Gives a checkout, recursively, to the sandbox's user (root workers only), once per checkout and
+ * before any test runs in it: the shards of a run share the checkout, and a walk by root over a
+ * tree that test code can already change could be steered elsewhere (a directory swapped for a
+ * symlink). A lock serializes the shards; a marker beside the checkout says it is done. Symlinks
+ * are never followed (lchown).
+ */
+export async function grantCheckoutToSandbox(mode: SandboxMode, checkoutDir: string, signal?: AbortSignal): Promise<void> {
+  if (mode === 'off' || !workerIsRoot()) return;
+  const marker = `${resolve(checkoutDir)}.sandbox`;
+  // The marker names the checkout directory it was written for: a checkout materialized again is a new directory.
+  const identity = async () => String((await stat(checkoutDir)).ino);
+  const done = async () => (await readFile(marker, 'utf8').catch(() => '')).trim() === (await identity());
+  if (await done()) return;
+  await withFileLock(
+    `${marker}.lock`,
+    async () => {
+      if (await done()) return;
+      await lchownTree(resolve(checkoutDir));
+      await writeFile(marker, `${await identity()}\n`);
+    },
+    { signal },
+  );
+}
+
+async function lchownTree(path: string): Promise<void> {
   const info = await lstat(path);
-  if (info.uid !== SANDBOX_UID || info.gid !== SANDBOX_GID) await chown(path, SANDBOX_UID, SANDBOX_GID).catch(() => undefined);
+  if (info.uid !== SANDBOX_UID || info.gid !== SANDBOX_GID) await lchown(path, SANDBOX_UID, SANDBOX_GID);
   if (!info.isDirectory()) return;
-  for (const entry of await readdir(path)) await chownTree(join(path, entry));
+  for (const entry of await readdir(path)) await lchownTree(join(path, entry));
 }
 
 /**

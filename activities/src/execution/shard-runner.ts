@@ -16,7 +16,7 @@ import { countCategories, isFailingOutcome, type OutcomeCounts } from '@qatron/d
 import { ProgressReader, startPolling } from './progress-file.js';
 import { mergeAttempts, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
 import { redact } from './secrets.js';
-import { grantToSandbox, sandboxCommand, type SandboxMode } from './sandbox.js';
+import { grantCheckoutToSandbox, grantToSandbox, sandboxCommand, type SandboxMode } from './sandbox.js';
 import { openWorkChannel, type WorkSource } from './work-channel.js';
 
 export { ShardExecutionError } from './errors.js';
@@ -186,7 +186,8 @@ async function openSession(options: RunShardOptions): Promise<ShardSession> {
   for (const dir of extraWritable) await mkdir(dir, { recursive: true });
   // The sandbox's user writes its results, coverage data and the checkout's caches (the checkout
   // is the run's own copy on this worker).
-  await grantToSandbox(sandbox, [outDir, allureResultsDir, ...extraWritable], [checkoutDir]);
+  await grantToSandbox(sandbox, [outDir, allureResultsDir, ...extraWritable]);
+  await grantCheckoutToSandbox(sandbox, checkoutDir, options.signal);
   const started = performance.now();
   const coverageFile = join(outDir, '.coverage');
   const coverageArgs: string[] = [];

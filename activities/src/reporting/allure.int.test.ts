@@ -113,6 +113,8 @@ async function runShards(): Promise<{ dirs: string[]; results: ShardRunResult[] 
         testIds,
         outDir: join(base, `run-${run}`, `shard-${index}`),
         env: { [FLAKY_STATE_VARIABLE]: join(base, 'flaky') },
+        // The flaky fixture keeps its state there: the test sandbox lets it write that directory.
+        sandbox: { writable: [join(base, 'flaky')] },
         retries: 1,
         workersPerShard: 0,
         coverage: false,
