@@ -20,7 +20,7 @@
  * namespace with it; runCommand's process-group kill covers the normal end and cancellation.
  */
 import { execFile } from 'node:child_process';
-import { chown, lchown, lstat, readFile, readdir, readlink, stat, writeFile } from 'node:fs/promises';
+import { chown, lchown, lstat, readFile, readdir, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { withFileLock } from './file-lock.js';
@@ -132,6 +132,29 @@ export async function grantCheckoutToSandbox(mode: SandboxMode, checkoutDir: str
     },
     { signal },
   );
+}
+
+/**
+ * Removes from `dir` whatever test code left that is not a regular file or a directory: the worker
+ * reads and uploads these directories as root, outside the sandbox, where a symlink planted by a
+ * test (`junit-1.xml -> /root/.qatron/jwt-secret`) would point into the worker's files, and a FIFO
+ * would hang the reader. Called once the sandbox is gone.
+ */
+export async function removeSpecialFiles(dir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const walk = async (path: string): Promise<void> => {
+    const entries = await readdir(path, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const child = join(path, entry.name);
+      if (entry.isDirectory()) await walk(child);
+      else if (!entry.isFile()) {
+        await rm(child, { force: true });
+        removed.push(child);
+      }
+    }
+  };
+  await walk(dir);
+  return removed;
 }
 
 async function lchownTree(path: string): Promise<void> {

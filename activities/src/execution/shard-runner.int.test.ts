@@ -342,6 +342,25 @@ describe('runShard', () => {
     expect(await processesIn(repo.path)).toEqual([]);
   });
 
+  it('leaves only regular files in the outputs the worker reads afterwards: no symlink a test planted', async () => {
+    const planting = [
+      'import os',
+      '',
+      'def test_plants_links():',
+      '    out = os.environ["PLANT_DIR"]',
+      '    os.symlink("/etc/shadow", os.path.join(out, "allure-results", "stolen-attachment.txt"))',
+      '    os.symlink("/etc/shadow", os.path.join(out, "junit-9.xml"))',
+      '    os.mkfifo(os.path.join(out, "hang.fifo"))',
+      '',
+    ].join('\n');
+    const { run } = await shard({ extraFiles: { 'tests/test_planting.py': planting } }, { testIds: ['tests/test_planting.py::test_plants_links'] });
+    run.env = { ...run.env, PLANT_DIR: run.outDir };
+    const result = await runShard(run);
+    expect(result).toMatchObject({ outcome: 'passed', exitCode: 0 });
+    const left = execFileSync('find', [run.outDir, '!', '-type', 'f', '!', '-type', 'd'], { encoding: 'utf8' });
+    expect(left).toBe('');
+  });
+
   it('does not start when already cancelled', async () => {
     const controller = new AbortController();
     controller.abort();

@@ -16,7 +16,7 @@ import { countCategories, isFailingOutcome, type OutcomeCounts } from '@qatron/d
 import { ProgressReader, startPolling } from './progress-file.js';
 import { mergeAttempts, progressCounts, retryCandidates, type ProgressRecord, type TestCaseResult, type TestOutcome } from './results.js';
 import { redact } from './secrets.js';
-import { grantCheckoutToSandbox, grantToSandbox, sandboxCommand, type SandboxMode } from './sandbox.js';
+import { grantCheckoutToSandbox, grantToSandbox, removeSpecialFiles, sandboxCommand, type SandboxMode } from './sandbox.js';
 import { openWorkChannel, type WorkSource } from './work-channel.js';
 
 export { ShardExecutionError } from './errors.js';
@@ -171,6 +171,10 @@ export async function runShard(options: RunShardOptions): Promise<ShardRunResult
   } finally {
     await new Promise<void>((done) => session.log.end(done));
   }
+  // What the worker reads and uploads from here on was written by test code: regular files only.
+  if (session.sandbox !== 'off') {
+    for (const dir of session.writable.slice(1)) await removeSpecialFiles(dir);
+  }
   return shardResult(session, attempts, last);
 }
 
@@ -221,6 +225,7 @@ async function openSession(options: RunShardOptions): Promise<ShardSession> {
     log: createWriteStream(join(outDir, 'pytest.log'), { flags: 'w' }),
     secrets,
     sandbox,
+    // The checkout first: the others are the outputs the worker reads afterwards.
     writable: [checkoutDir, outDir, ...extraWritable],
     readable: options.sandbox?.readable ?? [],
     junitXml: [],
