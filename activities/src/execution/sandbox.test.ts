@@ -2,6 +2,7 @@ import { lstat, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '@qatron/domain/config';
 import { grantCheckoutToSandbox, SANDBOX_HOME, SANDBOX_UID, sandboxCommand, workerIsRoot } from './sandbox.js';
 
 let base: string;
@@ -101,5 +102,13 @@ describe.runIf(workerIsRoot())('grantCheckoutToSandbox', () => {
     await writeFile(join(checkout, 'later.txt'), 'x');
     await grantCheckoutToSandbox('bwrap', checkout);
     expect((await stat(join(checkout, 'later.txt'))).uid).toBe(0);
+  });
+});
+
+describe('WORKER_SANDBOX', () => {
+  it('is bwrap unless the operator turns it off, and nothing else', () => {
+    expect(loadConfig({}).worker.sandbox).toBe('bwrap');
+    expect(loadConfig({ WORKER_SANDBOX: 'off' }).worker.sandbox).toBe('off');
+    expect(() => loadConfig({ WORKER_SANDBOX: 'docker' })).toThrow(/WORKER_SANDBOX: /);
   });
 });
