@@ -20,7 +20,7 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
       body: LoginForm,
       bodyFormat: 'form',
       response: { status: 200, schema: TokenResponse },
-      errors: [401, 429],
+      errors: [401, 403, 429],
       handler: async ({ em, body, origin }) => {
         const session = await login(em, deps.signer, deps.throttle, body, origin);
         return {

@@ -15,6 +15,7 @@ import { conflict, notFound, Problem, tooManyRequests, unauthorized, validationF
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionSigner } from './sessions.js';
+import { requireActiveOrganization } from '../organizations/service.js';
 
 const INVALID = 'Incorrect username or password';
 
@@ -58,6 +59,8 @@ export async function login(
     await em.flush();
     throw unauthorized(INVALID);
   }
+  // Checked only after the password: the organization's state tells nothing to a guesser.
+  await requireActiveOrganization(em, user.organization);
   throttle.recordSuccess(account, ip);
   user.failedLogins = 0;
   user.lockedUntil = null;

@@ -117,6 +117,12 @@ describe('POST /api/v1/organizations/{id}/deactivate', () => {
       expect(refused.status).toBe(403);
       expect(refused.body).toMatchObject({ code: 'organization_deactivated', status: 403 });
     }
+    // Its users cannot sign in again either (a right password is needed to learn that).
+    const signIn = await api.request('POST', '/api/v1/auth/login', { form: { username: 'acme-admin-gone', password: 'chosen-password' } });
+    expect(signIn.status).toBe(403);
+    expect(signIn.body.code).toBe('organization_deactivated');
+    const wrong = await api.request('POST', '/api/v1/auth/login', { form: { username: 'acme-admin-gone', password: 'not-it' } });
+    expect(wrong.status).toBe(401);
     const audit = await api.request('GET', '/api/v1/audit-logs?action=organization.deactivated', { token: platformAdmin });
     expect(audit.body.items[0].resource_id).toBe(String(created.body.id));
     const inactive = await api.request('GET', '/api/v1/organizations?is_active=false', { token: platformAdmin });
