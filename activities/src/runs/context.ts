@@ -16,7 +16,8 @@ import { asActivityFailure } from '../failures.js';
 
 /** Errors of a test repository or its configuration: the same input fails the same way on any worker. */
 export const NON_RETRYABLE_ERRORS = ['EnvironmentSetupError', 'CollectionError', 'SecretNotFoundError', 'ShardExecutionError'];
-const KEEPALIVE_HEARTBEAT_MS = 2000;
+/** How often long activity work heartbeats, so cancellation and a dead worker are noticed within seconds. */
+export const KEEPALIVE_HEARTBEAT_MS = 2000;
 const CHECKOUT_READY = '.ready';
 
 export type RunContext = ReturnType<typeof createRunContext>;

@@ -10,12 +10,7 @@ import type { CoverageOutcome } from '@qatron/workflows';
 import { redact } from '../execution/secrets.js';
 import { reportRun, type ReportPart } from '../reporting/run-report.js';
 import type { RunContext } from './context.js';
-import { setReportStatus } from './status.js';
-
-interface Reporting {
-  report_tests?: number | null;
-  errors?: string[];
-}
+import { recordReporting, setReportStatus } from './status.js';
 
 export function createReportActivities(context: RunContext) {
   const { em, loadRun, withKeepalive, sharedCheckout, runEnvironment, runDirectory } = context;
@@ -41,7 +36,6 @@ export function createReportActivities(context: RunContext) {
     const errors = report.errors.map((e) => redact(e, secrets));
     // Re-read: the verdict may have been written since this run was loaded.
     await db.refresh(run);
-    const reporting = (run.runMetadata.reporting ?? {}) as Reporting;
     if (parts.includes('coverage')) {
       run.coveragePercent = report.coverage?.percent ?? null;
       run.runMetadata = {
@@ -51,10 +45,7 @@ export function createReportActivities(context: RunContext) {
           : null,
       };
     }
-    run.runMetadata = {
-      ...run.runMetadata,
-      reporting: { report_tests: parts.includes('allure') ? report.reportTests : (reporting.report_tests ?? null), errors: [...(reporting.errors ?? []), ...errors] },
-    };
+    recordReporting(run, { errors, ...(parts.includes('allure') ? { reportTests: report.reportTests } : {}) });
     await db.flush();
     return { coverage: report.coverage, errors };
   }

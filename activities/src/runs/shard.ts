@@ -17,10 +17,9 @@ import { redact, resolveSecret } from '../execution/secrets.js';
 import { runShard, SESSION_NODE_ID, type ShardProgress, type ShardRunResult, type WorkSource } from '../execution/shard-runner.js';
 import { scenarioLabels } from '../features.js';
 import { storeShardOutputs } from '../shard-outputs.js';
-import type { RunContext } from './context.js';
+import { KEEPALIVE_HEARTBEAT_MS, type RunContext } from './context.js';
 
 const PROGRESS_SIGNAL_INTERVAL_MS = 2000;
-const KEEPALIVE_HEARTBEAT_MS = 2000;
 
 export function createShardActivities(context: RunContext) {
   const { deps, loadRun, sharedCheckout, runEnvironment, runDirectory, asFailure } = context;

@@ -31,9 +31,16 @@ export function createStatusActivities({ em }: RunContext) {
 export async function setReportStatus(db: ReturnType<RunContext['em']>, runId: number, status: ReportStatus, error: string | null): Promise<void> {
   const run = await db.findOneOrFail(Run, { id: runId });
   run.reportStatus = status;
-  if (error) {
-    const reporting = (run.runMetadata.reporting ?? {}) as { report_tests?: number | null; errors?: string[] };
-    run.runMetadata = { ...run.runMetadata, reporting: { report_tests: reporting.report_tests ?? null, errors: [...(reporting.errors ?? []), error] } };
-  }
+  if (error) recordReporting(run, { errors: [error] });
   await db.flush();
+}
+
+/**
+ * Adds to run_metadata.reporting: `errors` appended to the earlier ones, and the Allure report's
+ * test count when the report was (re)generated; the one place that writes that record.
+ */
+export function recordReporting(run: Run, update: { errors: string[]; reportTests?: number | null }): void {
+  const earlier = (run.runMetadata.reporting ?? {}) as { report_tests?: number | null; errors?: string[] };
+  const reportTests = update.reportTests !== undefined ? update.reportTests : (earlier.report_tests ?? null);
+  run.runMetadata = { ...run.runMetadata, reporting: { report_tests: reportTests, errors: [...(earlier.errors ?? []), ...update.errors] } };
 }
