@@ -3,6 +3,7 @@ export * from './auth/roles.js';
 export * from './auth/tokens.js';
 export * from './bdd/index.js';
 export * from './config.js';
+export * from './database-availability.js';
 export * from './entities/index.js';
 export * from './infrastructure/registry.js';
 export * from './artifacts/index.js';

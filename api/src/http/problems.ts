@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { type z } from 'zod';
+import { isDatabaseUnavailable } from '@qatron/domain';
 
 /**
  * RFC 9457 problem details. Every error the API answers is a Problem with a stable `code`;
@@ -30,6 +31,13 @@ export const conflict = (detail: string, code = 'conflict') => new Problem(409, 
 export const unauthorized = (detail = 'Authentication required: send Authorization: Bearer <token>') =>
   new Problem(401, 'unauthorized', 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
 export const forbidden = (detail: string) => new Problem(403, 'forbidden', 'Forbidden', detail);
+/** How long a client should wait before retrying while the database is unreachable (seconds). */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
+/** PostgreSQL is down or restarting: nothing was changed, and the same request will work once it is back. */
+export const databaseUnavailable = () =>
+  new Problem(503, 'database_unavailable', 'Service unavailable', 'The database is unreachable; nothing was changed. Retry shortly (GET /readyz says why).', undefined, {
+    'Retry-After': String(DATABASE_RETRY_AFTER_SECONDS),
+  });
 /** The run engine (Temporal) is not configured or not reachable: the request may work later. */
 export const engineUnavailable = (detail: string) => new Problem(503, 'engine_unavailable', 'Service unavailable', detail);
 export const badRequest = (detail: string, code = 'bad_request') => new Problem(400, code, 'Bad request', detail);
@@ -76,6 +84,7 @@ export function problemMiddleware(log: (message: string, err: unknown) => void) 
     } catch (err) {
       let problem: Problem;
       if (err instanceof Problem) problem = err;
+      else if (isDatabaseUnavailable(err)) problem = databaseUnavailable();
       else if (err instanceof UniqueConstraintViolationException) {
         // A concurrent request won the race the service's own check was guarding against.
         problem = conflict('A resource with the same unique name already exists', 'already_exists');
