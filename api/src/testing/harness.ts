@@ -44,8 +44,9 @@ export interface TestApi {
   close(): Promise<void>;
 }
 
-export async function startTestApi(env: Record<string, string> = {}): Promise<TestApi> {
-  const db = await createTestDatabase();
+export async function startTestApi(env: Record<string, string> = {}, options: { databaseUrl?: string } = {}): Promise<TestApi> {
+  // A test that stops its database (an outage) brings a server of its own, migrated, and removes it itself.
+  const db = options.databaseUrl ? { url: options.databaseUrl, drop: async () => undefined } : await createTestDatabase();
   const artifactDir = await mkdtemp(join(tmpdir(), 'qatron-test-artifacts-'));
   const config = loadConfig({
     QATRON_ENV: 'test',

@@ -61,7 +61,7 @@ async function createNamespace(address: string): Promise<string> {
   return namespace;
 }
 
-export async function startEngineStack(options: { env?: Record<string, string> } = {}): Promise<EngineStack> {
+export async function startEngineStack(options: { env?: Record<string, string>; databaseUrl?: string } = {}): Promise<EngineStack> {
   const temporalAddress = inject('temporalAddress');
   const namespace = await createNamespace(temporalAddress);
   const env = {
@@ -71,7 +71,7 @@ export async function startEngineStack(options: { env?: Record<string, string> }
     HEARTBEAT_INTERVAL_SECONDS: '2',
     ...options.env,
   };
-  const api = await startTestApi(env);
+  const api = await startTestApi(env, { databaseUrl: options.databaseUrl });
   const adminToken = await api.login('admin', 'admin');
   const logs = await mkdtemp(join(tmpdir(), 'qatron-worker-logs-'));
   await mkdir(E2E_WORKER_CACHE, { recursive: true });
