@@ -12,6 +12,7 @@ import type { CollectedFile } from '@qatron/domain/runs/work-queue';
 import type { ShardProgressSignal, ShardSummary } from '@qatron/workflows';
 import { NEXT_FILES_UPDATE, SHARD_COLLECTED_UPDATE, SHARD_PROGRESS_SIGNAL, runWorkflowId } from '@qatron/workflows/run-contract';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { untilDatabaseAnswers } from '../database-outage.js';
 import { materializeDatasets } from '../execution/datasets.js';
 import { redact, resolveSecret } from '../execution/secrets.js';
 import { runShard, SESSION_NODE_ID, type ShardProgress, type ShardRunResult, type WorkSource } from '../execution/shard-runner.js';
@@ -28,7 +29,8 @@ export function createShardActivities(context: RunContext) {
     async executeShard(input: { runId: number; shardIndex: number; commit: string }): Promise<ShardSummary> {
       const ctx = Context.current();
       const attempt = ctx.info.attempt;
-      const { db, run, project, suite, environment } = await loadRun(input.runId);
+      const shardName = `shard ${input.shardIndex} of run ${input.runId}`;
+      const { db, run, project, suite, environment } = await untilDatabaseAnswers(() => loadRun(input.runId), { what: `loading ${shardName}`, log: deps.log });
       const workRoot = join(runDirectory(run.id), `shard-${input.shardIndex}-attempt-${attempt}`);
       const progress = progressReporter(run.id, input.shardIndex, attempt);
       let secrets: string[] = [];
@@ -43,7 +45,7 @@ export function createShardActivities(context: RunContext) {
         await mkdir(workRoot, { recursive: true });
         const python = await runEnvironment(checkout.dir, suite, ctx.cancellationSignal);
         const artifactsDir = join(workRoot, 'artifacts');
-        const datasetEnv = await materializeDatasets(db, deps.store, run.datasetVersion, join(workRoot, 'datasets'));
+        const datasetEnv = await untilDatabaseAnswers(() => materializeDatasets(db, deps.store, run.datasetVersion, join(workRoot, 'datasets')), { what: `fetching ${shardName}'s datasets`, log: deps.log });
         const result: ShardRunResult = await runShard({
           python: python.python,
           checkoutDir: checkout.dir,
@@ -65,8 +67,15 @@ export function createShardActivities(context: RunContext) {
           onProgress: progress.report,
         });
         const summary = summarize(input.shardIndex, result, attempt, deps.workerName);
-        await storeShardOutputs(db, deps.store, run, input.shardIndex, attempt, result, secrets, artifactsDir);
-        await recordResults(db, run, input.shardIndex, result, secrets);
+        // The tests have run: an outage now is waited out (each try on a fresh unit of work), never a reason to run them again.
+        await untilDatabaseAnswers(
+          async () => {
+            const fresh = await loadRun(input.runId);
+            await storeShardOutputs(fresh.db, deps.store, fresh.run, input.shardIndex, attempt, result, secrets, artifactsDir);
+            await recordResults(fresh.db, fresh.run, input.shardIndex, result, secrets);
+          },
+          { what: `storing ${shardName}'s results`, log: deps.log },
+        );
         progress.report({ total: summary.tests, done: summary.tests, ...progressBuckets(summary.counts), elapsedSeconds: summary.durationSeconds, phase: 'running' });
         return summary;
       } catch (err) {
