@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -130,13 +131,35 @@ export interface QatronConfig {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** The embedded PostgreSQL's role and database (local, loopback-only; not a production credential). */
-export const EMBEDDED_DATABASE = { user: 'qatron', password: 'qatron', database: 'qatron' } as const;
+/**
+ * The embedded PostgreSQL's role and database (loopback only). Its password is no constant: it
+ * is generated at first start and kept in `embeddedDatabasePasswordFile(home)` (issue 13 item 4).
+ */
+export const EMBEDDED_DATABASE = { user: 'qatron', database: 'qatron' } as const;
 
-/** DATABASE_URL, or the embedded stack's database on this machine (`npm start`). */
+/** Where the embedded PostgreSQL's password lives: 0600 in a 0700 directory of QATRON_HOME. */
+export function embeddedDatabasePasswordFile(home: string): string {
+  return join(home, 'secrets', 'postgres-password');
+}
+
+/**
+ * DATABASE_URL, or the embedded stack's database on this machine (`npm start`), with the password
+ * read from QATRON_HOME; ConfigError when the embedded stack has never been started there.
+ */
 export function databaseUrlOf(config: QatronConfig): string {
-  const { user, password, database } = EMBEDDED_DATABASE;
-  return config.database.url ?? `postgresql://${user}:${password}@127.0.0.1:${config.database.embeddedPort}/${database}`;
+  if (config.database.url) return config.database.url;
+  const file = embeddedDatabasePasswordFile(config.home);
+  let password = '';
+  try {
+    password = readFileSync(file, 'utf8').trim();
+  } catch {
+    /* said below */
+  }
+  if (!password) {
+    throw new ConfigError(`DATABASE_URL is not set and no embedded database password can be read from ${file}: start the embedded stack once (npm start) with this QATRON_HOME, or set DATABASE_URL`);
+  }
+  const { user, database } = EMBEDDED_DATABASE;
+  return `postgresql://${user}:${encodeURIComponent(password)}@127.0.0.1:${config.database.embeddedPort}/${database}`;
 }
 
 /** TEMPORAL_ADDRESS, or the embedded stack's Temporal dev server on this machine. */

@@ -3,7 +3,7 @@
  * template database that each test file clones) and one Temporal dev server for the whole run.
  * Temporal's SDK gives up on a server after a few seconds, so it is started here once, not per file.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -29,8 +29,8 @@ let runtimeDir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   runtimeDir = await mkdtemp(join(tmpdir(), 'qatron-test-'));
-  // The PostgreSQL server runs as the `postgres` user when tests run as root: let it in.
-  await chmod(runtimeDir, 0o755);
+  // The cluster's password is generated into runtimeDir/secrets (0600), as on a real first start:
+  // tests use the URL provided here, so no test depends on a guessable credential.
   const [pgPort, temporalPort] = [await freePort(), await freePort()];
   [postgres, temporal] = await Promise.all([
     startEmbeddedPostgres({ dataDir: join(runtimeDir, 'pg'), port: pgPort, logFile: join(runtimeDir, 'postgres.log'), ephemeral: true }),
