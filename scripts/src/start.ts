@@ -2,33 +2,43 @@
  * `npm start`: the whole embedded stack on one machine, with no external service (DESIGN
  * "Processes"): PostgreSQL, the Temporal dev server, the API (with the Board on its own port) and
  * a worker. DATABASE_URL or TEMPORAL_ADDRESS switch those parts to external services instead.
- * Ctrl-C stops every process in order; data under QATRON_HOME survives to the next start.
+ * A child that dies is restarted with backoff (embedded/supervisor.ts); Ctrl-C or SIGTERM stops
+ * every process in reverse order within 10 s; a SIGKILLed supervisor takes its children with it
+ * (embedded/process.ts). All data, and the generated secrets, stay under QATRON_HOME.
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, migrate } from '@qatron/domain/db';
 import { ensureBoardBuilt } from '@qatron/api/board';
-import { ConfigError, databaseUrlOf, DefaultCredentialsError, EMBEDDED_DATABASE, loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
+import { ConfigError, DefaultCredentialsError, EMBEDDED_DATABASE, embeddedDatabasePasswordFile, loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
-import { supervise, waitFor, type Supervised } from './embedded/process.js';
+import { killAllSupervised, ORPHAN_GUARD, supervise, waitFor } from './embedded/process.js';
+import { Supervisor, type Running } from './embedded/supervisor.js';
 import { REPO_ROOT, startEmbeddedTemporal } from './embedded/temporal.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
-const stoppers: { name: string; stop: () => Promise<void> }[] = [];
-let shuttingDown = false;
+/** SIGTERM to gone: every child is stopped within this (issue 13 item 5), SIGKILLed past its share. */
+const SHUTDOWN_BUDGET_MS = 9_000;
+let logs = '';
+let stopping: Promise<never> | undefined;
 
-async function shutdown(code: number): Promise<never> {
-  if (!shuttingDown) {
-    shuttingDown = true;
+const supervisor = new Supervisor(
+  (line) => say(`QAtron: ${line}`),
+  (name) =>
+    void logTail(join(logs, `${name}.log`)).then((tail) => {
+      say(`QAtron: ${name} keeps dying; stopping. Last lines of ${join(logs, `${name}.log`)}:\n${tail}`);
+      return shutdown(1);
+    }),
+);
+
+function shutdown(code: number): Promise<never> {
+  stopping ??= (async () => {
     say('\nStopping QAtron…');
-    // Reverse start order: worker and API first, the stores they write to last.
-    for (const part of stoppers.reverse()) {
-      await part.stop().catch((err: unknown) => say(`  ${part.name}: ${(err as Error).message}`));
-      say(`  ${part.name} stopped`);
-    }
-  }
-  process.exit(code);
+    await supervisor.stopAll(SHUTDOWN_BUDGET_MS, (name) => say(`  ${name} stopped`));
+    process.exit(code);
+  })();
+  return stopping;
 }
 
 async function logTail(file: string): Promise<string> {
@@ -41,55 +51,81 @@ async function httpOk(url: string): Promise<boolean> {
   return res.ok;
 }
 
-/** Starts a QAtron node process (api or worker) with the resolved external addresses. */
-async function startNodeProcess(name: string, script: string, args: string[], env: Record<string, string>, logs: string): Promise<Supervised> {
+/** Starts a QAtron node process (api or worker) and waits until `ready` (if given) says it serves. */
+async function launchNodeProcess(name: string, script: string, args: string[], env: Record<string, string>, ready?: () => Promise<boolean>): Promise<Running> {
   const proc = await supervise(name, process.execPath, ['--import', 'tsx', join(REPO_ROOT, script), ...args], join(logs, `${name}.log`), {
     cwd: REPO_ROOT,
     env: { ...process.env, ...env },
   }, process.stdout);
-  stoppers.push({ name, stop: () => proc.stop('SIGTERM', 20_000) });
-  void proc.exited.then(async (code) => {
-    if (shuttingDown) return;
-    say(`\n${name} exited unexpectedly (code ${code}); last lines of ${join(logs, `${name}.log`)}:\n${await logTail(join(logs, `${name}.log`))}`);
-    await shutdown(1);
+  if (ready) {
+    await waitFor(`${name} (log: ${join(logs, `${name}.log`)})`, ready, 60_000, proc.exited).catch(async (err: unknown) => {
+      await proc.stop('SIGTERM', 2_000);
+      throw err;
+    });
+  }
+  return { exited: proc.exited, exitStatus: proc.exitStatus, stop: (graceMs) => proc.stop('SIGTERM', graceMs) };
+}
+
+/** The embedded PostgreSQL, kept alive; resolves with the database URL (password included). */
+async function startPostgres(config: QatronConfig): Promise<string> {
+  let url = '';
+  await supervisor.start({
+    name: 'postgres',
+    launch: async () => {
+      const pg = await startEmbeddedPostgres({
+        dataDir: join(config.home, 'postgres'),
+        port: config.database.embeddedPort,
+        logFile: join(logs, 'postgres.log'),
+        passwordFile: embeddedDatabasePasswordFile(config.home),
+        say: (line) => say(`  postgres    ${line}`),
+      });
+      url = pg.url(EMBEDDED_DATABASE.database);
+      await ensureDatabase(pg.url('postgres'), EMBEDDED_DATABASE.database).catch(async (err: unknown) => {
+        await pg.stop(2_000);
+        throw err;
+      });
+      return pg;
+    },
   });
-  return proc;
+  say(`  postgres    embedded, 127.0.0.1:${config.database.embeddedPort} (password in ${embeddedDatabasePasswordFile(config.home)})`);
+  return url;
+}
+
+/** The embedded Temporal dev server, kept alive; resolves with its address and UI URL. */
+async function startTemporal(config: QatronConfig): Promise<{ address: string; uiUrl: string | undefined }> {
+  let started: { address: string; uiUrl: string | undefined } = { address: '', uiUrl: undefined };
+  await supervisor.start({
+    name: 'temporal',
+    launch: async () => {
+      const temporal = await startEmbeddedTemporal({
+        dbFile: join(config.home, 'temporal', 'temporal.db'),
+        port: config.temporal.port,
+        uiPort: config.temporal.uiPort,
+        logFile: join(logs, 'temporal.log'),
+      });
+      started = { address: temporal.address, uiUrl: temporal.uiUrl };
+      return temporal;
+    },
+  });
+  say(`  temporal    embedded dev server, ${started.address}`);
+  return started;
 }
 
 async function main(config: QatronConfig): Promise<void> {
-  const logs = join(config.home, 'logs');
+  logs = join(config.home, 'logs');
   await mkdir(logs, { recursive: true });
   say(`QAtron: starting the embedded stack (data in ${config.home})`);
+  if (ORPHAN_GUARD !== 'setpriv') say('  (setpriv from util-linux not found: a watchdog process stops the children if this one is killed)');
   // The Board's static build, rebuilt only when its sources changed; it runs while the stores start.
   const boardBuild = ensureBoardBuilt();
 
-  let databaseUrl = config.database.url;
-  if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres({ dataDir: join(config.home, 'postgres'), port: config.database.embeddedPort, logFile: join(logs, 'postgres.log') });
-    stoppers.push({ name: 'postgres', stop: pg.stop });
-    await ensureDatabase(pg.url('postgres'), EMBEDDED_DATABASE.database);
-    databaseUrl = databaseUrlOf(config);
-    say(`  postgres    embedded, 127.0.0.1:${pg.port}`);
-  } else {
-    say('  postgres    external (DATABASE_URL)');
-  }
+  const databaseUrl = config.database.url ?? (await startPostgres(config));
+  if (config.database.url) say('  postgres    external (DATABASE_URL)');
 
   let temporalAddress = config.temporal.address;
   let temporalUi: string | undefined;
-  if (!temporalAddress) {
-    const temporal = await startEmbeddedTemporal({
-      dbFile: join(config.home, 'temporal', 'temporal.db'),
-      port: config.temporal.port,
-      uiPort: config.temporal.uiPort,
-      logFile: join(logs, 'temporal.log'),
-    });
-    stoppers.push({ name: 'temporal', stop: temporal.stop });
-    temporalAddress = temporal.address;
-    temporalUi = temporal.uiUrl;
-    say(`  temporal    embedded dev server, ${temporalAddress}`);
-  } else {
-    say(`  temporal    external, ${temporalAddress}`);
-  }
+  if (!temporalAddress) ({ address: temporalAddress, uiUrl: temporalUi } = await startTemporal(config));
+  else say(`  temporal    external, ${temporalAddress}`);
 
   const orm = await connectDatabase(databaseUrl);
   try {
@@ -110,11 +146,10 @@ async function main(config: QatronConfig): Promise<void> {
   // ~/work/shop-tests); QATRON_HOME and the worker directory inside it stay refused regardless.
   const localRepoRoots = config.localRepoRoots ?? [homedir()];
   const env = { DATABASE_URL: databaseUrl, TEMPORAL_ADDRESS: temporalAddress, QATRON_HOME: config.home, QATRON_LOCAL_REPO_ROOTS: localRepoRoots.join(':') };
-  const api = await startNodeProcess('api', 'api/src/main.ts', ['--board'], env, logs);
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
-  await waitFor(`the API on ${apiUrl}`, () => httpOk(`${apiUrl}/healthz`), 60_000, api.exited);
-  const worker = await startNodeProcess('worker', 'worker/src/main.ts', [], env, logs);
-  void worker;
+  await supervisor.start({ name: 'api', launch: () => launchNodeProcess('api', 'api/src/main.ts', ['--board'], env, () => httpOk(`${apiUrl}/healthz`)) });
+  // A worker finishing its activities gets the largest share of the shutdown budget.
+  await supervisor.start({ name: 'worker', launch: () => launchNodeProcess('worker', 'worker/src/main.ts', [], env), stopWeight: 3 });
 
   say('');
   say('QAtron is running:');
@@ -124,11 +159,13 @@ async function main(config: QatronConfig): Promise<void> {
   say(`  Data         ${config.home}   (logs in ${logs})`);
   say(`  Local repos  under ${localRepoRoots.join(', ')}${config.localRepoRoots ? '' : ' (default; set QATRON_LOCAL_REPO_ROOTS to change)'}`);
   if (!config.auth.defaultAdminPassword) say('  Sign in      admin / admin  (change it: POST /api/v1/auth/password)');
-  say('Press Ctrl-C to stop.');
+  say('A part that dies is restarted (said here). Press Ctrl-C to stop.');
 }
 
 process.on('SIGINT', () => void shutdown(0));
 process.on('SIGTERM', () => void shutdown(0));
+// Whatever ends this process, its children end with it (setpriv's parent-death signal covers SIGKILL).
+process.on('exit', () => killAllSupervised());
 
 try {
   await main(loadConfig(process.env));

@@ -18,7 +18,10 @@ export function temporalCli(): string {
 export interface EmbeddedTemporal {
   readonly address: string;
   readonly uiUrl: string | undefined;
-  stop(): Promise<void>;
+  /** The dev server process: resolves when it exits. */
+  readonly exited: Promise<number | null>;
+  exitStatus(): string | undefined;
+  stop(graceMs?: number): Promise<void>;
 }
 
 function portOpen(port: number): Promise<boolean> {
@@ -58,7 +61,7 @@ export async function startEmbeddedTemporal(options: {
   else args.push('--ui-port', String(options.uiPort));
   const proc = await supervise('temporal', temporalCli(), args, options.logFile);
   const address = `127.0.0.1:${options.port}`;
-  await waitFor(
+  const ready = waitFor(
     `Temporal dev server on ${address} (log: ${options.logFile})`,
     async () => {
       if (!(await portOpen(options.port))) return false;
@@ -73,9 +76,15 @@ export async function startEmbeddedTemporal(options: {
     60_000,
     proc.exited,
   );
+  await ready.catch(async (err: unknown) => {
+    await proc.stop('SIGTERM', 5_000);
+    throw err;
+  });
   return {
     address,
     uiUrl: options.uiPort === undefined ? undefined : `http://127.0.0.1:${options.uiPort}`,
-    stop: () => proc.stop('SIGTERM', 15_000),
+    exited: proc.exited,
+    exitStatus: proc.exitStatus,
+    stop: (graceMs = 15_000) => proc.stop('SIGTERM', graceMs),
   };
 }
