@@ -77,9 +77,14 @@ class KeptChild {
     }
   }
 
-  async stop(graceMs: number): Promise<void> {
+  /** No more restarts: the stack is stopping (a child dying now is not restarted). */
+  holdRestarts(): void {
     this.stopping = true;
     clearTimeout(this.timer);
+  }
+
+  async stop(graceMs: number): Promise<void> {
+    this.holdRestarts();
     await this.current?.stop(graceMs);
   }
 }
@@ -109,6 +114,7 @@ export class Supervisor {
   async stopAll(budgetMs: number, stopped: (name: string) => void = () => undefined): Promise<void> {
     const deadline = this.clock() + budgetMs;
     const order = [...this.children].reverse();
+    for (const child of order) child.holdRestarts();
     for (const [i, child] of order.entries()) {
       const weight = child.spec.stopWeight ?? 1;
       const remainingWeight = order.slice(i).reduce((sum, c) => sum + (c.spec.stopWeight ?? 1), 0);
