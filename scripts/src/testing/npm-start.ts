@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../embedded/temporal.js';
@@ -13,6 +13,8 @@ export interface StartedStack {
   readonly apiUrl: string;
   readonly boardUrl: string;
   readonly child: ChildProcess;
+  /** Resolves with the supervisor's exit code (null when a signal ended it). */
+  readonly exited: Promise<number | null>;
   output(): string;
   /** Ctrl-C, as a person would; resolves with the exit code. */
   stop(): Promise<number | null>;
@@ -20,9 +22,8 @@ export interface StartedStack {
 
 /** A home directory and ports for one or more starts of the stack (a restart keeps both). */
 export async function stackPlace(): Promise<{ home: string; ports: StartedStack['ports']; remove: () => Promise<void> }> {
+  // Private (0700), like a home directory: the stack itself lets the `postgres` user through.
   const home = await mkdtemp(join(tmpdir(), 'qatron-home-'));
-  // The embedded PostgreSQL runs as the `postgres` user when tests run as root: let it in.
-  await chmod(home, 0o755);
   const ports = { pg: await freePort(), temporal: await freePort(), temporalUi: await freePort(), api: await freePort(), board: await freePort() };
   return { home, ports, remove: () => rm(home, { recursive: true, force: true }) };
 }
@@ -65,6 +66,7 @@ export async function startStack(place: { home: string; ports: StartedStack['por
     apiUrl: `http://127.0.0.1:${ports.api}`,
     boardUrl: `http://127.0.0.1:${ports.board}`,
     child,
+    exited,
     output: () => output,
     stop: () => {
       child.kill('SIGINT');
