@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { TestResult } from '@qatron/domain';
 import { createFixtureRepository } from '@qatron/activities/testing/fixture-repo';
 import { E2E_WORKER_CACHE, startEngineStack, type EngineStack, type WorkerProcess } from './testing/stack.js';
@@ -36,7 +36,7 @@ async function plantSecrets() {
   await writeFile(join(home, 'pg', 'password'), `${canary}\n`, { mode: 0o644 });
   await writeFile(join(home, 'pg', 'data', 'PG_VERSION'), '16\n', { mode: 0o644 });
   await writeFile(join(secretsDir, 'PAYMENT_KEY'), `${canary}\n`, { mode: 0o644 });
-  // Like the embedded PostgreSQL's password file, written to the system temp directory on first start.
+  // Like the password file earlier versions wrote to the system temp directory at first start (initdb's is now private, in QATRON_HOME).
   pgPasswordFile = join(tmpdir(), `qatron-pg-sandbox-${randomBytes(4).toString('hex')}`);
   await writeFile(pgPasswordFile, `${canary}\n`, { mode: 0o644 });
   // Another run's checkout on the same worker.
@@ -87,7 +87,7 @@ def test_secrets_dir_is_out_of_sight():
 
 
 def test_system_temp_dir_is_private():
-    # The worker's /tmp holds the embedded PostgreSQL's data directory and password file, Temporal's
+    # The worker's /tmp holds the test PostgreSQL's data directory and secrets, Temporal's
     # database, QATRON_HOME here: the sandbox has a /tmp of its own.
     assert glob.glob("/tmp/qatron-*") == []
     assert unreadable(os.environ["PROBE_PG_PASSWORD_FILE"])
@@ -175,6 +175,127 @@ const PROBE_TESTS = [
   'test_reaches_loopback',
 ].map((name) => `tests/test_sandbox_probes.py::${name}`);
 
+/**
+ * Test code trying the database: the PostgreSQL wire protocol by hand (the run's environment has
+ * no driver), SCRAM-SHA-256, MD5 and cleartext answered, each attempt's SQLSTATE collected. The
+ * control role (created for this test, its password passed in) proves the client logs in when it
+ * knows a password; every other attempt must end in 28P01, a refused password.
+ */
+const DATABASE_PROBE = `import base64
+import hashlib
+import hmac
+import os
+import re
+import socket
+import struct
+
+
+def send(sock, kind, payload):
+    sock.sendall(kind + struct.pack("!i", len(payload) + 4) + payload)
+
+
+def receive(sock):
+    def exactly(n):
+        data = b""
+        while len(data) < n:
+            chunk = sock.recv(n - len(data))
+            if not chunk:
+                raise ConnectionError("closed")
+            data += chunk
+        return data
+
+    kind = exactly(1)
+    (length,) = struct.unpack("!i", exactly(4))
+    return kind, exactly(length - 4)
+
+
+def sqlstate(error_body):
+    for field in error_body.split(b"\\0"):
+        if field[:1] == b"C":
+            return field[1:].decode()
+    return "?"
+
+
+def scram_final(password, client_first_bare, server_first):
+    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(attrs["s"]), int(attrs["i"]))
+    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
+    stored_key = hashlib.sha256(client_key).digest()
+    without_proof = "c=biws,r=" + attrs["r"]
+    auth_message = ",".join([client_first_bare, server_first, without_proof]).encode()
+    signature = hmac.new(stored_key, auth_message, "sha256").digest()
+    proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature))).decode()
+    return (without_proof + ",p=" + proof).encode()
+
+
+def log_in(port, user, password):
+    """'ok', or the SQLSTATE the server answers."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        params = b"user\\0" + user.encode() + b"\\0database\\0postgres\\0\\0"
+        sock.sendall(struct.pack("!ii", len(params) + 8, 196608) + params)
+        client_first_bare = ""
+        while True:
+            kind, body = receive(sock)
+            if kind == b"E":
+                return sqlstate(body)
+            if kind != b"R":
+                continue
+            (code,) = struct.unpack("!i", body[:4])
+            if code == 0:
+                return "ok"
+            if code == 3:
+                send(sock, b"p", password.encode() + b"\\0")
+            elif code == 5:
+                inner = hashlib.md5(password.encode() + user.encode()).hexdigest().encode()
+                send(sock, b"p", b"md5" + hashlib.md5(inner + body[4:8]).hexdigest().encode() + b"\\0")
+            elif code == 10:
+                client_first_bare = "n=,r=" + base64.b64encode(os.urandom(18)).decode()
+                first = ("n,," + client_first_bare).encode()
+                send(sock, b"p", b"SCRAM-SHA-256\\0" + struct.pack("!i", len(first)) + first)
+            elif code == 11:
+                send(sock, b"p", scram_final(password, client_first_bare, body[4:].decode()))
+            elif code != 12:
+                return "unexpected authentication request %d" % code
+
+
+def passwords_in_sight():
+    """Every value of the environment, and every word of every small file test code can read
+    in its home, its checkout and the temporary directories."""
+    found = list(os.environ.values())
+    skip = {".git", "__pycache__", "site-packages", "node_modules"}
+    for root in {os.environ.get("HOME", "/"), os.getcwd(), "/tmp", "/var/tmp", "/dev/shm", "/run"}:
+        for directory, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if d not in skip][:50]
+            for name in files[:200]:
+                try:
+                    with open(os.path.join(directory, name), "rb") as f:
+                        found.append(f.read(16384).decode("utf-8", "replace"))
+                except OSError:
+                    continue
+    words = {}
+    for text in found:
+        for word in [text.strip(), *re.split(r"[\\s=:@/'\\",;]+", text)]:
+            if 4 <= len(word) <= 128 and word.isprintable():
+                words.setdefault(word)
+    # The environment first: it is where a leaked credential would most likely be.
+    return list(words)[:400]
+
+
+def test_database_refuses_what_test_code_can_find():
+    port = int(os.environ["PROBE_PG_PORT"])
+    control_user, control_password = os.environ["PROBE_CONTROL_USER"], os.environ["PROBE_CONTROL_PASSWORD"]
+    assert log_in(port, control_user, control_password) == "ok"
+    found = passwords_in_sight()
+    assert control_password in found, "the search reads the environment"
+    answers = {}
+    for password in ["qatron", "postgres", "", *found]:
+        answers[("qatron", password)] = log_in(port, "qatron", password)
+    for password in ["qatron", "postgres", ""]:
+        answers[("postgres", password)] = log_in(port, "postgres", password)
+    accepted_or_odd = {key: answer for key, answer in answers.items() if answer != "28P01"}
+    assert accepted_or_odd == {}
+`;
+
 beforeAll(async () => {
   fixtures = await mkdtemp(join(tmpdir(), 'qatron-sandbox-fixtures-'));
   const secretsDir = await plantSecrets();
@@ -223,6 +344,16 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
+/** The test PostgreSQL of the global setup: its port, and its log (written by the server, read here). */
+function testPostgres(): { port: number; logFile: string } {
+  return { port: Number(new URL(inject('postgresAdminUrl')).port), logFile: join(inject('runtimeDir'), 'postgres.log') };
+}
+
+/** Roles are the cluster's: the API's connection (the embedded superuser) manages them. */
+async function adminQuery(sql: string): Promise<void> {
+  await stack.api.orm.em.fork().getConnection().execute(sql);
+}
+
 describe('test sandbox', () => {
   it('keeps QATRON_HOME, secret files, other runs, git mirrors, /root, other processes and the worker environment out of reach of test code, and lets it write its checkout, HOME and /tmp and reach 127.0.0.1', async () => {
     const projectId = await project(
@@ -246,9 +377,30 @@ describe('test sandbox', () => {
   }, 240_000);
 
   // The network is shared (tests reach the environment's base URL), so the database is one TCP
-  // connection away: what keeps test code out is a password it cannot read. The embedded one is
-  // still a constant in domain/src/config.ts until it is generated at first start (item 4).
-  it.todo('refuses the embedded database credentials over TCP (needs the generated embedded password, issue 13 item 4)');
+  // connection away: what keeps test code out is a password it cannot read (issue 13 item 4).
+  it('refuses test code that logs in to PostgreSQL over TCP with the old constant password or any it can find', async () => {
+    const { port, logFile } = testPostgres();
+    const control = { user: `probe_${randomBytes(4).toString('hex')}`, password: randomBytes(12).toString('hex') };
+    await adminQuery(`create role ${control.user} login password '${control.password}'`);
+    try {
+      const logBefore = (await readFile(logFile, 'utf8')).length;
+      const projectId = await project(
+        { 'tests/test_database_probe.py': DATABASE_PROBE },
+        { PROBE_PG_PORT: String(port), PROBE_CONTROL_USER: control.user, PROBE_CONTROL_PASSWORD: control.password },
+        { paths: ['tests/test_database_probe.py'] },
+      );
+      const run = await stack.runToEnd({ project_id: projectId, suite: 'probes', environment: 'staging' });
+      const results = await stack.api.orm.em.fork().find(TestResult, { run: run.id });
+      expect(results.map((r) => [r.nodeId, r.outcome === 'passed' ? 'passed' : `${r.outcome}: ${r.message}`])).toEqual([['tests/test_database_probe.py::test_database_refuses_what_test_code_can_find', 'passed']]);
+      // From outside: the attempts reached the server and were refused as wrong passwords, for
+      // the embedded role and for `postgres` (no connection refused, no other error).
+      const log = (await readFile(logFile, 'utf8')).slice(logBefore);
+      expect(log.match(/password authentication failed for user "qatron"/g)?.length ?? 0).toBeGreaterThanOrEqual(4);
+      expect(log.match(/password authentication failed for user "postgres"/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
+    } finally {
+      await adminQuery(`drop role if exists ${control.user}`);
+    }
+  }, 240_000);
 
   it('leaves no pytest process behind when its worker is killed with SIGKILL', async () => {
     const slow = 'import time\n\n\ndef test_waits():\n    time.sleep(300)\n';
