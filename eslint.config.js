@@ -36,7 +36,7 @@ export default tseslint.config(
           patterns: [
             { group: nodeBuiltins.filter((m) => m.endsWith('/*')), message: 'Workflows must be deterministic: no Node built-ins' },
             {
-              regex: '^(@qatron/domain(?!/(status|task-queues|runs/outcomes|runs/work-queue)$)|@qatron/activities|@mikro-orm/|pg$)',
+              regex: '^(@qatron/domain(?!/(status|task-queues|runs/outcomes|runs/work-queue|contract)$)|@qatron/activities|@mikro-orm/|pg$)',
               allowTypeImports: true,
               message: 'Workflows import only types from other packages (and the pure @qatron/domain/status, /task-queues, /runs/outcomes and /runs/work-queue)',
             },

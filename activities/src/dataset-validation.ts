@@ -8,11 +8,11 @@ import { isDeepStrictEqual } from 'node:util';
 import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { LockMode } from '@mikro-orm/postgresql';
-import { DatasetVersion, type DatasetValidationStatus } from '@qatron/domain';
+import { DatasetVersion, type DatasetValidationActivities, type DatasetValidationStatus } from '@qatron/domain';
 import type { ActivityDeps } from './deps.js';
-import { asActivityFailure } from './failures.js';
+import { activityFailure, asActivityFailure } from './failures.js';
 import { downloadDatasetVersion } from './execution/datasets.js';
 import { EnvironmentSetupError } from './execution/errors.js';
 import { baseEnvironment, runCommand } from './execution/process.js';
@@ -136,7 +136,7 @@ async function storeVerdict(deps: DatasetValidationDeps, versionId: number, expe
 export type DatasetValidationDeps = Pick<ActivityDeps, 'orm' | 'store' | 'workDir'>;
 
 /** FR-DATA-02 on an execution worker: validate a dataset version, and record the outcome when it cannot be. */
-export function createDatasetValidationActivities(deps: DatasetValidationDeps) {
+export function createDatasetValidationActivities(deps: DatasetValidationDeps): DatasetValidationActivities {
   return {
     /**
      * Downloads the version (checksum checked), runs its expectation suite through Great
@@ -148,7 +148,7 @@ export function createDatasetValidationActivities(deps: DatasetValidationDeps) {
       const signal = ctx.cancellationSignal;
       const workTree = join(deps.workDir, 'dataset-validation', 'work', `${input.versionId}-${ctx.info.attempt}-${randomBytes(4).toString('hex')}`);
       const keepalive = setInterval(() => ctx.heartbeat(), KEEPALIVE_HEARTBEAT_MS);
-      const missing = () => ApplicationFailure.create({ type: 'DatasetVersionNotFound', message: `dataset version ${input.versionId} does not exist`, nonRetryable: true });
+      const missing = () => activityFailure('DatasetVersionNotFound', `dataset version ${input.versionId} does not exist`);
       try {
         if ((await deps.orm.em.fork().count(DatasetVersion, { id: input.versionId })) === 0) throw missing();
         const python = await ensureValidationEnvironment(deps.workDir, { signal });
@@ -162,7 +162,7 @@ export function createDatasetValidationActivities(deps: DatasetValidationDeps) {
           if (round >= MAX_ROUNDS) return { versionId: input.versionId, status: 'pending' };
         }
       } catch (err) {
-        throw asActivityFailure(err, { nonRetryable: [], plainType: 'DatasetValidationError' });
+        throw asActivityFailure(err, { as: 'DatasetValidationError' });
       } finally {
         clearInterval(keepalive);
         await rm(workTree, { recursive: true, force: true }).catch(() => undefined);
@@ -181,4 +181,3 @@ export function createDatasetValidationActivities(deps: DatasetValidationDeps) {
     },
   };
 }
-export type DatasetValidationActivities = ReturnType<typeof createDatasetValidationActivities>;

@@ -1,11 +1,10 @@
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { ingestFeatureFiles, Project, type FeatureFile, type IngestSummary, type ScenarioTestResult } from '@qatron/domain';
-import type { IngestionRecord } from '@qatron/workflows/run-contract';
+import { ingestFeatureFiles, Project, type FeatureActivities, type FeatureFile, type IngestionRecord, type IngestSummary, type ScenarioTestResult } from '@qatron/domain';
 import type { ActivityDeps } from './deps.js';
-import { asActivityFailure } from './failures.js';
+import { activityFailure, asActivityFailure } from './failures.js';
 import { materialize, resolveCommit, syncMirror } from './execution/git.js';
 import { repositoryAccess } from './execution/repository.js';
 
@@ -74,12 +73,12 @@ export function scenarioLabels(properties: Record<string, string>): Pick<Scenari
 }
 
 /** The on-demand ingestion (POST …/ingest-features): the project's branch head, indexed now. */
-export function createFeatureActivities(deps: ActivityDeps) {
+export function createFeatureActivities(deps: ActivityDeps): FeatureActivities {
   return {
     async ingestProjectFeatures(input: { projectId: number; branch?: string | null }): Promise<IngestionRecord> {
       const db = deps.orm.em.fork();
       const project = await db.findOne(Project, { id: input.projectId });
-      if (!project) throw ApplicationFailure.create({ type: 'ProjectNotFound', message: `project ${input.projectId} does not exist`, nonRetryable: true });
+      if (!project) throw activityFailure('ProjectNotFound', `project ${input.projectId} does not exist`);
       let secrets: string[] = [];
       const ctx = Context.current();
       const workTree = join(deps.workDir, 'features', String(project.id), `ingest-${ctx.info.activityId}-${ctx.info.attempt}`);
@@ -93,12 +92,11 @@ export function createFeatureActivities(deps: ActivityDeps) {
         await materialize(mirror, commit, workTree);
         return ingestionRecord(await ingestCheckout(db, project, commit, workTree), commit);
       } catch (err) {
-        // A repository that cannot be read will not become readable on a retry within seconds.
-        throw asActivityFailure(err, { secrets, nonRetryable: ['GitError', 'SecretNotFoundError'] });
+        // The contract's one list decides: a missing secret is final, git (often the network) is retried.
+        throw asActivityFailure(err, { secrets });
       } finally {
         await rm(workTree, { recursive: true, force: true }).catch(() => undefined);
       }
     },
   };
 }
-export type FeatureActivities = ReturnType<typeof createFeatureActivities>;

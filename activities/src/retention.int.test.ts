@@ -15,8 +15,11 @@ import {
   S3ArtifactStore,
   storeRunArtifact,
   type ArtifactStore,
+  retentionWorkflowId,
   type EnvironmentKind,
   type Project,
+  type QatronWorkflows,
+  type RetentionResult,
   type Suite,
 } from '@qatron/domain';
 import { connectDatabase, type MikroORM } from '@qatron/domain/db';
@@ -26,7 +29,6 @@ import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { startVersitygw, VERSITYGW_BINARY, VERSITYGW_MISSING, type EmbeddedVersitygw } from '@qatron/scripts/embedded/versitygw';
 import { createTestDatabase } from '@qatron/scripts/testing/database';
 import { freePort } from '@qatron/scripts/testing/ports';
-import { retentionWorkflowId, type retentionWorkflow, type RetentionResult } from '@qatron/workflows';
 import { createRetentionActivities } from './retention.js';
 
 /**
@@ -163,7 +165,7 @@ async function expectArtifactsKept(store: ArtifactStore, run: Run): Promise<void
   expect(await stateOf(run)).toEqual({ artifactsDeleted: false, artifactsDeletedAt: null, rows: 3, kept: keptOf(run) });
 }
 
-async function expectArtifactsDeleted(store: ArtifactStore, run: Run, handle: WorkflowHandle<typeof retentionWorkflow>): Promise<void> {
+async function expectArtifactsDeleted(store: ArtifactStore, run: Run, handle: WorkflowHandle<QatronWorkflows['retentionWorkflow']>): Promise<void> {
   expect((await handle.describe()).status.name).toBe('COMPLETED');
   expect(await handle.result()).toEqual({ artifactsDeleted: true, objects: ARTIFACT_PATHS.length } satisfies RetentionResult);
   expect(await objectsOf(store, run)).toEqual([]);
@@ -174,7 +176,7 @@ async function expectArtifactsDeleted(store: ArtifactStore, run: Run, handle: Wo
 let taskQueues = 0;
 
 /** Runs `test` while a worker with the real workflows and this store's retention activities polls a task queue of its own. */
-async function withWorker(store: ArtifactStore, test: (startRetention: (run: Run) => Promise<WorkflowHandleWithFirstExecutionRunId<typeof retentionWorkflow>>) => Promise<void>): Promise<void> {
+async function withWorker(store: ArtifactStore, test: (startRetention: (run: Run) => Promise<WorkflowHandleWithFirstExecutionRunId<QatronWorkflows['retentionWorkflow']>>) => Promise<void>): Promise<void> {
   const taskQueue = `retention-${store.kind}-${++taskQueues}`;
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -183,7 +185,7 @@ async function withWorker(store: ArtifactStore, test: (startRetention: (run: Run
     activities: createRetentionActivities({ orm, store, log: () => undefined }),
   });
   const startRetention = (run: Run) =>
-    client.workflow.start<typeof retentionWorkflow>('retentionWorkflow', { workflowId: retentionWorkflowId(run.id), taskQueue, args: [{ runId: run.id }] });
+    client.workflow.start<QatronWorkflows['retentionWorkflow']>('retentionWorkflow', { workflowId: retentionWorkflowId(run.id), taskQueue, args: [{ runId: run.id }] });
   await worker.runUntil(test(startRetention));
 }
 

@@ -1,8 +1,9 @@
 import { LockMode } from '@mikro-orm/postgresql';
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { Environment, isFinalStatus, RevokedSession, Run, RunArtifact, runPrefix, ServiceToken } from '@qatron/domain';
+import { Context } from '@temporalio/activity';
+import { Environment, isFinalStatus, RevokedSession, Run, RunArtifact, runPrefix, ServiceToken, type ArtifactDeletion, type RetentionActivities, type SweepInput } from '@qatron/domain';
 import { findRunsPastRetention, retentionDueAt } from '@qatron/domain/retention';
 import type { ActivityDeps } from './deps.js';
+import { activityFailure } from './failures.js';
 
 /** How many overdue runs the sweep reads at a time. */
 const SWEEP_BATCH = 100;
@@ -13,32 +14,13 @@ const SWEEP_BATCH = 100;
  */
 const REVOKED_SESSION_GRACE_MS = 60 * 60 * 1000;
 
-/** Raised for a run that has not finished: its artifacts may still be written, so none are deleted. */
-export const RUN_NOT_FINISHED = 'RunNotFinished';
-
-/** When a run's artifacts are due; null when there is nothing left to delete (already deleted, or no such run). */
-export interface RetentionDue {
-  dueAt: string | null;
-}
-
-export interface ArtifactDeletion {
-  /** False when there was nothing to do: the artifacts were already deleted, or the run is gone. */
-  deleted: boolean;
-  /** Objects removed from the store. */
-  objects: number;
-}
-
-/** The moment the daily sweep judges by (ISO 8601); the sweep workflow passes Temporal's clock. */
-export interface SweepInput {
-  now?: string;
-}
 
 /**
  * Artifact retention and the daily cleanup (PRD 13.1-13.2): the activities of the retention and
  * sweep workflows. Every one is idempotent, since Temporal retries an activity whose worker died
  * and the per-run timer and the sweep may reach the same run.
  */
-export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'store' | 'log'>) {
+export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'store' | 'log'>): RetentionActivities {
   const em = () => deps.orm.em.fork();
 
   /**
@@ -50,7 +32,7 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'stor
     const run = await em().findOne(Run, { id: runId });
     if (!run || run.artifactsDeleted) return { deleted: false, objects: 0 };
     if (!run.completedAt || !isFinalStatus(run.status)) {
-      throw ApplicationFailure.create({ type: RUN_NOT_FINISHED, message: `run ${runId} is ${run.status}; its artifacts are kept until it finishes`, nonRetryable: true });
+      throw activityFailure('RunNotFinished', `run ${runId} is ${run.status}; its artifacts are kept until it finishes`);
     }
     // Objects first, outside the transaction (no row lock held across store calls): if the worker
     // dies between the two, the retry finds the flag unset and deletes the (now empty) prefix again.
@@ -72,12 +54,12 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'stor
      * retention as the environment says now, so that a changed retention applies to runs still
      * waiting. Fails (not retried) for a run that has not finished.
      */
-    async retentionDueAt(input: { runId: number }): Promise<RetentionDue> {
+    async retentionDueAt(input: { runId: number }): Promise<{ dueAt: string | null }> {
       const db = em();
       const run = await db.findOne(Run, { id: input.runId });
       if (!run || run.artifactsDeleted) return { dueAt: null };
       if (!run.completedAt) {
-        throw ApplicationFailure.create({ type: RUN_NOT_FINISHED, message: `run ${run.id} is ${run.status}; retention starts when it finishes`, nonRetryable: true });
+        throw activityFailure('RunNotFinished', `run ${run.id} is ${run.status}; retention starts when it finishes`);
       }
       const environment = await db.findOneOrFail(Environment, { id: run.environment });
       return { dueAt: retentionDueAt(run.completedAt, environment.effectiveRetentionDays()).toISOString() };
@@ -119,10 +101,7 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'stor
         afterId = ids[ids.length - 1]!;
       }
       if (failures.length > 0) {
-        throw ApplicationFailure.create({
-          type: 'RetentionSweepIncomplete',
-          message: `${failures.length} run(s) past retention kept their artifacts (${cleaned} cleaned): ${failures.slice(0, 5).join('; ')}`,
-        });
+        throw activityFailure('RetentionSweepIncomplete', `${failures.length} run(s) past retention kept their artifacts (${cleaned} cleaned): ${failures.slice(0, 5).join('; ')}`);
       }
       return { runs: cleaned };
     },
@@ -150,4 +129,3 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'stor
   };
 }
 
-export type RetentionActivities = ReturnType<typeof createRetentionActivities>;

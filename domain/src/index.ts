@@ -7,6 +7,7 @@ export * from './database-availability.js';
 export * from './entities/index.js';
 export * from './infrastructure/registry.js';
 export * from './artifacts/index.js';
+export * from './runs/contract.js';
 export * from './runs/outcomes.js';
 export * from './runs/planner.js';
 export * from './runs/status.js';

@@ -13,7 +13,7 @@ import { DAY_MS } from '@qatron/domain/retention';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildServiceToken } from '@qatron/domain/testing';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { createTestDatabase } from '@qatron/scripts/testing/database';
-import type { SweepResult } from '@qatron/workflows';
+import type { SweepResult } from '@qatron/domain/contract';
 import { ensureSweepSchedule, SWEEP_SCHEDULE_ID } from './schedules.js';
 
 /**

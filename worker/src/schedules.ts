@@ -1,11 +1,11 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { WorkflowType } from '@qatron/domain/contract';
 import { CONTROL_TASK_QUEUE } from '@qatron/domain/task-queues';
-import type * as workflows from '@qatron/workflows';
 
 /** The Temporal Schedule of the daily cleanup; also the prefix of the workflow ids it starts. */
 export const SWEEP_SCHEDULE_ID = 'qatron-daily-sweep';
-/** Named by string (the worker process does not load workflow code), checked against the export. */
-const SWEEP_WORKFLOW: keyof typeof workflows & 'sweepWorkflow' = 'sweepWorkflow';
+/** Named by string (the worker process does not load workflow code), checked against the contract. */
+const SWEEP_WORKFLOW: WorkflowType = 'sweepWorkflow';
 
 /**
  * Makes sure the daily cleanup is scheduled (PRD 13.2, DESIGN step 5): Temporal Schedule

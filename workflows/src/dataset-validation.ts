@@ -1,10 +1,7 @@
 import { isCancellation, proxyActivities } from '@temporalio/workflow';
 import { CONTROL_TASK_QUEUE, SHARDS_TASK_QUEUE } from '@qatron/domain/task-queues';
-import type { createDatasetValidationActivities } from '@qatron/activities';
-import type { DatasetValidationInput, DatasetValidationOutcome } from './run-contract.js';
+import { NON_RETRYABLE_ERRORS, type DatasetValidationActivities, type DatasetValidationInput, type DatasetValidationOutcome } from '@qatron/domain/contract';
 import { failureMessage } from './run.js';
-
-type DatasetValidationActivities = ReturnType<typeof createDatasetValidationActivities>;
 
 /**
  * Validates a dataset version against its expectation suite (FR-DATA-02). Great Expectations needs
@@ -19,7 +16,7 @@ export async function datasetValidationWorkflow(input: DatasetValidationInput): 
     startToCloseTimeout: '15 minutes',
     // The activity heartbeats every 2 s while pip and pandas work: a dead worker is noticed quickly.
     heartbeatTimeout: '30 seconds',
-    retry: { maximumAttempts: 3, initialInterval: '2 seconds', nonRetryableErrorTypes: ['DatasetVersionNotFound'] },
+    retry: { maximumAttempts: 3, initialInterval: '2 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
   });
   const { recordDatasetValidationError } = proxyActivities<DatasetValidationActivities>({
     taskQueue: CONTROL_TASK_QUEUE,

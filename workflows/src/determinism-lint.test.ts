@@ -19,6 +19,7 @@ describe('workflow determinism lint', () => {
   });
 
   it('allows the pure domain modules and type-only imports', async () => {
+    expect(await lint("import { NON_RETRYABLE_ERRORS, progressQuery } from '@qatron/domain/contract';\nexport const x = [NON_RETRYABLE_ERRORS, progressQuery] as const;\n")).toEqual([]);
     expect(await lint("import { isFinalStatus } from '@qatron/domain/status';\nimport { CONTROL_TASK_QUEUE } from '@qatron/domain/task-queues';\nimport type { Run } from '@qatron/domain';\nexport const x = [isFinalStatus, CONTROL_TASK_QUEUE] as const;\nexport type R = Run;\n")).toEqual([]);
   });
 });

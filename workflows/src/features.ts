@@ -1,9 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import { SHARDS_TASK_QUEUE } from '@qatron/domain/task-queues';
-import type { createFeatureActivities } from '@qatron/activities';
-import type { FeatureIngestionInput, IngestionRecord } from './run-contract.js';
-
-type FeatureActivities = ReturnType<typeof createFeatureActivities>;
+import { NON_RETRYABLE_ERRORS, type FeatureActivities, type FeatureIngestionInput, type IngestionRecord } from '@qatron/domain/contract';
 
 /**
  * Indexes a project's feature files at its branch head (FR-BDD-01 on registration, and on demand).
@@ -14,7 +11,7 @@ export async function featureIngestionWorkflow(input: FeatureIngestionInput): Pr
     taskQueue: SHARDS_TASK_QUEUE,
     scheduleToStartTimeout: '10 minutes',
     startToCloseTimeout: '10 minutes',
-    retry: { maximumAttempts: 3, initialInterval: '2 seconds' },
+    retry: { maximumAttempts: 3, initialInterval: '2 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
   });
   return ingestProjectFeatures({ projectId: input.projectId, branch: input.branch ?? null });
 }

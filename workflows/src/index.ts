@@ -1,7 +1,23 @@
-/** The workflows a QAtron worker registers (deterministic code only: see the lint rules for workflows/). */
-export { runWorkflow, progressQuery, shardProgressSignal } from './run.js';
-export * from './run-contract.js';
-export { retentionWorkflow, retentionWorkflowId, type RetentionResult, type RetentionWorkflowInput } from './retention.js';
-export { sweepWorkflow, type SweepResult } from './sweep.js';
-export { featureIngestionWorkflow } from './features.js';
-export { datasetValidationWorkflow } from './dataset-validation.js';
+/**
+ * The workflows a QAtron worker registers (deterministic code only: see the lint rules for
+ * workflows/). Their types, inputs, results and activities are the contract in domain
+ * (`@qatron/domain/contract`): clients and activities import that, never this package.
+ */
+import type { QatronWorkflows } from '@qatron/domain/contract';
+import { datasetValidationWorkflow } from './dataset-validation.js';
+import { featureIngestionWorkflow } from './features.js';
+import { retentionWorkflow } from './retention.js';
+import { runWorkflow } from './run.js';
+import { sweepWorkflow } from './sweep.js';
+
+export { datasetValidationWorkflow, featureIngestionWorkflow, retentionWorkflow, runWorkflow, sweepWorkflow };
+
+/** Fails to compile when an exported workflow's name or signature drifts from the contract's. */
+type Implements<T extends QatronWorkflows> = T;
+export type RegisteredWorkflows = Implements<{
+  runWorkflow: typeof runWorkflow;
+  retentionWorkflow: typeof retentionWorkflow;
+  sweepWorkflow: typeof sweepWorkflow;
+  featureIngestionWorkflow: typeof featureIngestionWorkflow;
+  datasetValidationWorkflow: typeof datasetValidationWorkflow;
+}>;

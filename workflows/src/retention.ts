@@ -8,24 +8,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import type { createRetentionActivities } from '@qatron/activities';
+import { NON_RETRYABLE_ERRORS, retentionWorkflowId, type RetentionActivities, type RetentionResult, type RetentionWorkflowInput } from '@qatron/domain/contract';
 import { CONTROL_TASK_QUEUE } from '@qatron/domain/task-queues';
-
-type RetentionActivities = ReturnType<typeof createRetentionActivities>;
-
-/** The workflow id of a run's retention timer (DESIGN: business ids). */
-export const retentionWorkflowId = (runId: number) => `retention-${runId}`;
-
-export interface RetentionWorkflowInput {
-  runId: number;
-}
-
-export interface RetentionResult {
-  /** False when there was nothing to delete: already deleted (by the sweep), or the run is gone. */
-  artifactsDeleted: boolean;
-  /** Objects removed from the artifact store. */
-  objects: number;
-}
 
 /**
  * How often a waiting run re-reads its due date. Daily, so that a changed environment retention
@@ -68,7 +52,7 @@ export async function retentionWorkflow(input: RetentionWorkflowInput): Promise<
     startToCloseTimeout: '10 minutes',
     // A store or database outage delays the deletion; it never gives up on it. (A run that has
     // not finished fails the activity as non-retryable, and with it this workflow: a bug to see.)
-    retry: { initialInterval: '10 seconds', maximumInterval: '1 hour' },
+    retry: { initialInterval: '10 seconds', maximumInterval: '1 hour', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
   });
   for (let wakes = 0; ; wakes++) {
     const { dueAt } = await activities.retentionDueAt({ runId: input.runId });

@@ -4,9 +4,6 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
   isCancellation,
   proxyActivities,
   setHandler,
@@ -14,35 +11,25 @@ import {
   TimeoutFailure,
 } from '@temporalio/workflow';
 import { TimeoutType } from '@temporalio/common';
-import type { createRunActivities } from '@qatron/activities';
+import {
+  NON_RETRYABLE_ERRORS,
+  nextFilesUpdate,
+  progressQuery,
+  shardCollectedUpdate,
+  shardProgressSignal,
+  type CoverageOutcome,
+  type PreparedRun,
+  type RunActivities,
+  type RunEndingReport,
+  type RunWorkflowInput,
+  type ShardConclusion,
+  type ShardProgressView,
+} from '@qatron/domain/contract';
 import { progressBuckets } from '@qatron/domain/runs/outcomes';
 import { emptyWorkQueue, seedWorkQueue, takeWork, type WorkQueueState } from '@qatron/domain/runs/work-queue';
 import type { FinalRunStatus, RunStatus, ShardOutcome } from '@qatron/domain/status';
 import { CONTROL_TASK_QUEUE, SHARDS_TASK_QUEUE } from '@qatron/domain/task-queues';
-import {
-  NEXT_FILES_UPDATE,
-  RUN_PROGRESS_QUERY,
-  SHARD_COLLECTED_UPDATE,
-  SHARD_PROGRESS_SIGNAL,
-  type NextFilesRequest,
-  type ShardCollected,
-  type CoverageOutcome,
-  type PreparedRun,
-  type RunEndingReport,
-  type RunProgressView,
-  type ShardConclusion,
-  type RunWorkflowInput,
-  type ShardProgressSignal,
-  type ShardProgressView,
-} from './run-contract.js';
 import { startRetention } from './retention.js';
-
-type RunActivities = ReturnType<typeof createRunActivities>;
-
-export const progressQuery = defineQuery<RunProgressView>(RUN_PROGRESS_QUERY);
-export const shardProgressSignal = defineSignal<[ShardProgressSignal]>(SHARD_PROGRESS_SIGNAL);
-export const shardCollectedUpdate = defineUpdate<void, [ShardCollected]>(SHARD_COLLECTED_UPDATE);
-export const nextFilesUpdate = defineUpdate<string[], [NextFilesRequest]>(NEXT_FILES_UPDATE);
 
 /**
  * The run's work queue behind the shards' updates (domain/runs/work-queue.ts): the first shard's
@@ -65,8 +52,8 @@ function serveWorkQueue(shardCount: () => number, history: () => Record<string, 
   return { state: () => queue, close: () => void (closed = true) };
 }
 
-/** Error types an activity raises for problems that a retry cannot fix. */
-export const NON_RETRYABLE = ['EnvironmentSetupError', 'CollectionError', 'SecretNotFoundError', 'ShardExecutionError', 'RunNotFound', 'InvalidTransition'];
+/** The contract's one list of failures a retry cannot fix (the activities raise them non-retryable too). */
+const NON_RETRYABLE = [...NON_RETRYABLE_ERRORS];
 
 /**
  * One run (DESIGN "A run, step by step"): queued → provisioning (checkout, environment, plan) →

@@ -1,17 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { createRetentionActivities } from '@qatron/activities';
-
-type RetentionActivities = ReturnType<typeof createRetentionActivities>;
-
-/** What one sweep did. */
-export interface SweepResult {
-  /** Runs past retention whose artifacts were deleted (the ones their timers missed). */
-  runs: number;
-  /** Expired service tokens recorded as revoked. */
-  serviceTokens: number;
-  /** Expired signed-out sessions purged. */
-  revokedSessions: number;
-}
+import { NON_RETRYABLE_ERRORS, type RetentionActivities, type SweepResult } from '@qatron/domain/contract';
 
 /**
  * The daily cleanup (PRD 13.2, DESIGN step 5), started by the `qatron-daily-sweep` schedule:
@@ -25,11 +13,11 @@ export async function sweepWorkflow(): Promise<SweepResult> {
   const long = proxyActivities<RetentionActivities>({
     startToCloseTimeout: '2 hours',
     heartbeatTimeout: '5 minutes',
-    retry: { maximumAttempts: 3, initialInterval: '1 minute' },
+    retry: { maximumAttempts: 3, initialInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
   });
   const short = proxyActivities<RetentionActivities>({
     startToCloseTimeout: '5 minutes',
-    retry: { maximumAttempts: 5, initialInterval: '10 seconds' },
+    retry: { maximumAttempts: 5, initialInterval: '10 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_ERRORS] },
   });
   // One moment for all three, Temporal's (see retention.ts on the workflow clock).
   const now = new Date().toISOString();

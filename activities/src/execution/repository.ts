@@ -1,11 +1,11 @@
-import { ApplicationFailure } from '@temporalio/activity';
-import { loadConfig, type Project } from '@qatron/domain';
+import { loadConfig, type ActivityErrorType, type Project } from '@qatron/domain';
 import { localRepositoryPolicy, localRepositoryProblem } from '@qatron/domain/local-repositories';
+import { activityFailure } from '../failures.js';
 import type { RepositoryAccess } from './git.js';
 import { resolveSecret, type SecretSource } from './secrets.js';
 
 /** The failure type a run ends `infra_failed` with when its local repository is no longer allowed. */
-export const LOCAL_REPOSITORY_REFUSED = 'LocalRepositoryRefused';
+export const LOCAL_REPOSITORY_REFUSED = 'LocalRepositoryRefused' satisfies ActivityErrorType;
 
 /**
  * The project's repository and its credential, resolved by name on this worker (FR-SEC-03).
@@ -17,7 +17,7 @@ export const LOCAL_REPOSITORY_REFUSED = 'LocalRepositoryRefused';
 export function repositoryAccess(project: Project, secrets: SecretSource): { access: RepositoryAccess; secrets: string[] } {
   const problem = localRepositoryProblem(project.repoUrl, localRepositoryPolicy(loadConfig(secrets.env)));
   if (problem) {
-    throw ApplicationFailure.create({ type: LOCAL_REPOSITORY_REFUSED, message: `repository ${project.repoUrl} ${problem}`, nonRetryable: true });
+    throw activityFailure(LOCAL_REPOSITORY_REFUSED, `repository ${project.repoUrl} ${problem}`);
   }
   if (project.authMethod === 'none' || !project.secretRef) return { access: { repoUrl: project.repoUrl, authMethod: 'none' }, secrets: [] };
   const secret = resolveSecret(project.secretRef, secrets);

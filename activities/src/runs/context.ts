@@ -5,17 +5,15 @@
  */
 import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { Environment, Project, Run, Suite } from '@qatron/domain';
 import type { ActivityDeps } from '../deps.js';
 import { withFileLock } from '../execution/file-lock.js';
 import { materialize, syncMirror } from '../execution/git.js';
 import { ensureEnvironment, type PythonEnvironment } from '../execution/python-env.js';
 import { repositoryAccess } from '../execution/repository.js';
-import { asActivityFailure } from '../failures.js';
+import { activityFailure, asActivityFailure } from '../failures.js';
 
-/** Errors of a test repository or its configuration: the same input fails the same way on any worker. */
-export const NON_RETRYABLE_ERRORS = ['EnvironmentSetupError', 'CollectionError', 'SecretNotFoundError', 'ShardExecutionError'];
 /** How often long activity work heartbeats, so cancellation and a dead worker are noticed within seconds. */
 export const KEEPALIVE_HEARTBEAT_MS = 2000;
 const CHECKOUT_READY = '.ready';
@@ -29,7 +27,7 @@ export function createRunContext(deps: ActivityDeps) {
   async function loadRun(runId: number) {
     const db = em();
     const run = await db.findOne(Run, { id: runId });
-    if (!run) throw ApplicationFailure.create({ type: 'RunNotFound', message: `run ${runId} does not exist`, nonRetryable: true });
+    if (!run) throw activityFailure('RunNotFound', `run ${runId} does not exist`);
     const [project, suite, environment] = await Promise.all([
       db.findOneOrFail(Project, { id: run.project }),
       db.findOneOrFail(Suite, { id: run.suite }),
@@ -94,10 +92,10 @@ export function createRunContext(deps: ActivityDeps) {
   }
 
   /**
-   * Known execution errors keep their type: the ones a retry cannot fix end the run at once; git
-   * errors (often a network hiccup) are retried.
+   * Known execution errors keep their type: the ones a retry cannot fix (the contract's
+   * NON_RETRYABLE_ERRORS) end the run at once; git errors (often a network hiccup) are retried.
    */
-  const asFailure = (err: unknown, secrets: string[]) => asActivityFailure(err, { secrets, nonRetryable: NON_RETRYABLE_ERRORS });
+  const asFailure = (err: unknown, secrets: string[]) => asActivityFailure(err, { secrets });
 
   return { deps, em, loadRun, runEnvironment, withKeepalive, sharedCheckout, runDirectory, asFailure };
 }

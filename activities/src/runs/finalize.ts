@@ -3,8 +3,7 @@
  * (pytest's six categories), duration = the longest shard, the status and reason by the one rule
  * in domain (`decideVerdict`), shard and plan metadata as PRD 12.2 describes them.
  */
-import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type RunEnding } from '@qatron/domain';
-import type { RunConclusion, ShardSummary } from '@qatron/workflows';
+import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type RunActivities, type RunConclusion, type RunEnding, type ShardSummary } from '@qatron/domain';
 import type { RunContext } from './context.js';
 
 export function createFinalizeActivities({ em }: RunContext) {
@@ -27,7 +26,7 @@ export function createFinalizeActivities({ em }: RunContext) {
         return status;
       });
     },
-  };
+  } satisfies Pick<RunActivities, 'finalizeRun'>;
 }
 
 /** The run's counts, duration, plan and shard metadata (PRD 12.2) from the shards that finished. */

@@ -4,6 +4,7 @@
  * idempotent, since Temporal retries an activity whose worker died: status moves check the status
  * model, shard results replace the shard's previous attempt, the verdict is written once.
  */
+import type { RunActivities } from '@qatron/domain';
 import type { ActivityDeps } from '../deps.js';
 import { createRunContext } from './context.js';
 import { createFinalizeActivities } from './finalize.js';
@@ -12,7 +13,7 @@ import { createReportActivities } from './report.js';
 import { createShardActivities } from './shard.js';
 import { createStatusActivities } from './status.js';
 
-export function createRunActivities(deps: ActivityDeps) {
+export function createRunActivities(deps: ActivityDeps): RunActivities {
   const context = createRunContext(deps);
   return {
     ...createStatusActivities(context),

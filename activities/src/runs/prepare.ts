@@ -9,8 +9,7 @@
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Project, Suite } from '@qatron/domain';
-import type { IngestionRecord, PreparedRun } from '@qatron/workflows';
+import type { IngestionRecord, PreparedRun, Project, RunActivities, Suite } from '@qatron/domain';
 import { resolveCommit, syncMirror } from '../execution/git.js';
 import { repositoryAccess } from '../execution/repository.js';
 import { ingestCheckout, ingestionRecord } from '../features.js';
@@ -60,7 +59,7 @@ export function createPrepareActivities(context: RunContext) {
         throw asFailure(err, secrets);
       }
     },
-  };
+  } satisfies Pick<RunActivities, 'prepareRun'>;
 }
 
 /** A suite whose threshold needs the combined coverage figure before its verdict. */

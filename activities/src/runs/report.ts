@@ -5,8 +5,7 @@
  */
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { ReportStatus } from '@qatron/domain';
-import type { CoverageOutcome } from '@qatron/workflows';
+import type { CoverageOutcome, ReportStatus, RunActivities } from '@qatron/domain';
 import { redact } from '../execution/secrets.js';
 import { reportRun, type ReportPart } from '../reporting/run-report.js';
 import type { RunContext } from './context.js';
@@ -72,5 +71,5 @@ export function createReportActivities(context: RunContext) {
       await setReportStatus(em(), input.runId, status, null);
       return status;
     },
-  };
+  } satisfies Pick<RunActivities, 'combineRunCoverage' | 'attachRunReports'>;
 }

@@ -7,10 +7,22 @@
 import { mkdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
-import { progressBuckets, recordScenarioResults, TestResult, testFile, type Environment, type Run } from '@qatron/domain';
+import {
+  nextFilesUpdate,
+  progressBuckets,
+  recordScenarioResults,
+  runWorkflowId,
+  shardCollectedUpdate,
+  shardProgressSignal,
+  TestResult,
+  testFile,
+  type Environment,
+  type Run,
+  type RunActivities,
+  type ShardProgressSignal,
+  type ShardSummary,
+} from '@qatron/domain';
 import type { CollectedFile } from '@qatron/domain/runs/work-queue';
-import type { ShardProgressSignal, ShardSummary } from '@qatron/workflows';
-import { NEXT_FILES_UPDATE, SHARD_COLLECTED_UPDATE, SHARD_PROGRESS_SIGNAL, runWorkflowId } from '@qatron/workflows/run-contract';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { untilDatabaseAnswers } from '../database-outage.js';
 import { materializeDatasets } from '../execution/datasets.js';
@@ -85,16 +97,16 @@ export function createShardActivities(context: RunContext) {
         await rm(workRoot, { recursive: true, force: true }).catch(() => undefined);
       }
     },
-  };
+  } satisfies Pick<RunActivities, 'executeShard'>;
 
   /** The shard's work comes from the run workflow's queue, through its updates. */
   function workSource(runId: number, shardIndex: number, attempt: number): WorkSource {
     const handle = deps.temporal.workflow.getHandle(runWorkflowId(runId));
     return {
       collected: async (files: CollectedFile[]) => {
-        await handle.executeUpdate(SHARD_COLLECTED_UPDATE, { args: [{ shardIndex, attempt, files }] });
+        await handle.executeUpdate(shardCollectedUpdate, { args: [{ shardIndex, attempt, files }] });
       },
-      next: () => handle.executeUpdate<string[], [{ shardIndex: number; attempt: number }]>(NEXT_FILES_UPDATE, { args: [{ shardIndex, attempt }] }),
+      next: () => handle.executeUpdate(nextFilesUpdate, { args: [{ shardIndex, attempt }] }),
     };
   }
 
@@ -115,7 +127,7 @@ export function createShardActivities(context: RunContext) {
       if (now - lastSignal >= PROGRESS_SIGNAL_INTERVAL_MS || (p && p.done === p.total)) {
         lastSignal = now;
         // Progress is best effort: a lost signal only delays the Board's view.
-        handle.signal(SHARD_PROGRESS_SIGNAL, latest).catch(() => undefined);
+        handle.signal(shardProgressSignal, latest).catch(() => undefined);
       }
     };
     const keepalive = setInterval(() => ctx.heartbeat(latest), KEEPALIVE_HEARTBEAT_MS);

@@ -1,6 +1,6 @@
 /** Status moves of a run and of its reports: small, idempotent control activities. */
-import { ApplicationFailure } from '@temporalio/activity';
-import { canTransition, isFinalStatus, Run, type ReportStatus, type RunStatus } from '@qatron/domain';
+import { canTransition, isFinalStatus, Run, type ReportStatus, type RunActivities, type RunStatus } from '@qatron/domain';
+import { activityFailure } from '../failures.js';
 import type { RunContext } from './context.js';
 
 export function createStatusActivities({ em }: RunContext) {
@@ -9,10 +9,10 @@ export function createStatusActivities({ em }: RunContext) {
     async markRunStatus(input: { runId: number; status: RunStatus }): Promise<RunStatus> {
       return em().transactional(async (tx) => {
         const run = await tx.findOne(Run, { id: input.runId }, { lockMode: 4 /* pessimistic write */ });
-        if (!run) throw ApplicationFailure.create({ type: 'RunNotFound', message: `run ${input.runId} does not exist`, nonRetryable: true });
+        if (!run) throw activityFailure('RunNotFound', `run ${input.runId} does not exist`);
         if (run.status === input.status || isFinalStatus(run.status)) return run.status;
         if (!canTransition(run.status, input.status)) {
-          throw ApplicationFailure.create({ type: 'InvalidTransition', message: `run ${run.id} cannot move from ${run.status} to ${input.status}`, nonRetryable: true });
+          throw activityFailure('InvalidTransition', `run ${run.id} cannot move from ${run.status} to ${input.status}`);
         }
         run.status = input.status;
         if ((input.status === 'provisioning' || input.status === 'running') && !run.startedAt) run.startedAt = new Date();
@@ -24,7 +24,7 @@ export function createStatusActivities({ em }: RunContext) {
     async markReportStatus(input: { runId: number; status: ReportStatus; error: string | null }): Promise<void> {
       await setReportStatus(em(), input.runId, input.status, input.error);
     },
-  };
+  } satisfies Pick<RunActivities, 'markRunStatus' | 'markReportStatus'>;
 }
 
 /** The run's report status, with an error appended to run_metadata.reporting when there is one. */

@@ -1,17 +1,20 @@
 import { Client, Connection, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { QatronConfig, Run, Suite } from '@qatron/domain';
-import { CONTROL_TASK_QUEUE } from '@qatron/domain';
-import type { datasetValidationWorkflow, featureIngestionWorkflow, runWorkflow } from '@qatron/workflows';
 import {
+  CONTROL_TASK_QUEUE,
   datasetValidationWorkflowId,
   featureIngestionWorkflowId,
-  RUN_PROGRESS_QUERY,
+  progressQuery,
   runWorkflowId,
   type DatasetValidationOutcome,
   type IngestionRecord,
+  type QatronConfig,
+  type QatronWorkflows,
+  type Run,
   type RunProgressView,
   type RunWorkflowInput,
-} from '@qatron/workflows/run-contract';
+  type Suite,
+  type WorkflowType,
+} from '@qatron/domain';
 
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
 
@@ -59,7 +62,7 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
    * Starts a one-off workflow, or joins the one running under the same id, and waits up to
    * `waitMs` for its result (null when the time is up; the workflow goes on).
    */
-  async function startOrJoin<R>(type: string, workflowId: string, args: unknown[], waitMs: number): Promise<R | null> {
+  async function startOrJoin<R>(type: WorkflowType, workflowId: string, args: unknown[], waitMs: number): Promise<R | null> {
     const handle = await (await connect()).workflow.start(type, {
       taskQueue: CONTROL_TASK_QUEUE,
       workflowId,
@@ -80,7 +83,7 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
         shardAttempts: config.shards.attempts,
       };
       try {
-        await (await connect()).workflow.start<typeof runWorkflow>('runWorkflow', {
+        await (await connect()).workflow.start<QatronWorkflows['runWorkflow']>('runWorkflow', {
           taskQueue: CONTROL_TASK_QUEUE,
           workflowId: runWorkflowId(run.id),
           args: [input],
@@ -101,15 +104,15 @@ export function createTemporalRunEngine(config: QatronConfig): RunEngine {
       try {
         const handle = (await connect()).workflow.getHandle(runWorkflowId(runId));
         // A query needs a worker to answer it; with none polling it would wait, so bound it.
-        return await within(handle.query<RunProgressView>(RUN_PROGRESS_QUERY), PROGRESS_QUERY_TIMEOUT_MS);
+        return await within(handle.query(progressQuery), PROGRESS_QUERY_TIMEOUT_MS);
       } catch {
         return null;
       }
     },
     ingestFeatures: (projectId, branch, waitMs) =>
-      startOrJoin<IngestionRecord>('featureIngestionWorkflow', featureIngestionWorkflowId(projectId), [{ projectId, branch }] satisfies Parameters<typeof featureIngestionWorkflow>, waitMs),
+      startOrJoin<IngestionRecord>('featureIngestionWorkflow', featureIngestionWorkflowId(projectId), [{ projectId, branch }] satisfies Parameters<QatronWorkflows['featureIngestionWorkflow']>, waitMs),
     validateDatasetVersion: (versionId, waitMs) =>
-      startOrJoin<DatasetValidationOutcome>('datasetValidationWorkflow', datasetValidationWorkflowId(versionId), [{ versionId }] satisfies Parameters<typeof datasetValidationWorkflow>, waitMs),
+      startOrJoin<DatasetValidationOutcome>('datasetValidationWorkflow', datasetValidationWorkflowId(versionId), [{ versionId }] satisfies Parameters<QatronWorkflows['datasetValidationWorkflow']>, waitMs),
     async close() {
       const current = client;
       client = undefined;

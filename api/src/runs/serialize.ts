@@ -1,6 +1,5 @@
-import type { Run } from '@qatron/domain';
+import type { Run, RunProgressView } from '@qatron/domain';
 import type { z } from 'zod';
-import type { RunProgressView } from '@qatron/workflows/run-contract';
 import { iso, isoOrNull } from '../http/pagination.js';
 import type { RunOut } from './schema.js';
 
