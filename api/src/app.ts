@@ -1,5 +1,4 @@
 import Router from '@koa/router';
-import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import { artifactRoutes } from './artifacts/routes.js';
 import { auditRoutes } from './audit/routes.js';
@@ -13,6 +12,7 @@ import { featureIngestionRoutes } from './features/ingest.js';
 import { featureRoutes } from './features/routes.js';
 import { healthRoutes } from './health/routes.js';
 import type { ApiDeps } from './http/deps.js';
+import { requestTargetHygiene, undeclaredMethods } from './http/input-hygiene.js';
 import { problemMiddleware } from './http/problems.js';
 import { defineRoute, mountRoutes, type AnyRoute, type RequestState } from './http/route.js';
 import { infrastructureRoutes } from './infrastructure/routes.js';
@@ -86,16 +86,18 @@ function cors(origins: readonly string[]): Koa.Middleware {
   };
 }
 
-/** The Koa application: problem details, metrics, CORS, a unit of work per request, routes (which parse their bodies). */
+/**
+ * The Koa application: metrics, problem details, CORS, input hygiene, a unit of work per request,
+ * routes (each reads its own body), and 405 for a method a path does not have.
+ */
 export function createApp(deps: ApiDeps): Koa {
   // Behind nginx or an Ingress, X-Forwarded-For carries the client's address (login throttle,
   // audit); trusting it without a proxy would let any client forge it.
   const app = new Koa({ proxy: deps.config.api.trustProxy });
   app.silent = true;
   const router = new Router();
-  // Bodies are parsed per route, after it matched: a `raw` route (a dataset upload) reads its own stream.
-  const parseBody = bodyParser({ enableTypes: ['json', 'form'], jsonLimit: '1mb', formLimit: '64kb', jsonStrict: true });
-  mountRoutes(router, allRoutes(deps), refusingDeactivatedOrganizations(createAuthenticator(deps.signer)), parseBody);
+  // Bodies are read per route, after it matched: a `raw` route (a dataset upload) streams its own.
+  mountRoutes(router, allRoutes(deps), refusingDeactivatedOrganizations(createAuthenticator(deps.signer)));
 
   app.use(async (ctx, next) => {
     const started = process.hrtime.bigint();
@@ -108,12 +110,13 @@ export function createApp(deps: ApiDeps): Koa {
   });
   app.use(problemMiddleware(deps.log));
   app.use(cors(deps.config.api.corsOrigins));
+  app.use(requestTargetHygiene());
   app.use(async (ctx, next) => {
     ctx.set('X-Content-Type-Options', 'nosniff');
     (ctx.state as RequestState).em = deps.orm.em.fork();
     await next();
   });
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: false }));
+  app.use(undeclaredMethods(router));
   return app;
 }

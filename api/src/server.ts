@@ -10,6 +10,7 @@ import { SessionSigner } from './auth/sessions.js';
 import { createMetrics } from './health/metrics.js';
 import { createReadinessProbe } from './health/readiness.js';
 import type { ApiDeps } from './http/deps.js';
+import { answerUnparsableRequests } from './http/input-hygiene.js';
 import { ReportTokenSigner } from './reports/tokens.js';
 import { createTemporalRunEngine } from './runs/engine.js';
 
@@ -55,6 +56,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
   const app = createApp(deps);
   const server: Server = createServer(app.callback());
   server.keepAliveTimeout = 5_000;
+  answerUnparsableRequests(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

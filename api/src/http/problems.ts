@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { Context, Next } from 'koa';
 import { ForeignKeyConstraintViolationException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { type z } from 'zod';
@@ -49,6 +50,18 @@ export const validationFailed = (errors: FieldError[]) =>
     errors.map((e) => (e.field ? `${e.field}: ${e.message}` : e.message)).join('; '),
     errors,
   );
+/** The request is larger than this operation reads (a JSON or form body, a dataset version). */
+export const payloadTooLarge = (limitBytes: number) =>
+  new Problem(413, 'payload_too_large', 'Payload too large', `The body may hold at most ${limitBytes} bytes`);
+/** Bytes that are not UTF-8 (or percent-escapes that decode to none) where the API reads text. */
+export const invalidEncoding = (field: string, detail: string) =>
+  new Problem(400, 'invalid_encoding', 'Bad request', `${field}: ${detail}`, [{ field, message: detail }]);
+export const unsupportedMediaType = (detail: string) => new Problem(415, 'unsupported_media_type', 'Unsupported media type', detail);
+/** RFC 9110 15.5.6: the resource exists but not with this method; `Allow` lists the methods it has. */
+export const methodNotAllowed = (method: string, path: string, allowed: readonly string[]) =>
+  new Problem(405, 'method_not_allowed', 'Method not allowed', `${method} is not allowed on ${path}; it allows ${allowed.join(', ')}`, undefined, {
+    Allow: allowed.join(', '),
+  });
 export const tooManyRequests = (detail: string, retryAfterSeconds: number) =>
   new Problem(429, 'too_many_requests', 'Too many requests', detail, undefined, {
     'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))),
@@ -63,7 +76,7 @@ export function fieldErrors(error: z.ZodError, prefix?: string): FieldError[] {
 }
 
 /** The problem+json document for a Problem. */
-export function problemBody(problem: Problem, instance: string) {
+export function problemBody(problem: Problem, instance?: string) {
   return {
     type: `https://qatron.dev/problems/${problem.code}`,
     title: problem.title,
@@ -91,9 +104,9 @@ export function problemMiddleware(log: (message: string, err: unknown) => void) 
       } else if (err instanceof ForeignKeyConstraintViolationException) {
         problem = conflict('The resource is still referenced by others', 'still_referenced');
       }
-      else if (isHttpError(err) && err.status < 500) {
-        // Raised by Koa or the body parser: malformed JSON, payload too large, unsupported type.
-        problem = new Problem(err.status, err.status === 413 ? 'payload_too_large' : 'bad_request', 'Bad request', err.message);
+      else if (isHttpError(err) && err.status >= 400 && err.status < 500) {
+        // Raised by Koa itself (ctx.throw, ctx.assert): titled and coded by its status, not all "Bad request".
+        problem = httpErrorProblem(err.status, err.message);
       } else {
         log(`unhandled error on ${ctx.method} ${ctx.path}`, err);
         problem = new Problem(500, 'internal_error', 'Internal server error', 'An unexpected error occurred; it has been logged.');
@@ -104,6 +117,13 @@ export function problemMiddleware(log: (message: string, err: unknown) => void) 
       ctx.body = problemBody(problem, ctx.path);
     }
   };
+}
+
+/** `413` → code `payload_too_large`, title `Payload too large`. */
+function httpErrorProblem(status: number, detail: string): Problem {
+  const text = STATUS_CODES[status] ?? 'Bad Request';
+  const title = text.charAt(0) + text.slice(1).toLowerCase();
+  return new Problem(status, text.toLowerCase().replace(/[^a-z0-9]+/g, '_'), title, detail);
 }
 
 function isHttpError(err: unknown): err is { status: number; message: string } {

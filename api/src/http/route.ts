@@ -3,8 +3,10 @@ import type { Context, Middleware } from 'koa';
 import type Router from '@koa/router';
 import { type z } from 'zod';
 import { roleAtLeast, type Role } from '@qatron/domain';
-import { fieldErrors, forbidden, Problem, unauthorized, validationFailed } from './problems.js';
+import { unstorableInputErrors } from './input-hygiene.js';
+import { fieldErrors, forbidden, unauthorized, validationFailed } from './problems.js';
 import type { Principal, RequestOrigin } from './principal.js';
+import { requestBodyReader } from './request-body.js';
 
 /** What a handler gets: typed, validated input and the request's collaborators. */
 export interface HandlerContext<P, Q, B> {
@@ -71,20 +73,25 @@ export type Authenticator = (ctx: Context, em: EntityManager) => Promise<Princip
 
 function parse<S extends Schema | undefined>(schema: S, value: unknown, location: string): Out<S> {
   if (!schema) return undefined as Out<S>;
+  // Checked before the schema, whatever it declares: NUL cannot be stored, even in a free-form object.
+  const unstorable = unstorableInputErrors(value, location === 'body' ? undefined : location);
+  if (unstorable.length > 0) throw validationFailed(unstorable);
   const result = schema.safeParse(value);
   if (!result.success) throw validationFailed(fieldErrors(result.error, location === 'body' ? undefined : location));
   return result.data as Out<S>;
 }
 
-const leaveBodyUnparsed: Middleware = (_ctx, next) => next();
+/** Routes without a JSON or form body leave the request stream alone (a raw upload reads its own). */
+const leaveBodyUnread: Middleware = (_ctx, next) => next();
 
 /**
- * Mounts route definitions on a router with body parsing (`parseBody`, skipped for `raw` routes),
- * authentication, role check and validation.
+ * Mounts route definitions on a router: the body reader (JSON or form routes only), authentication,
+ * role check and validation, then the handler.
  */
-export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: Authenticator, parseBody: Middleware): void {
+export function mountRoutes(router: Router, routes: readonly AnyRoute[], authenticate: Authenticator): void {
   for (const route of routes) {
-    router[route.method](route.path, route.bodyFormat === 'raw' ? leaveBodyUnparsed : parseBody, async (ctx) => {
+    const readBody = route.body && route.bodyFormat !== 'raw' ? requestBodyReader(route.bodyFormat === 'form' ? 'form' : 'json') : leaveBodyUnread;
+    router[route.method](route.path, readBody, async (ctx) => {
       const state = ctx.state as RequestState;
       state.routePath = route.path;
       let principal: Principal | undefined;
@@ -98,15 +105,8 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], authent
       }
       const params = parse(route.params, ctx.params, 'path');
       const query = parse(route.query, ctx.query, 'query');
-      const rawBody = (ctx.request as { body?: unknown }).body;
-      if (route.body && route.method !== 'get') {
-        const type = ctx.request.type;
-        const allowed = route.bodyFormat === 'form' ? ['application/json', 'application/x-www-form-urlencoded'] : ['application/json'];
-        if (ctx.request.length && !allowed.includes(type)) {
-          throw new Problem(415, 'unsupported_media_type', 'Unsupported media type', `Send the body as ${allowed.join(' or ')}`);
-        }
-      }
-      const body = parse(route.body, rawBody ?? {}, 'body');
+      const sent = (ctx.request as { body?: unknown }).body;
+      const body = parse(route.body, sent === undefined ? {} : sent, 'body');
       const result = await route.handler({
         params,
         query,
