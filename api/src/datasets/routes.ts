@@ -101,7 +101,7 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
       role: 'user',
       params: DatasetVersionParams,
       body: DatasetValidateBody,
-      response: { status: 200, schema: DatasetVersionOut },
+      response: { status: 200, schema: DatasetVersionOut, description: 'Validated: the verdict', also: { 202: { description: 'Still pending after two minutes; the validation goes on' } } },
       errors: [404, 503],
       handler: async ({ em, principal, params, body, origin }) => {
         const request = await resolveValidation(em, principal, params.id, params.version, body.expectations);

@@ -27,6 +27,7 @@ export function healthRoutes(deps: ApiDeps, authenticate: Authenticator): AnyRou
       tag: 'health',
       role: 'public',
       response: { status: 200, schema: Health },
+      database: false,
       handler: async () => ({ body: { status: 'ok' as const } }),
     }),
     defineRoute({
@@ -35,8 +36,10 @@ export function healthRoutes(deps: ApiDeps, authenticate: Authenticator): AnyRou
       summary: 'Readiness: the database and Temporal answer (503 otherwise)',
       tag: 'health',
       role: 'public',
-      // 503 answers the same Readiness body (which check failed), not a problem document.
-      response: { status: 200, schema: Readiness, description: 'Ready; 503 with the same body, naming the failed check, when not ready' },
+      // 503 answers the same Readiness body (which check failed), not a problem document; a
+      // database that is down is one of the checks, never a database_unavailable problem.
+      response: { status: 200, schema: Readiness, description: 'Ready', also: { 503: { description: 'Not ready: the body names the failed check' } } },
+      database: false,
       handler: async () => {
         const report = await deps.readiness.check();
         return { status: report.ready ? 200 : 503, body: { status: report.ready ? ('ready' as const) : ('unready' as const), checks: report.checks } };

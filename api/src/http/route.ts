@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Context, Middleware } from 'koa';
 import type Router from '@koa/router';
@@ -6,7 +7,7 @@ import { roleAtLeast, type Role } from '@qatron/domain';
 import { unstorableInputErrors } from './input-hygiene.js';
 import { fieldErrors, forbidden, unauthorized, validationFailed } from './problems.js';
 import type { Principal, RequestOrigin } from './principal.js';
-import { requestBodyReader } from './request-body.js';
+import { FORM_BODY_LIMIT_BYTES, JSON_BODY_LIMIT_BYTES, requestBodyReader } from './request-body.js';
 
 /** What a handler gets: typed, validated input and the request's collaborators. */
 export interface HandlerContext<P, Q, B> {
@@ -43,9 +44,21 @@ export interface RouteDefinition<P extends Schema | undefined, Q extends Schema 
    * leaves the request stream unparsed for the handler to read (an upload of any content type).
    */
   bodyFormat?: 'json' | 'form' | 'raw';
-  response?: { status: number; schema?: R; description?: string; contentType?: string };
-  /** Other problem statuses worth documenting (401/403/422 are implied by role and schemas). */
+  response?: {
+    status: number;
+    schema?: R;
+    description?: string;
+    contentType?: string;
+    /** Other success (or readiness) statuses the handler answers: with the same body, or with `contentType` text. */
+    also?: Record<number, { description: string; contentType?: string }>;
+  };
+  /**
+   * Problem statuses particular to this route (404 on a path without parameters, 409, 410…); the
+   * ones the mounted chain answers anyway are derived by `problemStatuses`.
+   */
   errors?: number[];
+  /** False for the few routes that never touch PostgreSQL (liveness), so cannot answer 503 database_unavailable. */
+  database?: boolean;
   handler: (ctx: HandlerContext<Out<P>, Out<Q>, Out<B>>) => Promise<HandlerResult<Out<R>>>;
 }
 
@@ -124,4 +137,38 @@ export function mountRoutes(router: Router, routes: readonly AnyRoute[], authent
       else if (ctx.status !== 204) ctx.body = null;
     });
   }
+}
+
+/**
+ * Every problem status a route can answer, with why, as the OpenAPI document lists them (issue 13
+ * item 6: every status an operation can return is documented). Derived from what `mountRoutes`
+ * and the app's middleware do, so that a new route is documented without a hand-kept list; only
+ * what the handler itself decides comes from `errors`. 405 is not per operation (it answers a
+ * method the path does not have) and 500 is a bug, never a contract.
+ */
+export function problemStatuses(route: AnyRoute): Map<number, string> {
+  const statuses = new Map<number, string>();
+  const readsBody = Boolean(route.body) && route.bodyFormat !== 'raw';
+  statuses.set(400, readsBody
+    ? 'Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed'
+    : 'Malformed request: a path or query string that is not percent-encoded UTF-8');
+  if (route.role !== 'public') {
+    statuses.set(401, 'Missing, invalid or expired token');
+    statuses.set(403, `Needs the ${route.role} role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required)`);
+  }
+  if (/[:*]\w+/.test(route.path)) statuses.set(404, 'No such resource, or not visible to the caller');
+  if (readsBody) {
+    const limit = route.bodyFormat === 'form' ? FORM_BODY_LIMIT_BYTES : JSON_BODY_LIMIT_BYTES;
+    statuses.set(413, `The body is larger than ${limit} bytes`);
+    statuses.set(415, 'The body is not sent in one of the media types of `requestBody`, or not as UTF-8');
+  }
+  if (route.params || route.query || route.body) statuses.set(422, 'Invalid input; `errors` names each field');
+  // Node's HTTP parser answers these before routing (input-hygiene's answerUnparsableRequests).
+  statuses.set(431, `The request line and headers are larger than ${maxHeaderSize} bytes`);
+  if (route.database !== false) statuses.set(503, 'database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds');
+  for (const status of route.errors ?? []) {
+    const derived = statuses.get(status);
+    statuses.set(status, derived ? `${derived}; or as \`code\` and \`detail\` say` : 'See `code` and `detail`');
+  }
+  return new Map([...statuses].sort(([a], [b]) => a - b));
 }

@@ -42,7 +42,7 @@ export function infrastructureRoutes(deps: ApiDeps): AnyRoute[] {
       tag: 'infrastructure',
       role: 'admin',
       body: ResourceRegister,
-      response: { status: 201, schema: ResourceOut, description: 'Registered; answered with 200 instead when the name was already registered' },
+      response: { status: 201, schema: ResourceOut, description: 'Registered', also: { 200: { description: 'Re-registered: the name was already registered' } } },
       errors: [409],
       handler: async ({ em, principal, body, origin }) => {
         const now = new Date();

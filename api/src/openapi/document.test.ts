@@ -14,6 +14,7 @@ const routes: AnyRoute[] = [
     tag: 'health',
     role: 'public',
     response: { status: 200, schema: z.object({ status: z.literal('ok') }) },
+    database: false,
     handler,
   }),
   defineRoute({
@@ -70,6 +71,18 @@ const routes: AnyRoute[] = [
     errors: [401],
     handler,
   }),
+  defineRoute({
+    method: 'put',
+    path: '/api/v1/widgets/:id/picture',
+    summary: 'Upload a picture, or re-upload it',
+    tag: 'widgets',
+    role: 'user',
+    params: z.object({ id: z.coerce.number().int().positive() }),
+    bodyFormat: 'raw',
+    response: { status: 201, schema: Widget, description: 'Stored', also: { 200: { description: 'Replaced' }, 308: { description: 'Elsewhere', contentType: 'text/plain' } } },
+    errors: [413],
+    handler,
+  }),
 ];
 
 const doc = openApiDocument(routes, '9.9.9') as any;
@@ -81,13 +94,13 @@ describe('openApiDocument', () => {
     expect(doc.security).toEqual([{ bearer: [] }]);
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     expect(doc.components.schemas.Problem.required).toEqual(['type', 'title', 'status', 'code']);
-    expect(Object.keys(doc.paths)).toEqual(['/ping', '/api/v1/widgets', '/api/v1/widgets/{id}', '/api/v1/widgets/{id}/poke', '/api/v1/session', '/scrape']);
+    expect(Object.keys(doc.paths)).toEqual(['/ping', '/api/v1/widgets', '/api/v1/widgets/{id}', '/api/v1/widgets/{id}/poke', '/api/v1/session', '/scrape', '/api/v1/widgets/{id}/picture']);
   });
 
-  it('marks public routes with an empty security list and no auth responses', () => {
+  it('marks public routes with an empty security list and no auth responses; only malformed requests for one without the database', () => {
     const ping = doc.paths['/ping'].get;
     expect(ping).toMatchObject({ summary: 'Is it there', tags: ['health'], operationId: 'get_ping', security: [], parameters: [] });
-    expect(Object.keys(ping.responses)).toEqual(['200']);
+    expect(Object.keys(ping.responses)).toEqual(['200', '400', '431']);
     expect(ping.responses['200'].content['application/json'].schema).toEqual({
       type: 'object',
       properties: { status: { type: 'string', const: 'ok' } },
@@ -104,7 +117,8 @@ describe('openApiDocument', () => {
       { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
       { name: 'colour', in: 'query', required: true, schema: { type: 'string', enum: ['red', 'blue'], description: 'Only this colour' }, description: 'Only this colour' },
     ]);
-    expect(Object.keys(list.responses).sort()).toEqual(['200', '401', '403', '422']);
+    expect(Object.keys(list.responses)).toEqual(['200', '400', '401', '403', '422', '431', '503']);
+    expect(list.responses['503'].description).toMatch(/^database_unavailable/);
     expect(list.responses['200'].content['application/json'].schema.properties.items.items.properties.created_at).toMatchObject({ type: 'string', format: 'date-time' });
   });
 
@@ -115,8 +129,10 @@ describe('openApiDocument', () => {
     expect(put.requestBody.required).toBe(true);
     expect(Object.keys(put.requestBody.content)).toEqual(['application/json']);
     expect(put.requestBody.content['application/json'].schema.required).toEqual(['name']);
-    expect(Object.keys(put.responses).sort()).toEqual(['200', '401', '403', '404', '409', '422']);
-    expect(put.responses['403'].description).toBe('Needs the admin role');
+    expect(Object.keys(put.responses)).toEqual(['200', '400', '401', '403', '404', '409', '413', '415', '422', '431', '503']);
+    expect(put.responses['403'].description).toMatch(/^Needs the admin role; or the caller's organization is deactivated/);
+    expect(put.responses['413'].description).toBe('The body is larger than 1048576 bytes');
+    expect(put.responses['409'].description).toBe('See `code` and `detail`');
     expect(put.responses['404'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
   });
 
@@ -131,12 +147,22 @@ describe('openApiDocument', () => {
     const login = doc.paths['/api/v1/session'].post;
     expect(login.security).toEqual([]);
     expect(Object.keys(login.requestBody.content)).toEqual(['application/x-www-form-urlencoded', 'application/json']);
-    expect(Object.keys(login.responses).sort()).toEqual(['200', '422']);
+    expect(Object.keys(login.responses)).toEqual(['200', '400', '413', '415', '422', '431', '503']);
+    expect(login.responses['413'].description).toBe('The body is larger than 65536 bytes');
   });
 
   it('names the media type of a schema-less body', () => {
     const scrape = doc.paths['/scrape'].get;
     expect(scrape.responses['200']).toEqual({ description: 'Prometheus text', content: { 'text/plain': { schema: { type: 'string' } } } });
-    expect(Object.keys(scrape.responses).sort()).toEqual(['200', '401']);
+    expect(Object.keys(scrape.responses)).toEqual(['200', '400', '401', '431', '503']);
+  });
+
+  it('documents a raw body as bytes of any type, and the other statuses a handler answers', () => {
+    const upload = doc.paths['/api/v1/widgets/{id}/picture'].put;
+    expect(upload.requestBody).toEqual({ required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } });
+    expect(Object.keys(upload.responses)).toEqual(['200', '201', '308', '400', '401', '403', '404', '413', '422', '431', '503']);
+    expect(upload.responses['200']).toEqual({ description: 'Replaced', content: upload.responses['201'].content });
+    expect(upload.responses['308']).toEqual({ description: 'Elsewhere', content: { 'text/plain': { schema: { type: 'string' } } } });
+    expect(upload.responses['413'].content['application/problem+json'].schema).toEqual({ $ref: '#/components/schemas/Problem' });
   });
 });

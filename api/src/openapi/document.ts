@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { AnyRoute } from '../http/route.js';
+import { bodyMediaTypes } from '../http/request-body.js';
+import { problemStatuses, type AnyRoute } from '../http/route.js';
 
 const ProblemSchema = {
   type: 'object',
@@ -47,40 +48,41 @@ function operationId(route: AnyRoute): string {
 
 const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
 
+/** The success (and other non-problem) responses: the main status, and those `response.also` names. */
+function answers(route: AnyRoute): Record<string, unknown> {
+  const responses: Record<string, unknown> = {};
+  const main = route.response;
+  const schema = main?.schema ? jsonSchema(main.schema, 'output') : undefined;
+  // A body without a zod schema (Prometheus text, a report file) still says what media type comes back.
+  const content = schema ? { [main?.contentType ?? 'application/json']: { schema } } : main?.contentType ? { [main.contentType]: { schema: { type: 'string' } } } : undefined;
+  responses[String(main?.status ?? 200)] = { description: main?.description ?? (content ? 'OK' : 'No content'), ...(content ? { content } : {}) };
+  for (const [status, other] of Object.entries(main?.also ?? {})) {
+    const otherContent = other.contentType ? { [other.contentType]: { schema: { type: 'string' } } } : content;
+    responses[status] = { description: other.description, ...(otherContent ? { content: otherContent } : {}) };
+  }
+  return responses;
+}
+
+function requestBody(route: AnyRoute) {
+  // A raw route (a dataset upload) streams whatever it is sent: bytes of any media type.
+  if (route.bodyFormat === 'raw') return { required: true, content: { '*/*': { schema: { type: 'string', format: 'binary' } } } };
+  if (!route.body) return undefined;
+  const schema = jsonSchema(route.body as z.ZodType, 'input');
+  return {
+    // A body whose fields are all optional (a heartbeat) may be left out entirely.
+    required: Array.isArray(schema.required) && schema.required.length > 0,
+    content: Object.fromEntries(bodyMediaTypes(route.bodyFormat === 'form' ? 'form' : 'json').map((type) => [type, { schema }])),
+  };
+}
+
 /** The OpenAPI 3.1 document, generated from the same route definitions and zod schemas that serve requests. */
 export function openApiDocument(routes: readonly AnyRoute[], version: string): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const path = route.path.replace(/[:*](\w+)/g, '{$1}');
-    const responses: Record<string, unknown> = {};
-    const status = route.response?.status ?? 200;
-    if (route.response?.schema) {
-      responses[String(status)] = {
-        description: route.response.description ?? 'OK',
-        content: { [route.response.contentType ?? 'application/json']: { schema: jsonSchema(route.response.schema, 'output') } },
-      };
-    } else if (route.response?.contentType) {
-      // A body without a zod schema (Prometheus text): still say what media type comes back.
-      responses[String(status)] = { description: route.response.description ?? 'OK', content: { [route.response.contentType]: { schema: { type: 'string' } } } };
-    } else {
-      responses[String(status)] = { description: route.response?.description ?? 'No content' };
-    }
-    if (route.role !== 'public') {
-      responses['401'] = problem('Missing, invalid or expired token');
-      responses['403'] = problem(`Needs the ${route.role} role`);
-    }
-    if (route.params || route.query || route.body) responses['422'] = problem('Invalid input; `errors` names each field');
-    for (const code of route.errors ?? []) responses[String(code)] = problem('See `code` and `detail`');
-    const bodySchema = route.body ? jsonSchema(route.body as z.ZodType, 'input') : undefined;
-    const body = bodySchema
-      ? {
-          // A body whose fields are all optional (a heartbeat) may be left out entirely.
-          required: Array.isArray(bodySchema.required) && bodySchema.required.length > 0,
-          content: Object.fromEntries(
-            (route.bodyFormat === 'form' ? ['application/x-www-form-urlencoded', 'application/json'] : ['application/json']).map((type) => [type, { schema: bodySchema }]),
-          ),
-        }
-      : undefined;
+    const responses = answers(route);
+    for (const [status, description] of problemStatuses(route)) responses[String(status)] = problem(description);
+    const body = requestBody(route);
     paths[path] ??= {};
     paths[path][route.method] = {
       summary: route.summary,

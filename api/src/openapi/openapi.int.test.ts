@@ -27,7 +27,8 @@ interface Operation {
   operationId?: string;
   security?: unknown[];
   parameters?: { name: string; in: string }[];
-  responses: Record<string, unknown>;
+  requestBody?: { content: Record<string, unknown> };
+  responses: Record<string, { description: string; content?: Record<string, unknown> }>;
 }
 
 let api: TestApi;
@@ -111,5 +112,24 @@ describe('GET /api/v1/openapi.json', () => {
     const refs = JSON.stringify(doc.paths).match(/"\$ref":"([^"]+)"/g) ?? [];
     expect(refs.length).toBeGreaterThan(0);
     for (const ref of new Set(refs)) expect(ref).toBe('"$ref":"#/components/schemas/Problem"');
+  });
+
+  it('lists every status the request chain can answer on each operation (issue 13 item 6)', () => {
+    for (const [method, path, op] of operations) {
+      const where = `${method} ${path}`;
+      const codes = Object.keys(op.responses);
+      // Malformed encodings and oversized heads are refused before routing, on every operation.
+      expect(codes, where).toEqual(expect.arrayContaining(['400', '431']));
+      // Only liveness and readiness never meet database_unavailable (readiness reports it in its body).
+      if (path !== '/healthz' && path !== '/readyz') expect(op.responses['503']?.description, where).toMatch(/database_unavailable/);
+      if (op.requestBody?.content['application/json']) expect(codes, where).toEqual(expect.arrayContaining(['413', '415', '422']));
+      if (path.includes('{')) expect(codes, where).toContain('404');
+      expect(codes, where).not.toContain('405');
+    }
+    expect(Object.keys(doc.paths['/healthz']!.get!.responses)).toEqual(['200', '400', '431']);
+    expect(doc.paths['/readyz']!.get!.responses['503']!.content).toEqual(doc.paths['/readyz']!.get!.responses['200']!.content);
+    expect(doc.paths['/api/v1/auth/login']!.post!.responses).toHaveProperty('429');
+    expect(doc.paths['/api/v1/datasets/{id}/versions/{version}/validate']!.post!.responses).toHaveProperty('202');
+    expect(Object.keys(doc.paths['/api/v1/datasets/{id}/versions/{version}']!.put!.requestBody!.content)).toEqual(['*/*']);
   });
 });

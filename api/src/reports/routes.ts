@@ -90,7 +90,12 @@ export function reportRoutes(deps: ApiDeps, authenticate: Authenticator): AnyRou
       role: 'public',
       params: IdParams,
       query: ReportQuery,
-      response: { status: 200, description: 'The report page', contentType: 'text/html' },
+      response: {
+        status: 200,
+        description: 'The report page',
+        contentType: 'text/html',
+        also: { 308: { description: 'Addressed without the trailing slash: Location is the same path with it', contentType: 'text/plain' } },
+      },
       errors: [401, 403, 404, 410],
       handler: async ({ koa, em, params, query }) => {
         // Relative URLs in the report resolve against its directory: the page must be addressed as one.
