@@ -1,8 +1,14 @@
 import { z } from 'zod';
 import { OrganizationSettings } from '@qatron/domain';
+import { EmailAddress } from '../auth/schema.js';
 import { PageQuery, pageOf } from '../http/pagination.js';
 
 const name = z.string().trim().min(1, 'is required').max(200);
+
+/** The domain's settings, with the contact address held to the API's email rules (EmailAddress). */
+const Settings = OrganizationSettings.extend({
+  contact_email: EmailAddress.optional().describe('Who to contact about this organization'),
+});
 
 /** A slug names the organization in URLs and the CLI: lower-case letters, digits and dashes. */
 const slug = z
@@ -16,7 +22,7 @@ const slug = z
 export const OrganizationCreate = z.object({
   name,
   slug: slug.optional().describe('Defaults to the name in lower case with dashes'),
-  settings: OrganizationSettings.default({}),
+  settings: Settings.default({}),
   admin: z
     .object({
       username: z
@@ -25,7 +31,7 @@ export const OrganizationCreate = z.object({
         .min(3, 'must be at least 3 characters')
         .max(150)
         .regex(/^[A-Za-z0-9_.@-]+$/, 'may contain letters, digits and _ . @ - only'),
-      email: z.email('must be an email address').max(320),
+      email: EmailAddress,
       password: z.string().min(8, 'must be at least 8 characters').max(200).describe('Initial password of the first admin'),
     })
     .describe("The organization's first admin user"),
@@ -34,7 +40,7 @@ export type OrganizationCreateInput = z.output<typeof OrganizationCreate>;
 
 /** `PUT /api/v1/organizations/{id}`: what may change after creation. */
 export const OrganizationUpdate = z
-  .object({ name: name.optional(), settings: OrganizationSettings.optional() })
+  .object({ name: name.optional(), settings: Settings.optional() })
   .refine((body) => body.name !== undefined || body.settings !== undefined, 'name or settings is required');
 export type OrganizationUpdateInput = z.output<typeof OrganizationUpdate>;
 
@@ -53,7 +59,7 @@ export const OrganizationOut = z.object({
   slug: z.string(),
   is_active: z.boolean(),
   deactivated_at: z.iso.datetime().nullable(),
-  settings: OrganizationSettings,
+  settings: Settings,
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 });
