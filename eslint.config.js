@@ -1,9 +1,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
+import boundaries from './scripts/src/lint/boundaries.js';
 
 /** Node built-ins, bare and `node:`-prefixed: banned in workflow code (Temporal determinism). */
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`, `${m}/*`, `node:${m}/*`]);
+
+/**
+ * The allowed arrows between our packages (README "Architecture", DESIGN "Module boundaries"), for
+ * production code: `packages` it may import, the Temporal SDK packages it may use, and `node: false`
+ * where Node built-ins are out. Tests and testing helpers may reach across (they drive the stack
+ * from the root workspace). No package may import one that is not in its package.json, and no
+ * import cycle is allowed anywhere (scripts/src/lint/boundaries.js).
+ * @type {Record<string, import('./scripts/src/lint/boundaries.js').PackageArrow>}
+ */
+export const PACKAGE_ARROWS = {
+  domain: { packages: [], temporal: ['common'] },
+  workflows: { packages: ['domain'], temporal: ['workflow', 'common'] },
+  activities: { packages: ['domain'], temporal: ['activity', 'client', 'common'] },
+  api: { packages: ['domain'], temporal: ['client'] },
+  // The worker bundles workflows/ by path and never imports it.
+  worker: { packages: ['domain', 'activities'], temporal: ['worker', 'client', 'common'] },
+  cli: { packages: [], temporal: [] },
+  board: { packages: [], temporal: [], node: false },
+  scripts: { packages: ['domain', 'api'], temporal: ['client'] },
+  bench: { packages: ['domain', 'scripts', 'api', 'activities'], temporal: ['client'] },
+};
+
+/** Tooling that is not named as such: the shared artifact-store test suite, and these lint rules. */
+export const TOOLING_PATHS = ['domain/src/artifacts/store-contract.ts', 'scripts/src/lint/'];
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/dist/**', '.tools/**', 'domain/src/migrations/Migration*.ts', 'framework/**'] },
@@ -14,6 +39,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       'no-console': ['error', { allow: ['warn', 'error'] }],
+    },
+  },
+  {
+    files: ['**/*.{ts,js,mjs}'],
+    plugins: { qatron: boundaries },
+    rules: {
+      'qatron/package-boundaries': ['error', { arrows: PACKAGE_ARROWS, tooling: TOOLING_PATHS }],
+      'qatron/no-import-cycle': 'error',
     },
   },
   {

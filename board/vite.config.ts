@@ -1,6 +1,5 @@
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { fileURLToPath } from 'node:url';
 
 /**
  * The Board's build: static files in board/dist, served by the api process on :3000 in the
@@ -9,9 +8,8 @@ import { fileURLToPath } from 'node:url';
 export default defineConfig({
   root: import.meta.dirname,
   plugins: [vue()],
-  // The one run status model (STYLE 6) is pure TypeScript in domain/; the Board takes that file
-  // alone, so that a Board-only install (the container build) needs no other workspace.
-  resolve: { alias: { '@qatron/domain/status': fileURLToPath(new URL('../domain/src/runs/status.ts', import.meta.url)) } },
+  // No alias into other workspaces: the Board imports only its own files and its dependencies
+  // (eslint's package boundaries), so a Board-only install (the container build) builds it.
   build: { outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 900 },
   server: {
     port: 3000,

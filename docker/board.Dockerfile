@@ -11,8 +11,8 @@ ARG NPM_VERSION=11.19.1
 
 # ---- build: board/dist ----------------------------------------------------------------------
 # The Board is built inside the image so that install.sh needs Docker only, no Node on the host.
-# Only the board workspace's dependencies are installed (vite, vue, echarts…); the one file it
-# takes from domain/ (the run status model) is aliased in board/vite.config.ts.
+# Only the board workspace's dependencies are installed (vite, vue, echarts…); the Board imports
+# nothing from the other workspaces (eslint's package boundaries).
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 ARG NPM_VERSION
 RUN npm install -g "npm@${NPM_VERSION}" --no-audit --no-fund

@@ -2,7 +2,7 @@
  * The API's JSON shapes as the Board reads them (snake_case, as the API answers; see
  * /api/v1/openapi.json). Only the fields the Board shows are required here.
  */
-import type { RunStatus } from '@qatron/domain/status';
+import type { RunStatus } from './run-status';
 
 export type { RunStatus };
 export type Role = 'viewer' | 'user' | 'admin';

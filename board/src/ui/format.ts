@@ -25,5 +25,5 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
 
-/** Statuses after which a run never changes (PRD 9.2), mirrored from @qatron/domain/status. */
-export { isFinalStatus } from '@qatron/domain/status';
+/** Statuses after which a run never changes (PRD 9.2), as the API client knows them. */
+export { isFinalStatus } from '../api/run-status';
