@@ -11,6 +11,7 @@ import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { isFinalStatus } from '@qatron/domain';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
+import { recordHistories } from './histories.js';
 
 /** Where e2e workers keep git mirrors and venvs: shared across test files and runs (ignored by git). */
 export const E2E_WORKER_CACHE = join(REPO_ROOT, '.tools', 'cache', 'e2e-worker');
@@ -159,6 +160,9 @@ export async function startEngineStack(options: { env?: Record<string, string>; 
       }
     },
     async close() {
+      // Opt-in (README "Replay tests"): every history this stack ran, to pick new workflows/histories/ from.
+      const recordTo = process.env.QATRON_RECORD_HISTORIES;
+      if (recordTo) await recordHistories(temporalAddress, namespace, recordTo).catch((err: unknown) => console.error(`recording the workflow histories failed: ${(err as Error).message}`));
       await Promise.all(workers.map((w) => w.stop()));
       await api.close();
       await rm(logs, { recursive: true, force: true });
