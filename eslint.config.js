@@ -71,7 +71,7 @@ export default tseslint.config(
             {
               regex: '^(@qatron/domain(?!/(status|task-queues|runs/outcomes|runs/work-queue|contract)$)|@qatron/activities|@mikro-orm/|pg$)',
               allowTypeImports: true,
-              message: 'Workflows import only types from other packages (and the pure @qatron/domain/status, /task-queues, /runs/outcomes and /runs/work-queue)',
+              message: 'Workflows import only types from other packages (and the pure @qatron/domain/contract, /status, /task-queues, /runs/outcomes and /runs/work-queue)',
             },
           ],
         },

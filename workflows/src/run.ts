@@ -17,6 +17,7 @@ import {
   progressQuery,
   shardCollectedUpdate,
   shardProgressSignal,
+  type ActivityErrorType,
   type CoverageOutcome,
   type PreparedRun,
   type RunActivities,
@@ -116,7 +117,7 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
     } catch (err) {
       if (isCancellation(err)) throw err;
       // A repository that cannot be collected is the repository's failure; anything else is ours.
-      const cause = failureType(err) === 'CollectionError' ? 'repository' : 'infrastructure';
+      const cause = failureType(err) === ('CollectionError' satisfies ActivityErrorType) ? 'repository' : 'infrastructure';
       verdict = await conclude({ kind: 'preparation_failed', cause, reason: `Provisioning failed: ${failureMessage(err)}` }, [], null);
       await finishReports(control, input.runId, 'skipped');
       return verdict;
