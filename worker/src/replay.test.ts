@@ -11,7 +11,14 @@ import { workflowBundle } from './worker.js';
  * order) fails here with Temporal's DeterminismViolationError instead of failing the runs in
  * flight in production. README "Replay tests" says how to re-record after an intended change.
  */
-const EVERY_WORKFLOW: WorkflowType[] = ['runWorkflow', 'retentionWorkflow', 'sweepWorkflow', 'featureIngestionWorkflow', 'datasetValidationWorkflow'];
+/** Every workflow type of the contract (a new one fails to compile here until it has a history). */
+const EVERY_WORKFLOW = Object.keys({
+  runWorkflow: true,
+  retentionWorkflow: true,
+  sweepWorkflow: true,
+  featureIngestionWorkflow: true,
+  datasetValidationWorkflow: true,
+} satisfies Record<WorkflowType, true>);
 /** The run workflow's endings that take different paths through it. */
 const RUN_SCENARIOS = ['completed', 'failed', 'partial-failed', 'cancelled', 'timed-out', 'infra-failed', 'no-worker', 'nothing-selected', 'shard-retried'];
 
