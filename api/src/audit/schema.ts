@@ -8,6 +8,9 @@ export function isActionFilter(action: string): boolean {
   return (AUDIT_ACTIONS as readonly string[]).includes(action);
 }
 
+/** Every value isActionFilter accepts, spelled out so that the OpenAPI document says which (an enum). */
+const ACTION_FILTERS = [...AUDIT_ACTIONS, ...new Set(AUDIT_ACTIONS.flatMap((a) => a.split('.').slice(0, -1).map((_, i, parts) => `${parts.slice(0, i + 1).join('.')}.`)))];
+
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time with a time zone (2026-01-31T12:00:00Z)' });
 
 /** `GET /api/v1/audit-logs` filters (FR-AUD-06); the date range is inclusive at both ends. */
@@ -16,6 +19,7 @@ export const AuditLogQuery = PageQuery.extend({
   action: z
     .string()
     .refine(isActionFilter, `must be an audit action (project.created) or a prefix ending in '.' (project.); actions: ${AUDIT_ACTIONS.join(', ')}`)
+    .meta({ enum: ACTION_FILTERS })
     .optional()
     .describe("An exact action, or every action of a resource with a prefix ending in '.' (`project.`)"),
   resource_type: z.string().min(1).max(64).optional().describe('run, project, user, …'),

@@ -27,6 +27,8 @@ const baseUrl = z
     const message = baseUrlProblem(value);
     if (message) ctx.addIssue({ code: 'custom', message });
   })
+  // What baseUrlProblem accepts, for the OpenAPI document (a little stricter: a plain host name or address).
+  .meta({ pattern: String.raw`^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,4})?(?:[/?#]\S*)?$` })
   .nullable()
   .describe('http(s) URL of the system under test, handed to the tests as base_url');
 const variables = variableMap(

@@ -69,8 +69,8 @@ function requestBody(route: AnyRoute) {
   if (!route.body) return undefined;
   const schema = jsonSchema(route.body as z.ZodType, 'input');
   return {
-    // A body whose fields are all optional (a heartbeat) may be left out entirely.
-    required: Array.isArray(schema.required) && schema.required.length > 0,
+    // A body may be left out exactly when the route reads a missing body as `{}` and accepts that (a heartbeat).
+    required: !(route.body as z.ZodType).safeParse({}).success,
     content: Object.fromEntries(bodyMediaTypes(route.bodyFormat === 'form' ? 'form' : 'json').map((type) => [type, { schema }])),
   };
 }

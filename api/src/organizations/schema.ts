@@ -41,7 +41,8 @@ export type OrganizationCreateInput = z.output<typeof OrganizationCreate>;
 /** `PUT /api/v1/organizations/{id}`: what may change after creation. */
 export const OrganizationUpdate = z
   .object({ name: name.optional(), settings: Settings.optional() })
-  .refine((body) => body.name !== undefined || body.settings !== undefined, 'name or settings is required');
+  .refine((body) => body.name !== undefined || body.settings !== undefined, 'name or settings is required')
+  .meta({ anyOf: [{ required: ['name'] }, { required: ['settings'] }] });
 export type OrganizationUpdateInput = z.output<typeof OrganizationUpdate>;
 
 export const OrganizationListQuery = PageQuery.extend({

@@ -36,13 +36,17 @@ export function looksLikeSecret(value: string): boolean {
 }
 
 /** A secret's name, as `secret_ref` and the values of `secret_refs` hold it. */
-export const SecretRefName = z.string().superRefine((value, ctx) => {
-  // The secret check comes first so that a pasted token gets the message that explains the mistake.
-  if (looksLikeSecret(value)) ctx.addIssue({ code: 'custom', message: SECRET_VALUE_MESSAGE });
-  else if (!SECRET_REF_PATTERN.test(value)) {
-    ctx.addIssue({ code: 'custom', message: 'must be a secret name: a letter or _ first, then letters, digits, _ . or -, at most 255 characters' });
-  }
-});
+export const SecretRefName = z
+  .string()
+  .superRefine((value, ctx) => {
+    // The secret check comes first so that a pasted token gets the message that explains the mistake.
+    if (looksLikeSecret(value)) ctx.addIssue({ code: 'custom', message: SECRET_VALUE_MESSAGE });
+    else if (!SECRET_REF_PATTERN.test(value)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a secret name: a letter or _ first, then letters, digits, _ . or -, at most 255 characters' });
+    }
+  })
+  // The name rule in the OpenAPI document (a refinement alone would not show there).
+  .meta({ pattern: SECRET_REF_PATTERN.source });
 
 function shannonEntropy(value: string): number {
   const counts = new Map<string, number>();

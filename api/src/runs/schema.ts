@@ -100,6 +100,8 @@ const statusList = z
     }
     return [...new Set(statuses as RunStatus[])];
   })
+  // The list's grammar in the OpenAPI document, as the transform reads it (spaces around commas are trimmed).
+  .meta({ pattern: `^ *(?:${RUN_STATUSES.join('|')}) *(?:, *(?:${RUN_STATUSES.join('|')}) *)*$` })
   .describe('One status or a comma-separated list (`failed,partial_failed`)');
 
 /** `GET /api/v1/runs` filters (FR-RUN-02); every filter narrows, none reveals what the caller may not see. */

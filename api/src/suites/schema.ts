@@ -21,6 +21,12 @@ export function suitePathProblem(value: string): string | null {
   return null;
 }
 
+/**
+ * What suitePathProblem accepts, as a pattern for the OpenAPI document; a little stricter (no
+ * backslash or `..` segment after `::` either, no surrounding spaces), never looser.
+ */
+const SUITE_PATH_PATTERN = String.raw`^(?![\s\-/~])(?![A-Za-z]:)(?!.*\\)(?!(?:.*/)?\.\.(?:/|::|$))[^\u0000-\u001f\u007f]*[^\s\u0000-\u001f\u007f]$`;
+
 /** Why a pytest `-m`/`-k` expression is malformed in a way pytest would reject, or null. */
 export function expressionProblem(value: string): string | null {
   if (CONTROL_CHARACTERS.test(value)) return 'must not contain control characters or line breaks';
@@ -45,7 +51,7 @@ const layer = z.enum(SUITE_LAYERS).describe('Test layer the suite belongs to');
 const markers = z.string().trim().max(1000, 'must be at most 1000 characters').superRefine(checkedBy(expressionProblem)).describe('pytest -m expression; empty selects every test');
 const keywords = z.string().trim().max(1000, 'must be at most 1000 characters').superRefine(checkedBy(expressionProblem)).describe('pytest -k expression; empty selects every test');
 const paths = z
-  .array(z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').superRefine(checkedBy(suitePathProblem)))
+  .array(z.string().trim().min(1, 'must not be empty').max(1000, 'must be at most 1000 characters').superRefine(checkedBy(suitePathProblem)).meta({ pattern: SUITE_PATH_PATTERN }))
   .max(MAX_PATHS, `must have at most ${MAX_PATHS} entries`)
   .describe('Repository-relative paths or node ids to collect from; empty: the repository root');
 const int = (min: number, max: number) =>
