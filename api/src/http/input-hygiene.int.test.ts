@@ -162,6 +162,11 @@ describe('sizes and media types', () => {
     }
   });
 
+  it('charset names in any case, as browsers send them (charset=UTF-8)', async () => {
+    const res = await send('POST', '/api/v1/auth/login', JSON.stringify({ username: 'nobody', password: 'wrong' }), { 'content-type': 'application/json; charset=UTF-8' });
+    expect([res.status, res.body.code]).toEqual([401, 'unauthorized']);
+  });
+
   it('a request head larger than Node reads: 431 as a problem document', async () => {
     const res = await fetch(`${api.url}/healthz?pad=${'a'.repeat(20_000)}`);
     expect(res.status).toBe(431);

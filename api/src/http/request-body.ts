@@ -71,7 +71,8 @@ export function requestBodyReader(format: 'json' | 'form'): Middleware {
     if (!BODY_METHODS.has(ctx.method) || !announced) return next();
     const type = ctx.request.type;
     if (!accepted.includes(type)) throw unsupportedMediaType(`Send the body as ${accepted.join(' or ')}`);
-    const charset = ctx.request.charset;
+    // Charset names are case-insensitive (RFC 2978): browsers send `charset=UTF-8`.
+    const charset = ctx.request.charset.toLowerCase();
     if (charset && charset !== 'utf-8' && charset !== 'utf8') throw unsupportedMediaType(`Send the body as UTF-8, not ${charset}`);
     const coding = ctx.get('content-encoding').toLowerCase();
     if (coding && coding !== 'identity') throw unsupportedMediaType(`Send the body without a content coding, not ${coding}`);
