@@ -20,6 +20,7 @@ import {
   type Project,
   type QatronWorkflows,
   type RetentionResult,
+  type RunMetadata,
   type Suite,
 } from '@qatron/domain';
 import { connectDatabase, type MikroORM } from '@qatron/domain/db';
@@ -104,6 +105,9 @@ const ARTIFACT_PATHS = ['allure-report/data/test-cases.json', 'allure-report/ind
  * A run that finished just now on the server's clock, with artifacts as a run stores them: a JUnit
  * file per shard and an Allure report directory recorded as one row keyed by its prefix.
  */
+/** What the finished run's phases recorded; retention must keep it (PRD 13.2). */
+const METADATA: RunMetadata = { shard_count: 2, plan: { basis: 'test_count', total_tests: 12, total_files: 2, work: 'pulled' } };
+
 async function finishedRun(store: ArtifactStore, { project, suite, environment }: Target): Promise<Run> {
   const em = orm.em.fork();
   const run = await buildRun(em, { project, suite, environment, status: 'partial_failed' });
@@ -114,7 +118,7 @@ async function finishedRun(store: ArtifactStore, { project, suite, environment }
     passedTests: 10,
     failedTests: 2,
     durationSeconds: 42.5,
-    runMetadata: { shard_count: 2, plan: { basis: 'test_count' } },
+    runMetadata: METADATA,
   });
   for (const shard of [0, 1]) {
     await storeRunArtifact(em, store, run, { kind: 'junit', relativePath: `shards/${shard}/junit.xml`, contentType: 'application/xml', body: `<testsuite shard="${shard}"/>`, shardIndex: shard });
@@ -157,7 +161,7 @@ const keptOf = (run: Run) => ({
   completedAt: run.completedAt,
   counts: [12, 10, 2],
   durationSeconds: 42.5,
-  runMetadata: { shard_count: 2, plan: { basis: 'test_count' } },
+  runMetadata: METADATA,
 });
 
 async function expectArtifactsKept(store: ArtifactStore, run: Run): Promise<void> {

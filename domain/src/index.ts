@@ -8,6 +8,7 @@ export * from './entities/index.js';
 export * from './infrastructure/registry.js';
 export * from './artifacts/index.js';
 export * from './runs/contract.js';
+export * from './runs/metadata.js';
 export * from './runs/outcomes.js';
 export * from './runs/planner.js';
 export * from './runs/status.js';

@@ -1,4 +1,5 @@
-import { defineEntity, p } from '@mikro-orm/core';
+import { defineEntity, JsonType, p, type Platform, type TransformContext } from '@mikro-orm/core';
+import { readRunMetadata, storeRunMetadata, type RunMetadata } from '../runs/metadata.js';
 import { RUN_STATUSES, type RunStatus } from '../runs/status.js';
 import { BaseEntity, baseProperties } from './base.js';
 import { DatasetVersion } from './dataset.js';
@@ -56,8 +57,8 @@ export class Run extends BaseEntity {
    * phase ends, then `ready`, `failed` (the reason is in run_metadata.reporting) or `skipped` (no results).
    */
   reportStatus: ReportStatus = 'pending';
-  /** Shards, plan, coverage details and scenario mapping (PRD 12.2). */
-  runMetadata: Record<string, unknown> = {};
+  /** Shards, plan, coverage details and scenario mapping (PRD 12.2); parsed on load, checked on flush (RunMetadataColumn). */
+  runMetadata: RunMetadata = {};
   artifactsDeleted = false;
   artifactsDeletedAt: Date | null = null;
 
@@ -78,6 +79,20 @@ export class Run extends BaseEntity {
     this.triggeredBy = trigger.userId;
     this.triggeredByToken = trigger.serviceTokenId;
     this.triggeredByName = trigger.name;
+  }
+}
+
+/**
+ * The run_metadata column: every row is parsed when it is loaded and every write is checked (and
+ * stamped with its version) before it reaches the database, so no reader needs to trust or cast it.
+ */
+export class RunMetadataColumn extends JsonType {
+  override convertToJSValue(value: unknown, platform: Platform, context?: TransformContext): RunMetadata {
+    return readRunMetadata(super.convertToJSValue(value, platform, context));
+  }
+
+  override convertToDatabaseValue(value: RunMetadata, platform: Platform, context?: TransformContext): string | null {
+    return super.convertToDatabaseValue(storeRunMetadata(value), platform, context);
   }
 }
 
@@ -112,7 +127,7 @@ export const RunSchema = defineEntity({
     durationSeconds: p.double().nullable(),
     coveragePercent: p.double().nullable(),
     reportStatus: p.enum(REPORT_STATUSES).default('pending'),
-    runMetadata: p.json<Record<string, unknown>>(),
+    runMetadata: p.type(RunMetadataColumn).$type<RunMetadata>(),
     artifactsDeleted: p.boolean().default(false),
     artifactsDeletedAt: p.datetime().nullable(),
   },
