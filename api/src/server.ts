@@ -12,7 +12,11 @@ import { createReadinessProbe } from './health/readiness.js';
 import type { ApiDeps } from './http/deps.js';
 import { answerUnparsableRequests } from './http/input-hygiene.js';
 import { ReportTokenSigner } from './reports/tokens.js';
-import { createTemporalRunEngine } from './runs/engine.js';
+import { failedStartRecorder } from './audit/failed-start.js';
+import { datasetValidationWithoutEngine, temporalDatasetValidation } from './datasets/validation-starter.js';
+import { featureIngestionWithoutEngine, temporalFeatureIngestion } from './features/ingestion-starter.js';
+import { createTemporalRunEngine, detachedRunEngine } from './runs/engine.js';
+import { connectTemporal } from './temporal.js';
 
 /**
  * The JWT signing secret: JWT_SECRET, or one generated on first start and kept (0600) under
@@ -29,6 +33,26 @@ export async function resolveJwtSecret(config: QatronConfig): Promise<string> {
   return secret;
 }
 
+/**
+ * The run engine and the background starters, all on one Temporal connection; an API given no
+ * TEMPORAL_ADDRESS (the API-only tests) gets their engine-less forms, which answer 503 where a
+ * request needs the engine and leave runs queued.
+ */
+function engineDeps(config: QatronConfig, orm: MikroORM, log: ApiDeps['log']): Pick<ApiDeps, 'engine' | 'featureIngestion' | 'datasetValidation' | 'closeEngine'> {
+  const address = config.temporal.address;
+  if (!address) {
+    return { engine: detachedRunEngine, featureIngestion: featureIngestionWithoutEngine, datasetValidation: datasetValidationWithoutEngine, closeEngine: async () => undefined };
+  }
+  const temporal = connectTemporal(address, config);
+  const recordFailedStart = failedStartRecorder(orm, log);
+  return {
+    engine: createTemporalRunEngine(temporal, config),
+    featureIngestion: temporalFeatureIngestion(temporal, recordFailedStart),
+    datasetValidation: temporalDatasetValidation(temporal, recordFailedStart),
+    closeEngine: () => temporal.close(),
+  };
+}
+
 export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: string, log: ApiDeps['log']): ApiDeps {
   return {
     orm,
@@ -39,7 +63,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     metrics: createMetrics(orm),
     readiness: createReadinessProbe(orm, config.temporal.address, config.temporal.namespace),
     store: createArtifactStore(config.artifacts),
-    engine: config.temporal.address ? createTemporalRunEngine(config) : undefined,
+    ...engineDeps(config, orm, log),
     log,
   };
 }
@@ -73,7 +97,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
         server.closeIdleConnections();
       });
       await deps.readiness.close();
-      await deps.engine?.close();
+      await deps.closeEngine();
     },
   };
 }

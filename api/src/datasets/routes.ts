@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import type { ApiDeps } from '../http/deps.js';
 import { IdParams } from '../http/params.js';
 import { pageOf } from '../http/pagination.js';
-import { engineUnavailable } from '../http/problems.js';
+import { actorOf } from '../audit/record.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { contentDisposition } from '../artifacts/serialize.js';
 import { DatasetCreate, DatasetDetailOut, DatasetListQuery, DatasetOut, DatasetUploadQuery, DatasetValidateBody, DatasetVersionOut, DatasetVersionParams } from './schema.js';
@@ -83,11 +83,11 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
       response: { status: 201, schema: DatasetVersionOut },
       errors: [404, 409, 413],
       handler: async ({ em, principal, params, query, origin, koa }) => {
-        const autoValidate = deps.engine !== undefined;
-        const version = await uploadDatasetVersion(em, deps.store, principal, params.id, params.version, koa.req, koa.request.type || 'application/octet-stream', query.file_name, origin, autoValidate);
+        const validation = deps.datasetValidation;
+        const version = await uploadDatasetVersion(em, deps.store, principal, params.id, params.version, koa.req, koa.request.type || 'application/octet-stream', query.file_name, origin, validation.validatesUploads);
         // A version inherits its predecessor's suite and is validated in the background (FR-DATA-02);
         // when the engine cannot be reached it stays pending until validated on request.
-        if (autoValidate && version.expectations !== null) deps.engine?.validateDatasetVersion(version.id, 0).catch(() => undefined);
+        if (version.expectations !== null) validation.startInBackground(version, actorOf(principal), origin);
         return { status: 201, body: datasetVersionOut(version) };
       },
     }),
@@ -105,18 +105,17 @@ export function datasetRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404, 503],
       handler: async ({ em, principal, params, body, origin }) => {
         const request = await resolveValidation(em, principal, params.id, params.version, body.expectations);
-        const engine = deps.engine;
-        if (!engine) throw engineUnavailable('Dataset validation needs the run engine (Temporal), which this API is not connected to');
+        deps.datasetValidation.requireEngine();
         const version = await startValidation(em, principal, request, origin);
         const deadline = Date.now() + VALIDATION_WAIT_MS;
         let current = version;
         for (let attempt = 1; attempt <= 3; attempt++) {
           let outcome;
           try {
-            outcome = await engine.validateDatasetVersion(version.id, Math.max(1, deadline - Date.now()));
+            outcome = await deps.datasetValidation.validate(version.id, Math.max(1, deadline - Date.now()));
           } catch (err) {
-            // A failed workflow has recorded what it could; anything else means Temporal is out of reach.
-            if (!(err instanceof WorkflowFailedError)) throw engineUnavailable('The run engine (Temporal) is unreachable; the version stays pending: try again shortly');
+            // A failed workflow has recorded what it could; the version shows it.
+            if (!(err instanceof WorkflowFailedError)) throw err;
             outcome = null;
           }
           current = await reloadDatasetVersion(em, version.id);

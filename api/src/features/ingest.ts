@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { z } from 'zod';
 import type { ApiDeps } from '../http/deps.js';
 import { IdParams } from '../http/params.js';
-import { engineUnavailable, Problem } from '../http/problems.js';
+import { Problem } from '../http/problems.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { findVisibleProject } from '../http/scope.js';
 
@@ -41,14 +41,11 @@ export function featureIngestionRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404, 503],
       handler: async ({ em, principal, params, query }) => {
         const project = await findVisibleProject(em, principal, params.id);
-        if (!deps.engine) throw engineUnavailable('Feature ingestion needs the run engine (Temporal), which this API is not connected to');
         let record;
         try {
-          record = await deps.engine.ingestFeatures(project.id, query.branch ?? null, WAIT_MS);
+          record = await deps.featureIngestion.ingest(project.id, query.branch ?? null, WAIT_MS);
         } catch (err) {
-          if (!(err instanceof WorkflowFailedError)) {
-            throw engineUnavailable('The run engine (Temporal) is unreachable; try again shortly');
-          }
+          if (!(err instanceof WorkflowFailedError)) throw err;
           // A failed ingestion (unreachable repository, unknown branch) is the client's to fix: say what failed.
           throw new Problem(422, 'ingestion_failed', 'Ingestion failed', `The feature files of project ${project.name} could not be indexed: ${rootCause(err)}`);
         }

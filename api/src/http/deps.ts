@@ -5,6 +5,8 @@ import type { SessionSigner } from '../auth/sessions.js';
 import type { Metrics } from '../health/metrics.js';
 import type { ReadinessProbe } from '../health/readiness.js';
 import type { ReportTokenSigner } from '../reports/tokens.js';
+import type { DatasetValidationStarter } from '../datasets/validation-starter.js';
+import type { FeatureIngestionStarter } from '../features/ingestion-starter.js';
 import type { RunEngine } from '../runs/engine.js';
 
 /** Everything the API's routes depend on, built once at start-up (or per test). */
@@ -17,8 +19,14 @@ export interface ApiDeps {
   throttle: LoginThrottle;
   metrics: Metrics;
   readiness: ReadinessProbe;
-  /** Starts, cancels and reads run workflows; absent only in API tests that do not run the engine. */
-  engine: RunEngine | undefined;
+  /** Starts, cancels and reads run workflows (detached, in API tests without Temporal). */
+  engine: RunEngine;
+  /** Starts feature ingestion on request and for new projects. */
+  featureIngestion: FeatureIngestionStarter;
+  /** Starts dataset validation on request and for uploads. */
+  datasetValidation: DatasetValidationStarter;
+  /** Closes the connection to Temporal the three above share. */
+  closeEngine(): Promise<void>;
   /** Where run artifacts are read from (a local directory or S3, by configuration). */
   store: ArtifactStore;
   log: (message: string, err?: unknown) => void;

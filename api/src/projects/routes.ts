@@ -1,3 +1,4 @@
+import { actorOf } from '../audit/record.js';
 import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
@@ -37,7 +38,7 @@ export function projectRoutes(deps: ApiDeps): AnyRoute[] {
         const { project, counts } = await createProject(em, principal, body, origin);
         // FR-BDD-01: index the new project's feature files in the background. A repository that
         // is not reachable yet must not fail the registration; the next run indexes it anyway.
-        deps.engine?.ingestFeatures(project.id, null, 0).catch(() => undefined);
+        deps.featureIngestion.startInBackground(project.id, actorOf(principal), origin);
         return { status: 201, body: projectOut(project, counts) };
       },
     }),

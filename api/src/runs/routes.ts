@@ -57,7 +57,7 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
       handler: async ({ em, principal, params }) => {
         const view = await getRun(em, principal, params.id);
         // While the run is live, its shards' progress comes from the workflow itself.
-        const progress = !isFinalStatus(view.run.status) && deps.engine ? await deps.engine.progress(view.run.id) : null;
+        const progress = isFinalStatus(view.run.status) ? null : await deps.engine.progress(view.run.id);
         const reports = await reportUrls(em, deps.reportTokens, [view.run]);
         return { body: runOut(view.run, view.names, progress, reports.get(view.run.id) ?? null) };
       },

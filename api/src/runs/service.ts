@@ -40,7 +40,7 @@ export async function triggerRun(
   principal: Principal,
   input: RunCreateInput,
   origin: RequestOrigin,
-  engine: RunEngine | undefined,
+  engine: RunEngine,
 ): Promise<RunView> {
   const project = await resolveProject(em, principal, input);
   const errors: FieldError[] = [];
@@ -83,10 +83,9 @@ export async function triggerRun(
  * The one place where a committed, queued run leaves the API for the run engine: its workflow
  * `run-<id>` starts on `qatron-control` (DESIGN step 1). If Temporal cannot be reached the run is
  * not left queued forever: it ends `infra_failed` with the reason, and the caller gets a 503.
- * Without an engine (API-only tests) the run stays queued.
+ * A detached engine (API-only tests) leaves the run queued.
  */
-async function handOverToEngine(em: EntityManager, engine: RunEngine | undefined, run: Run, suite: Suite): Promise<void> {
-  if (!engine) return;
+async function handOverToEngine(em: EntityManager, engine: RunEngine, run: Run, suite: Suite): Promise<void> {
   try {
     await engine.start(run, suite);
   } catch (err) {
@@ -190,7 +189,7 @@ export async function updateRunStatus(
   id: number,
   input: RunUpdateInput,
   origin: RequestOrigin,
-  engine: RunEngine | undefined,
+  engine: RunEngine,
   now = new Date(),
 ): Promise<RunView> {
   const to = input.status;
@@ -223,7 +222,7 @@ export async function updateRunStatus(
     return run;
   });
   // After the commit: the workflow sees a final run and keeps its status (finalizeRun).
-  await engine?.cancel(run.id).catch(() => undefined);
+  await engine.cancel(run.id).catch(() => undefined);
   const names = await runNames(em, [run]);
   return { run, names: names.get(run.id)! };
 }
