@@ -16,13 +16,15 @@ const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`, `${m}/*`, `n
  */
 export const PACKAGE_ARROWS = {
   domain: { packages: [], temporal: ['common'] },
+  // Types only, generated from the API's OpenAPI document: the Board and the CLI read the API through it.
+  'api-types': { packages: [], temporal: [] },
   workflows: { packages: ['domain'], temporal: ['workflow', 'common'] },
   activities: { packages: ['domain'], temporal: ['activity', 'client', 'common'] },
   api: { packages: ['domain'], temporal: ['client'] },
   // The worker bundles workflows/ by path and never imports it.
   worker: { packages: ['domain', 'activities'], temporal: ['worker', 'client', 'common'] },
-  cli: { packages: [], temporal: [] },
-  board: { packages: [], temporal: [], node: false },
+  cli: { packages: ['api-types'], temporal: [] },
+  board: { packages: ['api-types'], temporal: [], node: false },
   scripts: { packages: ['domain', 'api'], temporal: ['client'] },
   bench: { packages: ['domain', 'scripts', 'api', 'activities'], temporal: ['client'] },
 };

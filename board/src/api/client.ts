@@ -5,8 +5,9 @@
  * problem's `detail`; a 401 on an authenticated call tells the auth store the session is over.
  */
 import type {
-  Artifact,
+  ArtifactPage,
   AuditEntry,
+  CreatedServiceToken,
   Dashboard,
   Dataset,
   Environment,
@@ -19,8 +20,10 @@ import type {
   Project,
   Resource,
   Run,
+  RunTrigger,
   ScenarioRun,
   ServiceToken,
+  ServiceTokenInput,
   Suite,
   SuiteInput,
   TestResult,
@@ -147,8 +150,7 @@ export const api = {
     me: () => request<Me>('GET', '/api/v1/auth/me'),
     register: (body: { username: string; email: string; password: string; role: string }) => request<User>('POST', '/api/v1/auth/register', body),
     tokens: () => request<Page<ServiceToken>>('GET', '/api/v1/auth/service-tokens?limit=200'),
-    createToken: (body: { name: string; project_id: number | null; role: string; expires_at: string | null }) =>
-      request<ServiceToken & { token: string }>('POST', '/api/v1/auth/service-tokens', body),
+    createToken: (body: ServiceTokenInput) => request<CreatedServiceToken>('POST', '/api/v1/auth/service-tokens', body),
     revokeToken: (id: number) => request<void>('DELETE', `/api/v1/auth/service-tokens/${id}`),
   },
   users: {
@@ -173,9 +175,9 @@ export const api = {
   runs: {
     list: (filter: RunFilter) => request<Page<Run>>('GET', `/api/v1/runs${queryString({ ...filter })}`),
     get: (id: number) => request<Run>('GET', `/api/v1/runs/${id}`),
-    trigger: (body: { project_id: number; suite_id: number; environment_id: number; branch?: string | null }) => request<Run>('POST', '/api/v1/runs', body),
+    trigger: (body: RunTrigger) => request<Run>('POST', '/api/v1/runs', body),
     cancel: (id: number) => request<Run>('PUT', `/api/v1/runs/${id}`, { status: 'cancelled' }),
-    artifacts: (id: number) => request<Page<Artifact> & { artifacts_deleted: boolean }>('GET', `/api/v1/runs/${id}/artifacts?limit=200`),
+    artifacts: (id: number) => request<ArtifactPage>('GET', `/api/v1/runs/${id}/artifacts?limit=200`),
     tests: (id: number, query: { outcome?: string; limit?: number; offset?: number } = {}) =>
       request<Page<TestResult>>('GET', `/api/v1/runs/${id}/tests${queryString({ limit: 100, ...query })}`),
   },

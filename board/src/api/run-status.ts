@@ -1,10 +1,13 @@
 /**
- * The run statuses as the API answers them (`status` of `GET /api/v1/runs`, PRD 9.2): the Board's
- * copy of the one status model in domain, kept here because the Board talks to the server over
- * HTTP only and installs without its packages. `run-status.test.ts` fails when the two differ.
+ * The run statuses as values (the type comes generated from the API's document, PRD 9.2): the
+ * Board's own list, for filters and polling, because the Board talks to the server over HTTP only
+ * and installs without domain. The compiler refuses a status the API does not have, or one left
+ * out; `run-status.test.ts` compares the lists with domain's.
  */
-export const RUN_STATUSES = ['queued', 'provisioning', 'running', 'reporting', 'completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+import type { RunStatus } from './types';
+
+export const RUN_STATUSES = ['queued', 'provisioning', 'running', 'reporting', 'completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'] as const satisfies readonly RunStatus[];
+const _everyStatusListed: Exclude<RunStatus, (typeof RUN_STATUSES)[number]> extends never ? true : never = true;
 
 /** Statuses after which a run never changes. */
 export const FINAL_RUN_STATUSES = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'] as const satisfies readonly RunStatus[];

@@ -15,6 +15,8 @@ const feature = (id: number, path: string, tags: string[] = []): Feature => ({
   indexed_commit: null,
   scenario_count: 1,
   coverage: { never_run: 1, passed: 0, failed: 0, skipped: 0 },
+  created_at: '2026-01-01T00:00:00.000Z',
+  updated_at: '2026-01-01T00:00:00.000Z',
 });
 
 describe('featureTree', () => {
