@@ -2,21 +2,13 @@
  * qatron.yaml: the project, its environments and its suites as code (FR-CLI-02), read by
  * `qatron apply` and `qatron init --register`.
  *
- * The file is written in a small subset of YAML that this module parses itself, so the CLI stays
- * dependency-free and starts fast (a full YAML library would be the largest thing it loads), and so
- * every error can name the line it is on. The subset:
- *
- * - block mappings (`key: value`, `key:` followed by an indented block) with plain or quoted keys;
- * - block sequences (`- item`), of scalars or of mappings (`- name: smoke` then indented keys);
- * - scalars: plain, 'single-quoted' ('' for a quote) and "double-quoted" (\" \\ \n \t \uXXXX);
- *   `true`/`false`, `null`/`~`/nothing, integers and decimals are typed as YAML 1.2 does;
- * - flow `[]`, `{}` and one-line lists of scalars `[a, "b c"]`;
- * - comments (`#` at the start of a line or after a space) and an optional leading `---`.
- *
- * Anchors, aliases, tags, block scalars (`|`, `>`), non-empty flow mappings and several documents
- * are refused with an error that says so, rather than misread.
+ * The file is read by the `yaml` package (YAML 1.2, core schema), so anything YAML allows is read
+ * as every other YAML tool reads it. This module adds what a person fixing the file needs: every
+ * syntax error and every invalid key is reported with its line, in words about the file rather
+ * than about the parser, and one file holds one document.
  */
 import { readFile } from 'node:fs/promises';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 
 /** The file `qatron apply` reads unless `--file` names another. */
 export const PROJECT_FILE = 'qatron.yaml';
@@ -49,292 +41,158 @@ export class ProjectFileError extends Error {
  *   (`suites[1].shards`); the root is `''`
  */
 
-/** @typedef {{ line: number, indent: number, text: string }} SourceLine */
+/** @typedef {import('yaml').YAMLError} YamlError */
+/** @typedef {import('yaml').ParsedNode} ParsedNode */
 
 /**
- * Parses `text` in the YAML subset described at the top of this module.
+ * Parses `text` as one YAML document and records the line of every key and list item.
  * @param {string} text
  * @param {string} [file] the name used in error messages
  * @returns {ParsedYaml}
  * @throws {ProjectFileError} at the first syntax error
  */
 export function parseYaml(text, file = PROJECT_FILE) {
-  /** @type {SourceLine[]} */
-  const lines = [];
-  const raw = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-  let seenContent = false;
-  for (let i = 0; i < raw.length; i++) {
-    const lineNo = i + 1;
-    const source = /** @type {string} */ (raw[i]);
-    const indentMatch = /^[ \t]*/.exec(source);
-    const leading = indentMatch ? indentMatch[0] : '';
-    const body = stripComment(source.slice(leading.length), lineNo, file).trimEnd();
-    if (body === '') continue;
-    if (leading.includes('\t')) fail(file, lineNo, 'indent with spaces: YAML does not allow tabs for indentation');
-    if (body === '---' && leading === '') {
-      if (seenContent) fail(file, lineNo, 'only one YAML document is supported (remove the second ---)');
-      continue;
-    }
-    if (body === '...' && leading === '') fail(file, lineNo, 'document end markers (...) are not supported');
-    seenContent = true;
-    lines.push({ line: lineNo, indent: leading.length, text: body });
-  }
-  const parser = new BlockParser(lines, file);
+  const lineCounter = new LineCounter();
+  // Duplicate keys are found while the lines are recorded, where the first one's line is known.
+  const document = parseDocument(text, { lineCounter, keepSourceTokens: true, prettyErrors: false, uniqueKeys: false });
+  const lineOf = (/** @type {number} */ offset) => lineCounter.linePos(offset).line;
+  const syntaxError = firstSyntaxError(document, text, lineOf);
+  if (syntaxError) fail(file, syntaxError.line, syntaxError.message);
   /** @type {Map<string, number>} */
-  const paths = new Map();
-  if (lines.length === 0) return { value: null, lines: paths };
-  const first = /** @type {SourceLine} */ (lines[0]);
-  paths.set('', first.line);
-  const value = parser.block(first.indent, '', paths);
-  const rest = lines[parser.index];
-  if (rest) fail(file, rest.line, rest.indent > first.indent ? 'unexpected indentation' : 'unexpected content after the document');
-  return { value, lines: paths };
-}
-
-class BlockParser {
-  /**
-   * @param {SourceLine[]} lines
-   * @param {string} file
-   */
-  constructor(lines, file) {
-    this.lines = lines;
-    this.file = file;
-    this.index = 0;
-  }
-
-  /**
-   * The block (mapping or sequence) whose first line is the current one, at `indent`.
-   * @param {number} indent
-   * @param {string} path
-   * @param {Map<string, number>} paths
-   * @returns {YamlValue}
-   */
-  block(indent, path, paths) {
-    const first = /** @type {SourceLine} */ (this.lines[this.index]);
-    if (isSequenceItem(first.text)) return this.sequence(indent, path, paths);
-    if (splitKey(first.text, first.line, this.file) === null) {
-      // A lone scalar as a block (e.g. the whole document is `hello`): allowed only on one line.
-      this.index++;
-      return scalar(first.text, first.line, this.file);
-    }
-    return this.mapping(indent, path, paths);
-  }
-
-  /**
-   * @param {number} indent
-   * @param {string} path
-   * @param {Map<string, number>} paths
-   * @returns {YamlValue[]}
-   */
-  sequence(indent, path, paths) {
-    /** @type {YamlValue[]} */
-    const items = [];
-    for (let line = this.lines[this.index]; line && line.indent === indent && isSequenceItem(line.text); line = this.lines[this.index]) {
-      const itemPath = `${path}[${items.length}]`;
-      paths.set(itemPath, line.line);
-      const rest = line.text.slice(1).replace(/^ +/, '');
-      if (rest === '') {
-        // `-` alone: the item is the indented block below (or null).
-        this.index++;
-        const next = this.lines[this.index];
-        items.push(next && next.indent > indent ? this.block(next.indent, itemPath, paths) : null);
-        continue;
-      }
-      if (isSequenceItem(rest) || splitKey(rest, line.line, this.file) !== null) {
-        // `- key: value` / `- - x`: the item is a block that starts on this line, at the column
-        // of its first character; rewrite the line as that block's first line.
-        const column = indent + (line.text.length - rest.length);
-        this.lines[this.index] = { line: line.line, indent: column, text: rest };
-        items.push(this.block(column, itemPath, paths));
-        continue;
-      }
-      this.index++;
-      items.push(scalar(rest, line.line, this.file));
-    }
-    this.expectDedent(indent);
-    return items;
-  }
-
-  /**
-   * @param {number} indent
-   * @param {string} path
-   * @param {Map<string, number>} paths
-   * @returns {{ [key: string]: YamlValue }}
-   */
-  mapping(indent, path, paths) {
-    /** @type {{ [key: string]: YamlValue }} */
-    const map = {};
-    for (let line = this.lines[this.index]; line && line.indent === indent; line = this.lines[this.index]) {
-      if (isSequenceItem(line.text)) fail(this.file, line.line, 'a list item where a key was expected (indent the list under its key)');
-      const entry = splitKey(line.text, line.line, this.file);
-      if (entry === null) fail(this.file, line.line, `expected "key: value", found ${JSON.stringify(line.text)}`);
-      const [key, rest] = /** @type {[string, string]} */ (entry);
-      const keyPath = path ? `${path}.${key}` : key;
-      if (Object.hasOwn(map, key)) fail(this.file, line.line, `duplicate key ${JSON.stringify(key)} (first on line ${paths.get(keyPath)})`);
-      paths.set(keyPath, line.line);
-      this.index++;
-      if (rest !== '') {
-        map[key] = scalar(rest, line.line, this.file);
-        continue;
-      }
-      const next = this.lines[this.index];
-      if (next && next.indent > indent) map[key] = this.block(next.indent, keyPath, paths);
-      // YAML allows a sequence under a key at the key's own indentation.
-      else if (next && next.indent === indent && isSequenceItem(next.text)) map[key] = this.sequence(indent, keyPath, paths);
-      else map[key] = null;
-    }
-    this.expectDedent(indent);
-    return map;
-  }
-
-  /**
-   * After a block at `indent`, the next line must close it (less indented); deeper is an error.
-   * @param {number} indent
-   */
-  expectDedent(indent) {
-    const next = this.lines[this.index];
-    if (next && next.indent > indent) fail(this.file, next.line, 'unexpected indentation');
-  }
-}
-
-/** @param {string} text */
-function isSequenceItem(text) {
-  return text === '-' || text.startsWith('- ');
+  const lines = new Map();
+  const root = document.contents;
+  if (root === null) return { value: null, lines };
+  recordLines(root, '', lineOf(nodeStart(root)), { lines, lineOf, file });
+  return { value: document.toJS(), lines };
 }
 
 /**
- * `[key, rest]` when `text` is a mapping entry (`key: rest` / `key:`), else null.
+ * The error to report of those the parser found (unresolved tags included): the earliest, in the
+ * file's words.
+ * @param {import('yaml').Document.Parsed} document
  * @param {string} text
- * @param {number} line
- * @param {string} file
- * @returns {[string, string] | null}
+ * @param {(offset: number) => number} lineOf
+ * @returns {{ line: number, message: string } | null}
  */
-function splitKey(text, line, file) {
-  if (text.startsWith('"') || text.startsWith("'")) {
-    const end = quotedEnd(text, 0);
-    if (end < 0) return null;
-    const after = text.slice(end + 1);
-    if (!/^:( |$)/.test(after)) return null;
-    return [/** @type {string} */ (scalar(text.slice(0, end + 1), line, file)) + '', after.slice(1).trim()];
-  }
-  if (text.startsWith('[') || text.startsWith('{')) return null;
-  if (text.startsWith('? ')) fail(file, line, 'complex keys (?) are not supported');
-  // The key ends at the first ":" followed by a space or the end of the line, so URLs
-  // (`http://host`) stay plain values.
-  const match = /^(.*?):(?: |$)/.exec(text);
-  if (!match) return null;
-  const key = /** @type {string} */ (match[1]).trim();
-  if (key === '') fail(file, line, 'empty key');
-  return [key, text.slice(match[0].length).trim()];
+function firstSyntaxError(document, text, lineOf) {
+  const errors = [...document.errors, ...document.warnings];
+  if (errors.length === 0) return null;
+  const start = Math.min(...errors.map((e) => e.pos[0]));
+  const atStart = errors.filter((e) => e.pos[0] === start);
+  // A line indented deeper than its siblings makes the value above it a multi-line key.
+  const deeper = atStart.find((e) => e.code === 'MULTILINE_IMPLICIT_KEY' && lineOf(e.pos[1]) > lineOf(e.pos[0]));
+  if (deeper) return { line: lineOf(deeper.pos[1]), message: 'unexpected indentation' };
+  const error = /** @type {YamlError} */ (atStart[0]);
+  // The parser notices a missing closing quote at the end of the file; the string opened earlier.
+  const unterminated = error.code === 'MISSING_CHAR' && /closing ["']/.test(error.message);
+  return { line: lineOf(unterminated ? lastQuoteBefore(document, error.pos[0]) : error.pos[0]), message: describeSyntaxError(error, text) };
 }
 
 /**
- * The index of the quote that closes the quoted scalar starting at `start`, or -1.
- * @param {string} text
- * @param {number} start
+ * Where the last quoted string that starts before `offset` opens.
+ * @param {import('yaml').Document.Parsed} document
+ * @param {number} offset
  */
-function quotedEnd(text, start) {
-  const quote = text[start];
-  for (let i = start + 1; i < text.length; i++) {
-    if (quote === '"' && text[i] === '\\') i++;
-    else if (text[i] === quote) {
-      if (quote === "'" && text[i + 1] === "'") i++;
-      else return i;
+function lastQuoteBefore(document, offset) {
+  let start = -1;
+  visit(document, {
+    Scalar(_key, node) {
+      const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE';
+      if (quoted && node.range && node.range[0] <= offset) start = Math.max(start, node.range[0]);
+    },
+  });
+  return start < 0 ? offset : start;
+}
+
+/**
+ * What is wrong, in words about the file; the parser's own message where no better one is known.
+ * @param {YamlError} error
+ * @param {string} text
+ */
+function describeSyntaxError(error, text) {
+  const source = text.slice(error.pos[0], error.pos[1]);
+  switch (error.code) {
+    case 'TAB_AS_INDENT':
+      return 'indent with spaces: YAML does not allow tabs for indentation';
+    case 'MULTIPLE_DOCS':
+      return 'only one YAML document is supported (remove the second ---)';
+    case 'BAD_DQ_ESCAPE':
+      return `unknown escape ${/escape sequence (\S+)/.exec(error.message)?.[1] ?? source} in a double-quoted string`;
+    case 'BAD_SCALAR_START':
+      return `a plain value cannot start with ${source.trim()[0] ?? ''}: put it in quotes`;
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return error.message.startsWith('A block sequence')
+        ? 'a list item where a key was expected (indent the list under its key)'
+        : 'a plain value cannot contain ": " (put it in quotes, or indent a nested mapping on the next line)';
+    case 'MISSING_CHAR':
+      if (/closing "/.test(error.message)) return 'unterminated double-quoted string (no closing " before the end of the file)';
+      if (/closing '/.test(error.message)) return "unterminated single-quoted string (no closing ' before the end of the file)";
+      if (error.message.startsWith('Implicit map keys')) return `expected "key: value", found ${JSON.stringify(source.trim())}`;
+      break;
+    case 'UNEXPECTED_TOKEN':
+      if (error.message.startsWith('Unexpected scalar at node end')) return 'unexpected text after the value (put the whole value in quotes)';
+  }
+  if (error.message.startsWith('Sequence item without - indicator')) return 'unexpected indentation';
+  return error.message.replace(/ at line \d+, column \d+:?[\s\S]*$/, '');
+}
+
+/**
+ * @typedef {object} LineRecord
+ * @property {Map<string, number>} lines
+ * @property {(offset: number) => number} lineOf
+ * @property {string} file
+ */
+
+/**
+ * Records the line of `node` at `path` and of everything under it; refuses duplicate and
+ * non-scalar keys (an object key would be the collection's text).
+ * @param {ParsedNode} node
+ * @param {string} path
+ * @param {number} line where the key or the list item's `-` is
+ * @param {LineRecord} record
+ */
+function recordLines(node, path, line, record) {
+  record.lines.set(path, line);
+  if (isMap(node)) {
+    for (const pair of node.items) {
+      const key = pair.key;
+      const keyLine = record.lineOf(key ? nodeStart(key) : nodeStart(node));
+      if (key === null || (isScalar(key) && (key.value === null || key.value === ''))) fail(record.file, keyLine, 'empty key');
+      if (!isScalar(key)) fail(record.file, keyLine, 'a key must be a plain or quoted string');
+      const name = String(key.value);
+      const keyPath = path ? `${path}.${name}` : name;
+      const first = record.lines.get(keyPath);
+      if (first !== undefined) fail(record.file, keyLine, `duplicate key ${JSON.stringify(name)} (first on line ${first})`);
+      if (pair.value) recordLines(pair.value, keyPath, keyLine, record);
+      else record.lines.set(keyPath, keyLine);
     }
-  }
-  return -1;
-}
-
-/**
- * `text` without its comment: a `#` at the start or after whitespace, outside quotes.
- * @param {string} text
- * @param {number} line
- * @param {string} file
- */
-function stripComment(text, line, file) {
-  for (let i = 0; i < text.length; i++) {
-    const char = text[i];
-    if (char === '#' && (i === 0 || /\s/.test(/** @type {string} */ (text[i - 1])))) return text.slice(0, i);
-    // A quote opens a quoted scalar only where one may start: at the beginning of a value.
-    if ((char === '"' || char === "'") && (i === 0 || /[\s[,:-]/.test(/** @type {string} */ (text[i - 1])))) {
-      const end = quotedEnd(text, i);
-      if (end < 0) fail(file, line, `unterminated ${char === '"' ? 'double' : 'single'}-quoted string (strings must fit on one line)`);
-      i = end;
-    }
-  }
-  return text;
-}
-
-const ESCAPES = /** @type {Record<string, string>} */ ({ '"': '"', '\\': '\\', '/': '/', n: '\n', t: '\t', r: '\r', '0': '\0' });
-
-/**
- * The value of a one-line scalar (or flow `[]`/`{}`/`[a, b]`).
- * @param {string} text
- * @param {number} line
- * @param {string} file
- * @returns {YamlValue}
- */
-function scalar(text, line, file) {
-  const value = text.trim();
-  if (value.startsWith('"')) {
-    const end = quotedEnd(value, 0);
-    if (end !== value.length - 1) fail(file, line, 'unexpected text after the closing quote');
-    return value.slice(1, -1).replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, escape) => {
-      if (escape.length === 5) return String.fromCharCode(parseInt(escape.slice(1), 16));
-      if (!(escape in ESCAPES)) fail(file, line, `unknown escape \\${escape} in a double-quoted string`);
-      return /** @type {string} */ (ESCAPES[escape]);
+  } else if (isSeq(node)) {
+    const dashes = sequenceItemOffsets(node);
+    node.items.forEach((item, index) => {
+      const offset = dashes[index] ?? nodeStart(item);
+      recordLines(item, `${path}[${index}]`, record.lineOf(offset), record);
     });
   }
-  if (value.startsWith("'")) {
-    const end = quotedEnd(value, 0);
-    if (end !== value.length - 1) fail(file, line, 'unexpected text after the closing quote');
-    return value.slice(1, -1).replace(/''/g, "'");
-  }
-  if (value.startsWith('[')) return flowSequence(value, line, file);
-  if (value === '{}') return {};
-  if (value.startsWith('{')) fail(file, line, 'flow mappings ({a: b}) are not supported: write the keys on their own indented lines');
-  if (/^[&*!]/.test(value)) fail(file, line, 'anchors (&), aliases (*) and tags (!) are not supported');
-  if (/^[|>]/.test(value)) fail(file, line, 'block scalars (| and >) are not supported: write the string on one line, in quotes if needed');
-  if (/^[@`%]/.test(value)) fail(file, line, `a plain value cannot start with ${value[0]}: put it in quotes`);
-  if (/: |:$/.test(value)) fail(file, line, 'a plain value cannot contain ": " (put it in quotes, or indent a nested mapping on the next line)');
-  if (value === '' || value === '~' || value === 'null' || value === 'Null' || value === 'NULL') return null;
-  if (/^(true|True|TRUE)$/.test(value)) return true;
-  if (/^(false|False|FALSE)$/.test(value)) return false;
-  if (/^[-+]?[0-9]+$/.test(value)) return Number(value);
-  if (/^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/.test(value)) return Number(value);
-  return value;
 }
 
 /**
- * `[a, "b", 3]`: a one-line sequence of scalars.
- * @param {string} text
- * @param {number} line
- * @param {string} file
- * @returns {YamlValue[]}
+ * The offset of each item's `-` in a block sequence (an item may start on the line below it);
+ * empty for a flow sequence, whose items are where they start.
+ * @param {import('yaml').YAMLSeq<ParsedNode>} seq
+ * @returns {(number | undefined)[]}
  */
-function flowSequence(text, line, file) {
-  if (!text.endsWith(']')) fail(file, line, 'a flow list must close with ] on the same line');
-  const inner = text.slice(1, -1).trim();
-  /** @type {YamlValue[]} */
-  const items = [];
-  if (inner === '') return items;
-  let start = 0;
-  for (let i = 0; i <= inner.length; i++) {
-    const char = inner[i];
-    if (char === '"' || char === "'") {
-      const end = quotedEnd(inner, i);
-      if (end < 0) fail(file, line, 'unterminated string in a flow list');
-      i = end;
-    } else if (char === '[' || char === '{') {
-      fail(file, line, 'nested flow collections are not supported: use an indented block');
-    } else if (char === ',' || i === inner.length) {
-      const item = inner.slice(start, i).trim();
-      if (item === '') fail(file, line, 'empty item in a flow list');
-      items.push(scalar(item, line, file));
-      start = i + 1;
-    }
-  }
-  return items;
+function sequenceItemOffsets(seq) {
+  const token = seq.srcToken;
+  if (token?.type !== 'block-seq') return [];
+  return token.items.map((item) => item.start.find((t) => t.type === 'seq-item-ind')?.offset);
+}
+
+/**
+ * Where `node` starts in the text (an alias or an empty value included).
+ * @param {ParsedNode | import('yaml').Alias} node
+ */
+function nodeStart(node) {
+  return node.range?.[0] ?? 0;
 }
 
 /**

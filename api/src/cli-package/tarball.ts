@@ -1,7 +1,9 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { z } from 'zod';
 
 /** The CLI package in this checkout or image: the API serves the client that matches it. */
 export const CLI_DIR = fileURLToPath(new URL('../../../cli/', import.meta.url));
@@ -11,21 +13,41 @@ const EXCLUDED = [/\.test\.[jt]s$/, /^eslint\.config\.js$/, /^node_modules\//];
 
 /**
  * The `qatron` CLI as an npm package tarball (`npm install -g ./qatron-cli.tgz`), built from the
- * CLI's own folder with the files its package.json lists. CI runners install the client from the
- * QAtron server they talk to, so client and server versions always match and nothing has to be
- * published to a registry first.
+ * CLI's own folder with the files its package.json lists, and its `bundleDependencies` under
+ * node_modules/. CI runners install the client from the QAtron server they talk to, so client and
+ * server versions always match and nothing has to be published to a registry first; bundling the
+ * dependencies keeps the install free of any registry too.
  */
 export async function packCli(dir = CLI_DIR): Promise<{ version: string; tarball: Buffer }> {
-  const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')) as { version: string };
+  const manifest = CliManifest.parse(JSON.parse(await readFile(join(dir, 'package.json'), 'utf8')));
   const files = ['package.json', ...(await walk(dir, dir)).filter((f) => f !== 'package.json' && included(f))].sort();
+  const entries = files.map((file) => ({ name: `package/${file}`, path: join(dir, file) }));
+  for (const name of manifest.bundleDependencies ?? []) entries.push(...(await bundledFiles(dir, name)));
   const blocks: Buffer[] = [];
-  for (const file of files) {
-    const path = join(dir, file);
-    const [content, info] = await Promise.all([readFile(path), stat(path)]);
-    blocks.push(tarHeader(`package/${file}`, content.length, info.mode & 0o111 ? 0o755 : 0o644), content, Buffer.alloc((512 - (content.length % 512)) % 512));
+  for (const entry of entries) {
+    const [content, info] = await Promise.all([readFile(entry.path), stat(entry.path)]);
+    blocks.push(tarHeader(entry.name, content.length, info.mode & 0o111 ? 0o755 : 0o644), content, Buffer.alloc((512 - (content.length % 512)) % 512));
   }
   blocks.push(Buffer.alloc(1024));
   return { version: manifest.version, tarball: gzipSync(Buffer.concat(blocks)) };
+}
+
+/** The fields of cli/package.json that packing reads. */
+const CliManifest = z.object({ version: z.string(), bundleDependencies: z.array(z.string()).optional() });
+/** The field of a bundled dependency's package.json that packing checks. */
+const BundledManifest = z.object({ dependencies: z.record(z.string(), z.string()).optional() });
+
+/**
+ * The files of the installed dependency `name` (where npm put it for the CLI: in this workspace,
+ * the root node_modules), as `package/node_modules/<name>/...`. A bundled dependency must have no
+ * dependencies of its own, which would be missing from the tarball.
+ */
+async function bundledFiles(dir: string, name: string): Promise<{ name: string; path: string }[]> {
+  const manifestPath = createRequire(join(dir, 'package.json')).resolve(`${name}/package.json`);
+  const manifest = BundledManifest.parse(JSON.parse(await readFile(manifestPath, 'utf8')));
+  if (Object.keys(manifest.dependencies ?? {}).length > 0) throw new Error(`${name}, bundled into the CLI, has dependencies of its own: bundle them too`);
+  const root = dirname(manifestPath);
+  return (await walk(root, root)).sort().map((file) => ({ name: `package/node_modules/${name}/${file}`, path: join(root, file) }));
 }
 
 function included(file: string): boolean {
