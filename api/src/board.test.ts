@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type QatronConfig } from '@qatron/domain';
 import { freePort } from '@qatron/scripts/testing/ports';
-import { boardSourceHash, ensureBoardBuilt, serveBoard } from './board.js';
+import { serveBoard } from './board.js';
 
 let dir: string;
 /** A configuration whose Board port is free (each server its own: a reused port would meet the previous server's pooled connections). */
@@ -51,44 +51,17 @@ describe('serveBoard', () => {
     }
   });
 
-  it('serves a page that says the Board is not built, with the reason, when there is no build', async () => {
-    const board = await serveBoard(await config(), 'http://api.example', api, { dist: join(dir, 'nothing'), notBuiltReason: 'vite: <boom>' });
+  it('answers 503 with a page naming the command that builds the Board when there is no build', async () => {
+    const board = await serveBoard(await config(), 'http://api.example', api, { dist: join(dir, 'nothing') });
     try {
       const res = await fetch(`${board.url}/`);
       expect(res.status).toBe(503);
       const page = await res.text();
       expect(page).toContain('The QAtron Board is not built');
-      expect(page).toContain('vite: &#60;boom&#62;');
+      expect(page).toContain('<code>npm run build</code>');
+      expect(page).toContain('href="http://api.example/healthz"');
     } finally {
       await board.close();
     }
-  });
-});
-
-describe('ensureBoardBuilt', () => {
-  it('reports a Board that cannot be built, without throwing', async () => {
-    const broken = join(dir, 'broken');
-    await mkdir(join(broken, 'src'), { recursive: true });
-    await writeFile(join(broken, 'package.json'), '{"name": "broken", "private": true}');
-    const build = await ensureBoardBuilt({ boardDir: broken });
-    expect(build.outcome).toBe('failed');
-    expect(build.servable).toBe(false);
-    expect(build.error).toContain('vite');
-  });
-
-  it('hashes the sources and the build config, so any change rebuilds', async () => {
-    const board = join(dir, 'hashed');
-    await mkdir(join(board, 'src'), { recursive: true });
-    await writeFile(join(board, 'src', 'main.ts'), 'one');
-    const first = await boardSourceHash(board);
-    expect(await boardSourceHash(board)).toBe(first);
-    await writeFile(join(board, 'src', 'main.ts'), 'two');
-    const second = await boardSourceHash(board);
-    expect(second).not.toBe(first);
-    // Tests are not build inputs.
-    await writeFile(join(board, 'src', 'main.test.ts'), 'a test');
-    expect(await boardSourceHash(board)).toBe(second);
-    await writeFile(join(board, 'vite.config.ts'), 'config');
-    expect(await boardSourceHash(board)).not.toBe(second);
   });
 });

@@ -7,7 +7,7 @@ import { connectDatabase, migrate } from '@qatron/domain/db';
 import { ConfigError, databaseUrlOf, DefaultCredentialsError, loadConfig, seedDefaults, temporalAddressOf } from '@qatron/domain';
 import { buildApiDeps, resolveJwtSecret, startApiServer } from './server.js';
 import { createApp } from './app.js';
-import { ensureBoardBuilt, serveBoard } from './board.js';
+import { serveBoard } from './board.js';
 
 const log = (message: string, err?: unknown) => {
   const detail = err instanceof Error ? `: ${err.stack ?? err.message}` : err ? `: ${String(err)}` : '';
@@ -33,14 +33,9 @@ try {
   }
   const deps = buildApiDeps(config, orm, await resolveJwtSecret(config), log);
   const api = await startApiServer(deps, config.api.host, config.api.port);
-  // The Board on its own port, its API calls answered by this process's Koa app (`npm start` has
-  // built it already; this only checks the stamp, or builds when started on its own).
-  let board: Awaited<ReturnType<typeof serveBoard>> | undefined;
-  if (process.argv.includes('--board')) {
-    const build = await ensureBoardBuilt({ log });
-    if (build.error) log(`the Board could not be built${build.servable ? '; serving the previous build' : ''}: ${build.error}`);
-    board = await serveBoard(config, api.url, createApp(deps).callback(), { notBuiltReason: build.error });
-  }
+  // The Board on its own port, its API calls answered by this process's Koa app; its static files
+  // come from `npm run build` (`npm start` runs it), never from this process.
+  const board = process.argv.includes('--board') ? await serveBoard(config, api.url, createApp(deps).callback()) : undefined;
   log(`listening on ${api.url}${board ? `; Board on ${board.url}` : ''}`);
   let stopping = false;
   const stop = async () => {

@@ -24,7 +24,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { connectDatabase, migrate, type MikroORM } from '@qatron/domain/db';
 import { Environment, loadConfig, Project, seedDefaults, Suite } from '@qatron/domain';
 import { createApp } from '@qatron/api/app';
-import { ensureBoardBuilt, serveBoard } from '@qatron/api/board';
+import { serveBoard } from '@qatron/api/board';
+import { buildBoard } from '@qatron/scripts/build';
 import { buildApiDeps, startApiServer, type ApiServer } from '@qatron/api/server';
 import { ensureDatabase, startEmbeddedPostgres, type EmbeddedPostgres } from '@qatron/scripts/embedded/postgres';
 import { freePort } from '@qatron/scripts/testing/ports';
@@ -99,7 +100,7 @@ async function main(): Promise<number> {
   let browser: Browser | undefined;
   const apiErrors: string[] = [];
   try {
-    const build = ensureBoardBuilt({ log: (line) => console.log(line) });
+    const build = buildBoard({ log: (line) => console.log(line) });
     const port = await freePort();
     console.log(`QAtron dashboard bench: embedded PostgreSQL on 127.0.0.1:${port}, data in ${tempDir}`);
     postgres = await startEmbeddedPostgres({ dataDir: join(tempDir, 'pg'), port, logFile: join(tempDir, 'postgres.log') });

@@ -10,8 +10,8 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { connectDatabase, migrate } from '@qatron/domain/db';
-import { ensureBoardBuilt } from '@qatron/api/board';
 import { ConfigError, DefaultCredentialsError, EMBEDDED_DATABASE, embeddedDatabasePasswordFile, loadConfig, seedDefaults, type QatronConfig } from '@qatron/domain';
+import { buildAll } from './build.js';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
 import { killAllSupervised, ORPHAN_GUARD, supervise, waitFor } from './embedded/process.js';
 import { Supervisor, type Running } from './embedded/supervisor.js';
@@ -116,8 +116,9 @@ async function main(config: QatronConfig): Promise<void> {
   await mkdir(logs, { recursive: true });
   say(`QAtron: starting the embedded stack (data in ${config.home})`);
   if (ORPHAN_GUARD !== 'setpriv') say('  (setpriv from util-linux not found: a watchdog process stops the children if this one is killed)');
-  // The Board's static build, rebuilt only when its sources changed; it runs while the stores start.
-  const boardBuild = ensureBoardBuilt();
+  // `npm run build` (the Board's static files, the workflow bundle), each part only when its sources
+  // changed; it runs while the stores start. The api only serves board/dist.
+  const build = buildAll();
 
   const databaseUrl = config.database.url ?? (await startPostgres(config));
   if (config.database.url) say('  postgres    external (DATABASE_URL)');
@@ -137,9 +138,10 @@ async function main(config: QatronConfig): Promise<void> {
     await orm.close();
   }
 
-  const board = await boardBuild;
+  const { board, workflows } = await build;
   if (board.outcome === 'failed') say(`  board       build failed${board.servable ? ', serving the previous build' : ''}: ${board.error?.split('\n')[0]}`);
   else say(`  board       ${board.outcome === 'built' ? 'built' : 'build up to date'} (board/dist)`);
+  if (workflows.outcome === 'failed') say(`  workflows   bundle build failed (the worker bundles them itself): ${workflows.error?.split('\n')[0]}`);
 
   // Local repositories (file:// and paths) are refused outside QATRON_LOCAL_REPO_ROOTS. On this
   // one-person stack the user's own clones are under their home directory (`qatron init` in
