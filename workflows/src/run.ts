@@ -66,6 +66,45 @@ const NON_RETRYABLE = [...NON_RETRYABLE_ERRORS];
  * `cancelled`. Deterministic: all I/O is in activities; time is Temporal's.
  */
 export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStatus> {
+  const state: RunState = { status: 'queued', shards: [], prepared: null };
+  serveProgress(state);
+  const work = serveWorkQueue(
+    () => state.prepared?.shardCount ?? 1,
+    () => state.prepared?.fileHistory ?? {},
+  );
+  const run: RunContext = { input, ...runActivities(input), state, work };
+  try {
+    const provisioned = await provision(run);
+    if ('verdict' in provisioned) return provisioned.verdict;
+    const { prepared } = provisioned;
+    state.shards = Array.from({ length: prepared.shardCount }, (_, index) => emptyShard(index));
+    await move(run, 'running');
+    const { finished, timedOut } = await runShards(run.execution, input, state.shards, prepared.commit);
+    return await concludeShards(run, prepared, finished, timedOut);
+  } catch (err) {
+    if (isCancellation(err)) await concludeCancelled(run);
+    throw err;
+  }
+}
+
+/** What the workflow knows of its run; the progress query answers from it. */
+interface RunState {
+  status: RunStatus;
+  shards: ShardProgressView[];
+  prepared: PreparedRun | null;
+}
+
+/** One run's input, activities, state and work queue, which each step below works with. */
+interface RunContext {
+  input: RunWorkflowInput;
+  control: RunActivities;
+  execution: RunActivities;
+  state: RunState;
+  work: ReturnType<typeof serveWorkQueue>;
+}
+
+/** The run's activities: short control work on qatron-control, long shard work on qatron-shards. */
+function runActivities(input: RunWorkflowInput): { control: RunActivities; execution: RunActivities } {
   const control = proxyActivities<RunActivities>({
     taskQueue: CONTROL_TASK_QUEUE,
     startToCloseTimeout: '2 minutes',
@@ -80,92 +119,103 @@ export async function runWorkflow(input: RunWorkflowInput): Promise<FinalRunStat
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: { maximumAttempts: input.shardAttempts, initialInterval: '1 second', nonRetryableErrorTypes: NON_RETRYABLE },
   });
+  return { control, execution };
+}
 
-  let status: RunStatus = 'queued';
-  let shards: ShardProgressView[] = [];
-  setHandler(progressQuery, () => ({ status, shards }));
+/** Answers the progress query from `state`, and keeps each running shard's view up to date from its signals. */
+function serveProgress(state: RunState): void {
+  setHandler(progressQuery, () => ({ status: state.status, shards: state.shards }));
   setHandler(shardProgressSignal, (update) => {
-    const shard = shards[update.index];
+    const shard = state.shards[update.index];
     if (!shard || (shard.status !== 'pending' && shard.status !== 'running')) return;
     Object.assign(shard, { ...update, status: 'running', reason: null });
   });
+}
 
-  let prepared: PreparedRun | null = null;
-  const work = serveWorkQueue(
-    () => prepared?.shardCount ?? 1,
-    () => prepared?.fileHistory ?? {},
-  );
+/** Records the run's next status, then shows it in the progress query. */
+async function move(run: RunContext, next: RunStatus): Promise<void> {
+  await run.control.markRunStatus({ runId: run.input.runId, status: next });
+  run.state.status = next;
+}
 
-  const move = async (next: RunStatus) => {
-    await control.markRunStatus({ runId: input.runId, status: next });
-    status = next;
-  };
-  const conclude = async (ending: RunEndingReport, finished: ShardConclusion[], coverage: CoverageOutcome | null): Promise<FinalRunStatus> => {
-    work.close();
-    const queue = work.state();
-    const plan = queue.files === null ? null : { basis: queue.basis ?? 'test_count', totalTests: queue.totalTests, totalFiles: queue.totalFiles };
-    // The verdict must be written even when the workflow itself is being cancelled.
-    status = await CancellationScope.nonCancellable(() => control.finalizeRun({ runId: input.runId, ending, shards: finished, coverage, plan }));
-    return status;
-  };
-
-  let verdict: FinalRunStatus;
+/**
+ * provisioning: checkout, environment and plan. A failure other than cancellation ends the run here,
+ * with its verdict.
+ */
+async function provision(run: RunContext): Promise<{ prepared: PreparedRun } | { verdict: FinalRunStatus }> {
+  await move(run, 'provisioning');
   try {
-    await move('provisioning');
-    try {
-      prepared = await execution.prepareRun({ runId: input.runId });
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      // A repository that cannot be collected is the repository's failure; anything else is ours.
-      const cause = failureType(err) === ('CollectionError' satisfies ActivityErrorType) ? 'repository' : 'infrastructure';
-      verdict = await conclude({ kind: 'preparation_failed', cause, reason: `Provisioning failed: ${failureMessage(err)}` }, [], null);
-      await finishReports(control, input.runId, 'skipped');
-      return verdict;
-    }
-    shards = Array.from({ length: prepared.shardCount }, (_, index) => emptyShard(index));
-    await move('running');
-    const { finished, timedOut } = await runShards(execution, input, shards, prepared.commit);
-    const queue = work.state();
-    if (queue.files !== null && queue.totalFiles === 0) {
-      // The shards collected the suite's selection and found nothing in it.
-      verdict = await conclude({ kind: 'nothing_selected' }, finished, null);
-      await finishReports(control, input.runId, 'skipped');
-      return verdict;
-    }
-
-    const anyResults = finished.some((s) => s.summary);
-    let coverage: CoverageOutcome | null = null;
-    if (prepared.coverageGate && anyResults) {
-      await move('reporting');
-      coverage = await execution.combineRunCoverage({ runId: input.runId }).catch((err: unknown) => {
-        if (isCancellation(err)) throw err;
-        return { percent: null, error: failureMessage(err) };
-      });
-    }
-    verdict = await conclude({ kind: 'shards', timedOutAfterSeconds: timedOut ? input.timeoutSeconds : null }, finished, coverage);
-    if (!anyResults) {
-      await finishReports(control, input.runId, 'skipped');
-      return verdict;
-    }
-    // After the verdict: the Allure report and coverage HTML attach when ready (NFR-AVAIL-02: they never change it).
-    await execution.attachRunReports({ runId: input.runId, coverage: coverage === null }).catch(async (err: unknown) => {
-      if (isCancellation(err)) throw err;
-      await control.markReportStatus({ runId: input.runId, status: 'failed', error: failureMessage(err) });
-    });
-    await startRetention(input.runId);
-    return verdict;
+    run.state.prepared = await run.execution.prepareRun({ runId: run.input.runId });
+    return { prepared: run.state.prepared };
   } catch (err) {
-    if (isCancellation(err)) {
-      for (const shard of shards) if (shard.status === 'pending' || shard.status === 'running') shard.status = 'cancelled';
-      await conclude(
-        { kind: 'cancelled' },
-        shards.map((s) => ({ index: s.index, outcome: (s.status === 'pending' || s.status === 'running' ? 'cancelled' : s.status) as ShardOutcome, summary: null, reason: s.reason })),
-        null,
-      );
-      await CancellationScope.nonCancellable(() => finishReports(control, input.runId, 'skipped'));
-    }
-    throw err;
+    if (isCancellation(err)) throw err;
+    // A repository that cannot be collected is the repository's failure; anything else is ours.
+    const cause = failureType(err) === ('CollectionError' satisfies ActivityErrorType) ? 'repository' : 'infrastructure';
+    const verdict = await conclude(run, { kind: 'preparation_failed', cause, reason: `Provisioning failed: ${failureMessage(err)}` }, [], null);
+    await finishReports(run.control, run.input.runId, 'skipped');
+    return { verdict };
   }
+}
+
+/**
+ * After the shards: nothing selected ends the run at once; otherwise coverage is combined when the
+ * suite gates on it, the verdict is written, and the reports attach after it.
+ */
+async function concludeShards(run: RunContext, prepared: PreparedRun, finished: ShardConclusion[], timedOut: boolean): Promise<FinalRunStatus> {
+  const { input, control, execution } = run;
+  const queue = run.work.state();
+  if (queue.files !== null && queue.totalFiles === 0) {
+    // The shards collected the suite's selection and found nothing in it.
+    const verdict = await conclude(run, { kind: 'nothing_selected' }, finished, null);
+    await finishReports(control, input.runId, 'skipped');
+    return verdict;
+  }
+  const anyResults = finished.some((s) => s.summary);
+  const coverage = prepared.coverageGate && anyResults ? await combineCoverage(run) : null;
+  const verdict = await conclude(run, { kind: 'shards', timedOutAfterSeconds: timedOut ? input.timeoutSeconds : null }, finished, coverage);
+  if (!anyResults) {
+    await finishReports(control, input.runId, 'skipped');
+    return verdict;
+  }
+  // After the verdict: the Allure report and coverage HTML attach when ready (NFR-AVAIL-02: they never change it).
+  await execution.attachRunReports({ runId: input.runId, coverage: coverage === null }).catch(async (err: unknown) => {
+    if (isCancellation(err)) throw err;
+    await control.markReportStatus({ runId: input.runId, status: 'failed', error: failureMessage(err) });
+  });
+  await startRetention(input.runId);
+  return verdict;
+}
+
+/** reporting: the shards' coverage combined for the suite's threshold; a failure to combine is part of the outcome. */
+async function combineCoverage(run: RunContext): Promise<CoverageOutcome> {
+  await move(run, 'reporting');
+  return run.execution.combineRunCoverage({ runId: run.input.runId }).catch((err: unknown) => {
+    if (isCancellation(err)) throw err;
+    return { percent: null, error: failureMessage(err) };
+  });
+}
+
+/** Closes the work queue and writes the verdict, even while the workflow itself is being cancelled. */
+async function conclude(run: RunContext, ending: RunEndingReport, finished: ShardConclusion[], coverage: CoverageOutcome | null): Promise<FinalRunStatus> {
+  run.work.close();
+  const queue = run.work.state();
+  const plan = queue.files === null ? null : { basis: queue.basis ?? 'test_count', totalTests: queue.totalTests, totalFiles: queue.totalFiles };
+  const status = await CancellationScope.nonCancellable(() => run.control.finalizeRun({ runId: run.input.runId, ending, shards: finished, coverage, plan }));
+  run.state.status = status;
+  return status;
+}
+
+/** The run was cancelled: the shards not yet ended count as cancelled, and the verdict and reports are settled. */
+async function concludeCancelled(run: RunContext): Promise<void> {
+  const { shards } = run.state;
+  for (const shard of shards) if (shard.status === 'pending' || shard.status === 'running') shard.status = 'cancelled';
+  await conclude(
+    run,
+    { kind: 'cancelled' },
+    shards.map((s) => ({ index: s.index, outcome: (s.status === 'pending' || s.status === 'running' ? 'cancelled' : s.status) as ShardOutcome, summary: null, reason: s.reason })),
+    null,
+  );
+  await CancellationScope.nonCancellable(() => finishReports(run.control, run.input.runId, 'skipped'));
 }
 
 /** Marks the run's reports as settled without generating any, and starts its retention timer. */
