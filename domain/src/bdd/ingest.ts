@@ -189,6 +189,40 @@ export async function ingestFeatureFiles(db: EntityManager | MikroORM, snapshot:
   return em.transactional((tem) => ingestInTransaction(tem as EntityManager, snapshot));
 }
 
+/** What every statement of one ingestion writes with: the transaction, the project, the commit and the time. */
+interface Ingestion {
+  em: EntityManager;
+  organizationId: number;
+  projectId: number;
+  commit: string | null;
+  now: string;
+}
+
+/** The snapshot's files sorted by what ingesting does with them. */
+interface SortedFiles {
+  /** New or changed files that parse. */
+  parsed: Array<{ stored: StoredFeature | undefined; feature: ParsedFeature; hash: string }>;
+  /** New or changed files that do not parse. */
+  broken: Array<{ stored: StoredFeature | undefined; error: FeatureFileError; hash: string }>;
+  /** Features whose file is unchanged: only their indexed commit moves. */
+  untouchedIds: number[];
+}
+
+/** The scenarios matching may reuse, and those that disappeared with their file. */
+interface CandidateScenarios {
+  stored: StoredScenario[];
+  byFeature: Map<number, StoredScenario[]>;
+  goneFeatureIds: Set<number>;
+  disappeared: StoredScenario[];
+}
+
+/** What to write for the matched scenarios. */
+interface ScenarioWrites {
+  updates: Array<Record<string, unknown>>;
+  inserts: Placement[];
+  stepsToRewrite: Array<{ scenarioId: number; scenario: ParsedScenario }>;
+}
+
 async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot): Promise<IngestSummary> {
   const { organizationId, projectId, commit } = snapshot;
   await em.execute('select pg_advisory_xact_lock(?, ?)', [INGEST_LOCK_NAMESPACE, projectId]);
@@ -201,50 +235,71 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
   summary.files = files.size;
 
   const storedFeatures: StoredFeature[] = await em.execute('select id, path, content_hash, is_active, parse_error from features where project_id = ?', [projectId]);
-  const featureByPath = new Map(storedFeatures.map((f) => [f.path, f]));
+  const sorted = sortFiles(files, storedFeatures, summary);
+  const removedFeatures = snapshot.complete ? storedFeatures.filter((f) => f.is_active && !files.has(f.path)) : [];
 
-  const parsedFiles: Array<{ stored: StoredFeature | undefined; feature: ParsedFeature; hash: string }> = [];
-  const brokenFiles: Array<{ stored: StoredFeature | undefined; error: FeatureFileError; hash: string }> = [];
-  const untouchedIds: number[] = [];
+  const ingestion: Ingestion = { em, organizationId, projectId, commit, now: new Date().toISOString() };
+  const featureIdByPath = await writeFeatures(ingestion, sorted, removedFeatures);
+
+  const inactiveFeatureIds = storedFeatures.filter((f) => !f.is_active && !files.has(f.path)).map((f) => f.id);
+  const candidates = await loadCandidateScenarios(ingestion, sorted, removedFeatures, inactiveFeatureIds);
+  const placements = matchScenarios(
+    sorted.parsed.map(({ stored, feature }) => ({ featureId: featureIdByPath.get(feature.path)!, previousFeatureId: stored?.id ?? null, scenarios: feature.scenarios })),
+    candidates.byFeature,
+    candidates.disappeared,
+  );
+
+  const matchedIds = placements.flatMap((p) => (p.row ? [p.row.id] : []));
+  const storedSteps = await loadStepSignatures(em, matchedIds);
+  const writes = planScenarioWrites(placements, storedSteps, summary);
+  await updateScenarios(ingestion, writes.updates);
+  summary.added += await insertScenarios(ingestion, writes.inserts, writes.stepsToRewrite);
+  await rewriteSteps(em, writes.stepsToRewrite, storedSteps);
+  summary.deactivated = await deactivateMissingScenarios(ingestion, candidates, new Set(matchedIds), sorted);
+  return summary;
+}
+
+/**
+ * Sorts the snapshot's files into unchanged ones (content hash as stored), parsed ones and broken
+ * ones, counting them in `summary`; a stored parse error of an unchanged file is reported again.
+ */
+function sortFiles(files: Map<string, string>, storedFeatures: StoredFeature[], summary: IngestSummary): SortedFiles {
+  const featureByPath = new Map(storedFeatures.map((f) => [f.path, f]));
+  const sorted: SortedFiles = { parsed: [], broken: [], untouchedIds: [] };
   for (const [path, content] of files) {
     const hash = sha256Hex(content);
     const stored = featureByPath.get(path);
     if (stored && stored.content_hash === hash && stored.is_active) {
       summary.unchanged++;
-      untouchedIds.push(stored.id);
+      sorted.untouchedIds.push(stored.id);
       if (stored.parse_error) summary.errors.push({ path, line: stored.parse_error.line, message: stored.parse_error.message });
       continue;
     }
     const result = parseFeatureFile(path, content);
     if (result.ok) {
-      parsedFiles.push({ stored, feature: result.feature, hash });
+      sorted.parsed.push({ stored, feature: result.feature, hash });
       summary.parsed++;
       summary.pickles += result.feature.pickleCount;
     } else {
-      brokenFiles.push({ stored, error: result.error, hash });
+      sorted.broken.push({ stored, error: result.error, hash });
       summary.errors.push(result.error);
     }
   }
-  const removedFeatures = snapshot.complete ? storedFeatures.filter((f) => f.is_active && !files.has(f.path)) : [];
+  return sorted;
+}
 
-  // Feature rows first: new files need ids before their scenarios can point at them.
-  const now = new Date().toISOString();
+/**
+ * Writes the feature rows first, since new files need ids before their scenarios can point at
+ * them: inserts the new, updates the changed, moves the unchanged to the commit and deactivates
+ * the removed. Returns the id of every parsed or broken file, by path.
+ */
+async function writeFeatures(ingestion: Ingestion, sorted: SortedFiles, removedFeatures: StoredFeature[]): Promise<Map<string, number>> {
+  const { em, commit, now } = ingestion;
   const featureRows = [
-    ...parsedFiles.map(({ stored, feature, hash }) => ({ id: stored?.id ?? null, path: feature.path, name: feature.name, description: feature.description, tags: feature.tags, language: feature.language, content_hash: hash, parse_error: null })),
-    ...brokenFiles.map(({ stored, error, hash }) => ({ id: stored?.id ?? null, path: error.path, name: null, description: null, tags: null, language: null, content_hash: hash, parse_error: { line: error.line, message: error.message } })),
+    ...sorted.parsed.map(({ stored, feature, hash }) => ({ id: stored?.id ?? null, path: feature.path, name: feature.name, description: feature.description, tags: feature.tags, language: feature.language, content_hash: hash, parse_error: null })),
+    ...sorted.broken.map(({ stored, error, hash }) => ({ id: stored?.id ?? null, path: error.path, name: null, description: null, tags: null, language: null, content_hash: hash, parse_error: { line: error.line, message: error.message } })),
   ];
-  const featureIdByPath = new Map<string, number>();
-  const newFeatures = featureRows.filter((f) => f.id === null);
-  for (const batch of chunks(newFeatures)) {
-    const inserted: Array<{ id: number; path: string }> = await em.execute(
-      `insert into features (created_at, updated_at, organization_id, project_id, path, name, description, tags, language, content_hash, is_active, parse_error, indexed_commit)
-       select ?::timestamptz, ?::timestamptz, ?, ?, x.path, coalesce(x.name, ''), coalesce(x.description, ''), coalesce(x.tags, '[]'::jsonb), coalesce(x.language, 'en'), x.content_hash, true, x.parse_error, ?
-       from jsonb_to_recordset(?::jsonb) as x(path text, name text, description text, tags jsonb, language text, content_hash text, parse_error jsonb)
-       returning id, path`,
-      [now, now, organizationId, projectId, commit, json(batch)],
-    );
-    for (const row of inserted) featureIdByPath.set(row.path, row.id);
-  }
+  const featureIdByPath = await insertFeatures(ingestion, featureRows.filter((f) => f.id === null));
   const changedFeatures = featureRows.filter((f) => f.id !== null);
   for (const batch of chunks(changedFeatures)) {
     // A broken file keeps its previous name, tags and scenarios: only the error and hash change.
@@ -258,42 +313,58 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
     );
     for (const row of batch) featureIdByPath.set(row.path, row.id!);
   }
-  if (untouchedIds.length > 0) {
-    await em.execute('update features set indexed_commit = ? where id = any(?::int[])', [commit, `{${untouchedIds.join(',')}}`]);
+  if (sorted.untouchedIds.length > 0) {
+    await em.execute('update features set indexed_commit = ? where id = any(?::int[])', [commit, `{${sorted.untouchedIds.join(',')}}`]);
   }
   if (removedFeatures.length > 0) {
     await em.execute('update features set is_active = false, updated_at = ?::timestamptz where id = any(?::int[])', [now, `{${removedFeatures.map((f) => f.id).join(',')}}`]);
   }
+  return featureIdByPath;
+}
 
-  // Stored scenarios that matching may reuse: those of the parsed files, and those of files that
-  // disappeared (now or before) for scenarios whose file was moved or renamed.
-  const inactiveFeatureIds = storedFeatures.filter((f) => !f.is_active && !files.has(f.path)).map((f) => f.id);
-  const candidateFeatureIds = [...parsedFiles.flatMap((f) => (f.stored ? [f.stored.id] : [])), ...removedFeatures.map((f) => f.id), ...inactiveFeatureIds];
-  const storedScenarios: StoredScenario[] =
+/** Inserts the features of new files; returns their ids by path. */
+async function insertFeatures(ingestion: Ingestion, newFeatures: Array<{ path: string }>): Promise<Map<string, number>> {
+  const { em, organizationId, projectId, commit, now } = ingestion;
+  const featureIdByPath = new Map<string, number>();
+  for (const batch of chunks(newFeatures)) {
+    const inserted: Array<{ id: number; path: string }> = await em.execute(
+      `insert into features (created_at, updated_at, organization_id, project_id, path, name, description, tags, language, content_hash, is_active, parse_error, indexed_commit)
+       select ?::timestamptz, ?::timestamptz, ?, ?, x.path, coalesce(x.name, ''), coalesce(x.description, ''), coalesce(x.tags, '[]'::jsonb), coalesce(x.language, 'en'), x.content_hash, true, x.parse_error, ?
+       from jsonb_to_recordset(?::jsonb) as x(path text, name text, description text, tags jsonb, language text, content_hash text, parse_error jsonb)
+       returning id, path`,
+      [now, now, organizationId, projectId, commit, json(batch)],
+    );
+    for (const row of inserted) featureIdByPath.set(row.path, row.id);
+  }
+  return featureIdByPath;
+}
+
+/**
+ * Stored scenarios that matching may reuse: those of the parsed files, and those of files that
+ * disappeared (now or before) for scenarios whose file was moved or renamed.
+ */
+async function loadCandidateScenarios(ingestion: Ingestion, sorted: SortedFiles, removedFeatures: StoredFeature[], inactiveFeatureIds: number[]): Promise<CandidateScenarios> {
+  const candidateFeatureIds = [...sorted.parsed.flatMap((f) => (f.stored ? [f.stored.id] : [])), ...removedFeatures.map((f) => f.id), ...inactiveFeatureIds];
+  const stored: StoredScenario[] =
     candidateFeatureIds.length === 0
       ? []
-      : await em.execute(
+      : await ingestion.em.execute(
           `select id, feature_id, stable_id, name, type, rule, tags, line_start, line_end, examples, steps_hash, is_active, matched_by
            from scenarios where project_id = ? and feature_id = any(?::int[])`,
-          [projectId, `{${candidateFeatureIds.join(',')}}`],
+          [ingestion.projectId, `{${candidateFeatureIds.join(',')}}`],
         );
-  const storedByFeature = new Map<number, StoredScenario[]>();
-  for (const row of storedScenarios) {
-    const list = storedByFeature.get(row.feature_id);
+  const byFeature = new Map<number, StoredScenario[]>();
+  for (const row of stored) {
+    const list = byFeature.get(row.feature_id);
     if (list) list.push(row);
-    else storedByFeature.set(row.feature_id, [row]);
+    else byFeature.set(row.feature_id, [row]);
   }
   const goneFeatureIds = new Set([...removedFeatures.map((f) => f.id), ...inactiveFeatureIds]);
-  const disappeared = storedScenarios.filter((row) => goneFeatureIds.has(row.feature_id));
+  return { stored, byFeature, goneFeatureIds, disappeared: stored.filter((row) => goneFeatureIds.has(row.feature_id)) };
+}
 
-  const placements = matchScenarios(
-    parsedFiles.map(({ stored, feature }) => ({ featureId: featureIdByPath.get(feature.path)!, previousFeatureId: stored?.id ?? null, scenarios: feature.scenarios })),
-    storedByFeature,
-    disappeared,
-  );
-
-  // Steps of found-again scenarios, to rewrite only those whose steps (background included) changed.
-  const matchedIds = placements.flatMap((p) => (p.row ? [p.row.id] : []));
+/** Step signatures of found-again scenarios, to rewrite only those whose steps (background included) changed. */
+async function loadStepSignatures(em: EntityManager, matchedIds: number[]): Promise<Map<number, string[]>> {
   const storedSteps = new Map<number, string[]>();
   for (const batch of chunks(matchedIds)) {
     const rows: StoredStep[] = await em.execute(
@@ -307,14 +378,19 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
       else storedSteps.set(row.scenario_id, [signature]);
     }
   }
+  return storedSteps;
+}
 
-  const scenarioUpdates: Array<Record<string, unknown>> = [];
-  const stepsToRewrite: Array<{ scenarioId: number; scenario: ParsedScenario }> = [];
-  const scenarioInserts: Placement[] = [];
+/**
+ * Decides, per placement, whether its scenario is new, changed (row and perhaps steps rewritten),
+ * or unchanged (rewritten only when the rule that matched it changed), counting them in `summary`.
+ */
+function planScenarioWrites(placements: Placement[], storedSteps: Map<number, string[]>, summary: IngestSummary): ScenarioWrites {
+  const writes: ScenarioWrites = { updates: [], inserts: [], stepsToRewrite: [] };
   for (const placement of placements) {
     const { row, scenario } = placement;
     if (!row) {
-      scenarioInserts.push(placement);
+      writes.inserts.push(placement);
       continue;
     }
     const stepsChanged = json(storedSteps.get(row.id) ?? []) !== json(scenario.steps.map(stepSignature));
@@ -322,7 +398,7 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
     if (changed) summary.updated++;
     else summary.unchangedScenarios++;
     if (changed || row.matched_by !== placement.matchedBy) {
-      scenarioUpdates.push({
+      writes.updates.push({
         id: row.id,
         feature_id: placement.featureId,
         stable_id: scenario.stableId,
@@ -337,20 +413,28 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
         matched_by: placement.matchedBy,
       });
     }
-    if (stepsChanged) stepsToRewrite.push({ scenarioId: row.id, scenario });
+    if (stepsChanged) writes.stepsToRewrite.push({ scenarioId: row.id, scenario });
   }
+  return writes;
+}
 
-  for (const batch of chunks(scenarioUpdates)) {
-    await em.execute(
+/** Rewrites the found-again scenarios that changed; each is active again. */
+async function updateScenarios(ingestion: Ingestion, updates: Array<Record<string, unknown>>): Promise<void> {
+  for (const batch of chunks(updates)) {
+    await ingestion.em.execute(
       `update scenarios s set updated_at = ?::timestamptz, feature_id = x.feature_id, stable_id = x.stable_id, name = x.name, type = x.type, rule = x.rule,
          tags = x.tags, line_start = x.line_start, line_end = x.line_end, examples = x.examples, steps_hash = x.steps_hash, is_active = true, matched_by = x.matched_by
        from jsonb_to_recordset(?::jsonb) as x(id int, feature_id int, stable_id text, name text, type text, rule text, tags jsonb, line_start int, line_end int, examples jsonb, steps_hash text, matched_by text)
        where s.id = x.id`,
-      [now, json(batch)],
+      [ingestion.now, json(batch)],
     );
   }
+}
 
-  for (const batch of chunks(scenarioInserts)) {
+/** Inserts the new scenarios and adds their steps to `stepsToRewrite`; returns how many were inserted. */
+async function insertScenarios(ingestion: Ingestion, inserts: Placement[], stepsToRewrite: ScenarioWrites['stepsToRewrite']): Promise<number> {
+  let added = 0;
+  for (const batch of chunks(inserts)) {
     const rows = batch.map((p) => ({
       feature_id: p.featureId,
       stable_id: p.scenario.stableId,
@@ -363,19 +447,23 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
       examples: p.scenario.examples,
       steps_hash: p.scenario.stepsHash,
     }));
-    const inserted: Array<{ id: number; stable_id: string }> = await em.execute(
+    const inserted: Array<{ id: number; stable_id: string }> = await ingestion.em.execute(
       `insert into scenarios (created_at, updated_at, organization_id, project_id, feature_id, stable_id, name, type, rule, tags, line_start, line_end, examples, steps_hash, is_active, matched_by)
        select ?::timestamptz, ?::timestamptz, ?, ?, x.feature_id, x.stable_id, x.name, x.type, x.rule, x.tags, x.line_start, x.line_end, x.examples, x.steps_hash, true, 'new'
        from jsonb_to_recordset(?::jsonb) as x(feature_id int, stable_id text, name text, type text, rule text, tags jsonb, line_start int, line_end int, examples jsonb, steps_hash text)
        returning id, stable_id`,
-      [now, now, organizationId, projectId, json(rows)],
+      [ingestion.now, ingestion.now, ingestion.organizationId, ingestion.projectId, json(rows)],
     );
     // Stable ids are unique within the project, so they tell which row is which.
     const idByStableId = new Map(inserted.map((r) => [r.stable_id, r.id]));
     for (const placement of batch) stepsToRewrite.push({ scenarioId: idByStableId.get(placement.scenario.stableId)!, scenario: placement.scenario });
-    summary.added += inserted.length;
+    added += inserted.length;
   }
+  return added;
+}
 
+/** Replaces the steps of changed scenarios and writes those of new ones. */
+async function rewriteSteps(em: EntityManager, stepsToRewrite: ScenarioWrites['stepsToRewrite'], storedSteps: Map<number, string[]>): Promise<void> {
   const rewrittenIds = stepsToRewrite.filter((s) => storedSteps.has(s.scenarioId)).map((s) => s.scenarioId);
   for (const batch of chunks(rewrittenIds)) {
     await em.execute('delete from steps where scenario_id = any(?::int[])', [`{${batch.join(',')}}`]);
@@ -391,15 +479,19 @@ async function ingestInTransaction(em: EntityManager, snapshot: FeatureSnapshot)
       [json(batch)],
     );
   }
+}
 
-  // Scenarios no longer in their (parsed or removed) file: inactive, their results kept. Scenarios
-  // of a file that failed to parse are left as they were.
-  const claimed = new Set(matchedIds);
-  const parsedIds = new Set(parsedFiles.flatMap((f) => (f.stored ? [f.stored.id] : [])));
-  const toDeactivate = storedScenarios.filter((row) => row.is_active && !claimed.has(row.id) && (parsedIds.has(row.feature_id) || goneFeatureIds.has(row.feature_id))).map((row) => row.id);
+/**
+ * Deactivates the scenarios no longer in their (parsed or removed) file, their results kept.
+ * Scenarios of a file that failed to parse are left as they were. Returns how many.
+ */
+async function deactivateMissingScenarios(ingestion: Ingestion, candidates: CandidateScenarios, claimed: Set<number>, sorted: SortedFiles): Promise<number> {
+  const parsedIds = new Set(sorted.parsed.flatMap((f) => (f.stored ? [f.stored.id] : [])));
+  const toDeactivate = candidates.stored
+    .filter((row) => row.is_active && !claimed.has(row.id) && (parsedIds.has(row.feature_id) || candidates.goneFeatureIds.has(row.feature_id)))
+    .map((row) => row.id);
   for (const batch of chunks(toDeactivate)) {
-    await em.execute('update scenarios set is_active = false, updated_at = ?::timestamptz where id = any(?::int[])', [now, `{${batch.join(',')}}`]);
+    await ingestion.em.execute('update scenarios set is_active = false, updated_at = ?::timestamptz where id = any(?::int[])', [ingestion.now, `{${batch.join(',')}}`]);
   }
-  summary.deactivated = toDeactivate.length;
-  return summary;
+  return toDeactivate.length;
 }
