@@ -5,13 +5,9 @@ import { pipeline } from 'node:stream/promises';
 import { CliError, EXIT, UsageError } from './errors.js';
 
 /**
- * @typedef {object} ProblemDetails RFC 9457 problem details as the API answers them
- * @property {string} [type]
- * @property {string} [title]
- * @property {number} [status]
- * @property {string} [detail]
- * @property {string} [code]
- * @property {{ field?: string, message?: string }[]} [errors]
+ * RFC 9457 problem details as the API answers them; every field may be missing, since an error
+ * body may come from a proxy instead of the API.
+ * @typedef {Partial<import('@qatron/api-types').Problem>} ProblemDetails
  */
 
 /**

@@ -3,13 +3,17 @@ import { EXIT } from './errors.js';
 import { ask } from './prompt.js';
 
 /** @typedef {import('./client.js').ApiClient} ApiClient */
+/** @typedef {import('@qatron/api-types').Run} Run */
+/** @typedef {import('@qatron/api-types').RunStatus} RunStatus */
+/** @typedef {import('@qatron/api-types').ShardProgress} ShardProgress */
 
+/** @type {RunStatus[]} */
 export const FINAL_STATUSES = ['completed', 'failed', 'partial_failed', 'timed_out', 'infra_failed', 'cancelled'];
 
 /**
  * The exit code for a run's final status (issue 5): 0 completed; 1 failed or partial_failed
  * (a missed coverage threshold fails the run); 2 timed_out, infra_failed, cancelled.
- * @param {string} status
+ * @param {RunStatus} status
  */
 export function exitCodeOf(status) {
   if (status === 'completed') return EXIT.OK;
@@ -33,7 +37,7 @@ export function formatDuration(seconds) {
 
 /**
  * One shard's progress as a line; with `width`, a progress bar of that many cells.
- * @param {any} shard a `progress.shards[]` entry of RunOut
+ * @param {ShardProgress} shard
  * @param {number} [width]
  */
 export function shardLine(shard, width) {
@@ -69,12 +73,12 @@ export class ProgressView {
     this.last = new Map();
   }
 
-  /** @param {any} run a RunOut */
+  /** @param {Run} run */
   update(run) {
     const shards = run.progress?.shards ?? [];
     const header = `run ${run.id}: ${run.status}${run.status_reason ? ` (${run.status_reason})` : ''}`;
     if (this.tty) {
-      const lines = [header, ...shards.map((/** @type {any} */ s) => `  ${shardLine(s, 24)}`)];
+      const lines = [header, ...shards.map((s) => `  ${shardLine(s, 24)}`)];
       let text = this.drawn ? `\x1b[${this.drawn}A` : '';
       text += lines.map((line) => `\x1b[2K${line}\n`).join('');
       this.stream.write(text);
@@ -82,7 +86,7 @@ export class ProgressView {
       return;
     }
     /** @type {[string, string][]} */
-    const entries = [['run', header], ...shards.map((/** @type {any} */ s) => /** @type {[string, string]} */ ([`shard ${s.index}`, shardLine(s)]))];
+    const entries = [['run', header], ...shards.map((s) => /** @type {[string, string]} */ ([`shard ${s.index}`, shardLine(s)]))];
     for (const [key, line] of entries) {
       // Elapsed time alone is no change worth a line.
       const identity = line.replace(/ \d+[hms].*?(?= attempt|: |$)/, '');
@@ -96,7 +100,7 @@ export class ProgressView {
 /**
  * Whether waiting is over: the run has its verdict and, with `report`, its report is no longer
  * pending (the verdict comes first; the Allure report and coverage HTML attach after it).
- * @param {any} run a RunOut
+ * @param {Run} run
  * @param {boolean} report
  */
 export function doneWaiting(run, report) {
@@ -108,7 +112,7 @@ export function doneWaiting(run, report) {
  * its report attached), showing its progress. `--timeout` gives up (exit 2); Ctrl-C asks whether
  * to cancel the run on a terminal and detaches otherwise.
  * @param {{ client: ApiClient, runId: number, view: ProgressView, io: { stdin: NodeJS.ReadStream, stderr: NodeJS.WriteStream, isTTY: boolean }, timeoutSeconds?: number, intervalMs?: number, waitReport?: boolean }} options
- * @returns {Promise<{ run: any } | { gaveUp: 'timeout' | 'detached', run: any }>}
+ * @returns {Promise<{ run: Run } | { gaveUp: 'timeout' | 'detached', run: Run }>}
  */
 export async function waitForRun({ client, runId, view, io, timeoutSeconds, intervalMs = 1000, waitReport = false }) {
   const deadline = timeoutSeconds ? Date.now() + timeoutSeconds * 1000 : Infinity;

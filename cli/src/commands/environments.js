@@ -4,7 +4,7 @@ import { defined, intOption, keyValueOption, listAll, noArgs, oneArg, projectOpt
 /** @typedef {import('../types.js').Command} Command */
 /** @typedef {import('../types.js').OptionSpec} OptionSpec */
 
-const COLUMNS = ['id', 'name', 'kind', 'base_url', { header: 'RETENTION', key: 'effective_retention_days' }, { header: 'VARIABLES', value: (/** @type {any} */ e) => Object.keys(e.variables ?? {}) }];
+const COLUMNS = ['id', 'name', 'kind', 'base_url', { header: 'RETENTION', key: 'effective_retention_days' }, { header: 'VARIABLES', value: (/** @type {import('@qatron/api-types').Environment} */ e) => Object.keys(e.variables ?? {}) }];
 const FIELDS = ['id', 'project_id', 'name', 'kind', 'base_url', 'variables', 'secret_refs', 'retention_days', 'effective_retention_days', 'dataset_id', 'created_at', 'updated_at'];
 
 const PROJECT = { project: { type: /** @type {const} */ ('string'), description: 'The project, by name or id (default: the project of ./qatron.yaml)' } };

@@ -5,6 +5,9 @@ import { ProgressView, exitCodeOf, formatDuration, waitForRun } from '../wait.js
 
 /** @typedef {import('../types.js').Command} Command */
 /** @typedef {import('../types.js').CommandContext} CommandContext */
+/** @typedef {import('@qatron/api-types').Run} Run */
+/** @typedef {import('@qatron/api-types').TestResult} TestResult */
+/** @typedef {Run & { board_url: string | null }} PresentedRun the API's run with `report_url` made absolute and its Board link */
 
 const RUN_FIELDS = [
   'id',
@@ -16,9 +19,9 @@ const RUN_FIELDS = [
   'branch',
   'commit',
   { header: 'TRIGGERED BY', key: 'triggered_by_name' },
-  { header: 'TESTS', value: (/** @type {any} */ r) => testCounts(r) },
-  { header: 'DURATION', value: (/** @type {any} */ r) => formatDuration(r.duration_seconds) },
-  { header: 'COVERAGE', value: (/** @type {any} */ r) => percent(r.coverage_percent) },
+  { header: 'TESTS', value: (/** @type {Run} */ r) => testCounts(r) },
+  { header: 'DURATION', value: (/** @type {Run} */ r) => formatDuration(r.duration_seconds) },
+  { header: 'COVERAGE', value: (/** @type {Run} */ r) => percent(r.coverage_percent) },
   { header: 'REPORT', key: 'report_status' },
   'created_at',
   'started_at',
@@ -34,13 +37,13 @@ const RUN_COLUMNS = [
   { header: 'ENV', key: 'environment_name' },
   'status',
   'branch',
-  { header: 'PASSED/TOTAL', value: (/** @type {any} */ r) => `${r.passed_tests}/${r.total_tests}` },
-  { header: 'FAILED', value: (/** @type {any} */ r) => r.failed_tests + (r.error_tests ?? 0) },
-  { header: 'DURATION', value: (/** @type {any} */ r) => formatDuration(r.duration_seconds) },
+  { header: 'PASSED/TOTAL', value: (/** @type {Run} */ r) => `${r.passed_tests}/${r.total_tests}` },
+  { header: 'FAILED', value: (/** @type {Run} */ r) => r.failed_tests + (r.error_tests ?? 0) },
+  { header: 'DURATION', value: (/** @type {Run} */ r) => formatDuration(r.duration_seconds) },
   'created_at',
 ];
 
-/** @param {any} run */
+/** @param {Run} run */
 function testCounts(run) {
   // pytest's own categories, in its order (a run's counts equal `pytest -rA`'s summary line).
   const counts = [
@@ -61,9 +64,10 @@ function percent(value) {
 }
 
 /**
- * The run as the CLI shows it: the API's RunOut with `report_url` made absolute and its Board link.
- * @param {any} run
+ * The run as the CLI shows it: the API's run with `report_url` made absolute and its Board link.
+ * @param {Run} run
  * @param {import('../config.js').CliConfig} config
+ * @returns {PresentedRun}
  */
 export function presentRun(run, config) {
   return {
@@ -161,7 +165,7 @@ export async function follow(ctx, id, timeoutSeconds, waitReport = false) {
  * The failed tests of a run (`GET /api/v1/runs/{id}/tests?outcome=failed`); null while the API lacks the endpoint.
  * @param {import('../client.js').ApiClient} client
  * @param {number} id
- * @returns {Promise<any[] | null>}
+ * @returns {Promise<TestResult[] | null>}
  */
 async function failedTests(client, id) {
   try {
@@ -175,8 +179,8 @@ async function failedTests(client, id) {
 
 /**
  * The human summary of a finished run.
- * @param {any} run presented run
- * @param {any[] | null} failures
+ * @param {PresentedRun} run
+ * @param {TestResult[] | null} failures
  */
 export function summary(run, failures) {
   const lines = [
@@ -252,7 +256,7 @@ const list = {
     if (options.suite) query.suite_id = (await resolveInProject(client, 'suites', options.suite, options.project)).id;
     if (options.env) query.environment_id = (await resolveInProject(client, 'environments', options.env, options.project)).id;
     const page = await client.request('GET', '/api/v1/runs', { query });
-    output.print(page.items.map((/** @type {any} */ r) => presentRun(r, config)), { columns: RUN_COLUMNS });
+    output.print(page.items.map((/** @type {Run} */ r) => presentRun(r, config)), { columns: RUN_COLUMNS });
     return EXIT.OK;
   },
 };
