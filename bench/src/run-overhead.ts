@@ -165,7 +165,7 @@ async function main(): Promise<number> {
     if (PROBE) {
       const last = measured.at(-1)!.run;
       // Work is pulled: what each shard ran is in its metadata (files, which pytest takes as ids).
-      const shards = last.runMetadata.shards as Array<{ files: string[] }>;
+      const shards = last.runMetadata.shards ?? [];
       const suite = await stack.orm.em.fork().findOneOrFail(Suite, { id: last.suite });
       const target: ProbeTarget = {
         cacheDir: BENCH_WORKER_CACHE,
@@ -173,7 +173,7 @@ async function main(): Promise<number> {
         repoUrl: project.repoUrl,
         commit: last.commit ?? '',
         frameworkDir: join(REPO_ROOT, 'framework'),
-        shards: shards.map((s) => s.files),
+        shards: shards.map((s) => s.files ?? []),
         retries: suite.retries,
         workersPerShard: suite.workersPerShard,
         env: { QATRON_BASE_URL: 'https://staging.shop.test', BASE_URL: 'https://staging.shop.test', SHOP_CURRENCY: 'EUR' },

@@ -3,7 +3,7 @@
  * (pytest's six categories), duration = the longest shard, the status and reason by the one rule
  * in domain (`decideVerdict`), shard and plan metadata as PRD 12.2 describes them.
  */
-import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type RunActivities, type RunConclusion, type RunEnding, type ShardSummary } from '@qatron/domain';
+import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
 import type { RunContext } from './context.js';
 
 export function createFinalizeActivities({ em }: RunContext) {
@@ -47,7 +47,7 @@ function recordCounts(run: Run, conclusion: RunConclusion): void {
     ...run.runMetadata,
     ...(conclusion.plan ? { plan: { basis: conclusion.plan.basis, total_tests: conclusion.plan.totalTests, total_files: conclusion.plan.totalFiles, work: 'pulled' } } : {}),
     shard_count: conclusion.shards.length,
-    shards: conclusion.shards.map((s) => {
+    shards: conclusion.shards.map((s): ShardRecord => {
       const effective = effectiveShardOutcome(toShardEnding(s));
       return {
         shard_id: s.index,

@@ -40,7 +40,7 @@ export async function setReportStatus(db: ReturnType<RunContext['em']>, runId: n
  * test count when the report was (re)generated; the one place that writes that record.
  */
 export function recordReporting(run: Run, update: { errors: string[]; reportTests?: number | null }): void {
-  const earlier = (run.runMetadata.reporting ?? {}) as { report_tests?: number | null; errors?: string[] };
-  const reportTests = update.reportTests !== undefined ? update.reportTests : (earlier.report_tests ?? null);
-  run.runMetadata = { ...run.runMetadata, reporting: { report_tests: reportTests, errors: [...(earlier.errors ?? []), ...update.errors] } };
+  const earlier = run.runMetadata.reporting;
+  const reportTests = update.reportTests !== undefined ? update.reportTests : (earlier?.report_tests ?? null);
+  run.runMetadata = { ...run.runMetadata, reporting: { report_tests: reportTests, errors: [...(earlier?.errors ?? []), ...update.errors] } };
 }

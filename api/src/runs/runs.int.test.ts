@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AuditLog, Dataset, DatasetVersion, Environment, Project, Run, Suite, type User, type DatasetValidationStatus, type RunStatus } from '@qatron/domain';
+import { AuditLog, Dataset, DatasetVersion, Environment, Project, Run, Suite, type User, type DatasetValidationStatus, type RunMetadata, type RunStatus } from '@qatron/domain';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildServiceToken, buildSuite, buildUser } from '@qatron/domain/testing';
 import { pageOf } from '../http/pagination.js';
 import { startTestApi, type TestApi } from '../testing/harness.js';
@@ -432,6 +432,33 @@ describe('GET /api/v1/runs/:id', () => {
     expect(res.status).toBe(200);
     expect(RunOut.parse(res.body)).toEqual(res.body);
     expect(res.body).toMatchObject({ id: run.id, project_id: run.project, suite_id: run.suite, environment_id: run.environment, status: 'running', branch: 'release/1.2' });
+  });
+
+  it("answers each phase's metadata as recorded, and an older run's pre-split plan without its test ids", async () => {
+    const targets = await projectWithTargets();
+    const recorded: RunMetadata = {
+      bdd: { commit: 'abc1234', failed: 'database unavailable' },
+      shard_count: 1,
+      plan: { basis: 'test_count', total_tests: 2, total_files: 1, work: 'pulled' },
+      shards: [{ shard_id: 0, status: 'passed', tests: 2, passed: 2, failed: 0, error: 0, skipped: 0, xfailed: 0, xpassed: 0, flaky: 0, duration: 1.5, attempt: 1, worker: 'w', files: ['tests/test_a.py'], reason: null }],
+      coverage: null,
+      reporting: { report_tests: 2, errors: [] },
+    };
+    const current = await buildRun(em(), { ...targets, status: 'completed' });
+    const db = em();
+    const loaded = await db.findOneOrFail(Run, { id: current.id });
+    loaded.runMetadata = recorded;
+    await db.flush();
+    // A row from before the metadata had a version: work split up front, the plan listing each shard's test ids.
+    const older = await buildRun(em(), { ...targets, status: 'completed' });
+    const split = { commit: 'abc1234', basis: 'test_count', total_tests: 2, shards: [{ index: 0, files: ['tests/test_a.py'], test_ids: ['tests/test_a.py::test_one', 'tests/test_a.py::test_two'], estimated_weight: 2 }] };
+    await api.orm.em.getConnection().execute('update runs set run_metadata = ?::jsonb where id = ?', [JSON.stringify({ shard_count: 1, plan: split }), older.id]);
+
+    const [currentRes, olderRes] = await Promise.all([current, older].map((run) => api.request('GET', `/api/v1/runs/${run.id}`, { token: viewerToken })));
+    expect(RunOut.parse(currentRes!.body)).toEqual(currentRes!.body);
+    expect(currentRes!.body.run_metadata).toEqual(recorded);
+    expect(RunOut.parse(olderRes!.body)).toEqual(olderRes!.body);
+    expect(olderRes!.body.run_metadata).toEqual({ shard_count: 1, plan: { ...split, shards: [{ index: 0, files: ['tests/test_a.py'], estimated_weight: 2 }] } });
   });
 
   it("answers 404 for another organization's run, a run outside a scoped token's project and an unknown id", async () => {

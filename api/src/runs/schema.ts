@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { REPORT_STATUSES, RUN_STATUSES, type RunStatus } from '@qatron/domain';
+import { PulledPlan, REPORT_STATUSES, RUN_STATUSES, RunMetadata, SplitPlan, SplitPlanShard, type RunStatus } from '@qatron/domain';
 import { PageQuery } from '../http/pagination.js';
 
 /**
@@ -114,6 +114,14 @@ export const RunListQuery = PageQuery.extend({
 });
 export type RunListFilter = z.output<typeof RunListQuery>;
 
+/**
+ * A run's metadata as the API answers it (domain's RunMetadata, PRD 12.2): the plan of an older,
+ * pre-split run without its per-shard test ids, which can run into thousands and are the workers' business.
+ */
+export const RunMetadataOut = RunMetadata.extend({
+  plan: z.union([PulledPlan, SplitPlan.extend({ shards: z.array(SplitPlanShard.omit({ test_ids: true })) })]).optional().describe('How the work was handed out to the shards'),
+}).describe('Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase\'s record absent until that phase wrote it');
+
 export const RunOut = z.object({
   id: z.number().int(),
   organization_id: z.number().int(),
@@ -145,7 +153,7 @@ export const RunOut = z.object({
   coverage_percent: z.number().nullable(),
   report_status: z.enum(REPORT_STATUSES).describe('The Allure report and coverage HTML, attached after the verdict: pending, ready, failed (see run_metadata.reporting) or skipped (nothing to report)'),
   artifacts_deleted: z.boolean().describe('True once retention removed the artifacts; the metadata stays'),
-  run_metadata: z.record(z.string(), z.unknown()).describe('Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2)'),
+  run_metadata: RunMetadataOut,
   progress: RunProgress.nullable().describe('Live progress per shard while the run is live (single-run reads only)'),
   report_url: z
     .string()

@@ -1,7 +1,7 @@
-import type { Run, RunProgressView } from '@qatron/domain';
+import type { Run, RunMetadata, RunProgressView } from '@qatron/domain';
 import type { z } from 'zod';
 import { iso, isoOrNull } from '../http/pagination.js';
-import type { RunOut } from './schema.js';
+import type { RunMetadataOut, RunOut } from './schema.js';
 
 /** The display names a run shows beside its ids; loaded once per page (`runNames` in service.ts). */
 export interface RunNames {
@@ -10,10 +10,10 @@ export interface RunNames {
   environment: string;
 }
 
-/** The plan without its per-shard test ids, which can run into thousands and are the workers' business. */
-function publicMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
-  const plan = metadata.plan as { shards?: Array<Record<string, unknown>> } | undefined;
-  if (!plan?.shards) return metadata;
+/** The plan of a pre-split run without its per-shard test ids, which can run into thousands and are the workers' business. */
+function publicMetadata(metadata: RunMetadata): z.output<typeof RunMetadataOut> {
+  const plan = metadata.plan;
+  if (!plan || !('shards' in plan)) return metadata;
   return { ...metadata, plan: { ...plan, shards: plan.shards.map(({ test_ids: _ids, ...shard }) => shard) } };
 }
 

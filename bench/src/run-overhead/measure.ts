@@ -108,7 +108,7 @@ const latest = (dates: Date[]) => (dates.length ? Math.max(...dates.map((d) => d
 export async function shardEvidence(stack: BenchStack, run: Run, defaultShards: number): Promise<ShardEvidence[]> {
   const em = stack.orm.em.fork();
   const [artifacts, results] = await Promise.all([em.find(RunArtifact, { run: run.id }), em.find(TestResult, { run: run.id })]);
-  const count = Number(run.runMetadata.shard_count ?? defaultShards);
+  const count = run.runMetadata.shard_count ?? defaultShards;
   const shards = await Promise.all(
     Array.from({ length: count }, async (_, index): Promise<ShardEvidence | null> => {
       const mine = artifacts.filter((a) => a.shardIndex === index);
