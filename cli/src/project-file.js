@@ -478,112 +478,144 @@ export function parseProjectFile(text, file = PROJECT_FILE) {
   const check = new Checker(lines);
   const root = check.mapping(value ?? {}, '', ['project', 'environments', 'suites']);
   if (!root) throw new ProjectFileError(file, check.problems);
-
-  /** @type {ProjectSpec} */
-  const project = { name: '', repo_url: '' };
-  if (root.project === undefined) check.problem('project', 'is required');
-  else {
-    const p = check.mapping(root.project, 'project', PROJECT_KEYS);
-    if (p) {
-      project.name = check.string(p.name, 'project.name', { required: true, max: 200, oneLine: true }) ?? '';
-      assign(project, 'description', check.string(p.description, 'project.description', { max: 10_000, allowEmpty: true }));
-      project.repo_url = check.string(p.repo_url, 'project.repo_url', { required: true, max: 2000, oneLine: true }) ?? '';
-      if (project.repo_url.includes(PLACEHOLDER_REPO_HOST)) {
-        check.problem('project.repo_url', "is still the placeholder from `qatron init`: set it to your test repository's clone URL");
-      }
-      assign(project, 'default_branch', check.string(p.default_branch, 'project.default_branch', { max: 255, oneLine: true }));
-      assign(project, 'auth_method', check.oneOf(p.auth_method, 'project.auth_method', AUTH_METHODS));
-      if (p.secret_ref === null) project.secret_ref = null;
-      else {
-        const secretRef = check.string(p.secret_ref, 'project.secret_ref', { max: 255 });
-        if (secretRef !== undefined && !SECRET_REF_NAME.test(secretRef)) check.problem('project.secret_ref', 'must be a secret name: a letter or _ first, then letters, digits, _ . or -');
-        assign(project, 'secret_ref', secretRef);
-      }
-      const method = project.auth_method;
-      if ((method === 'token' || method === 'ssh') && !project.secret_ref) check.problem('project.secret_ref', `is required when auth_method is ${method}`, 'project.auth_method');
-    }
-  }
-
-  /** @type {EnvironmentSpec[]} */
-  const environments = [];
+  const project = checkProject(check, root.project);
   /** @type {Map<string, string>} */
   const environmentNames = new Map();
-  check.list(root.environments, 'environments').forEach((item, index) => {
-    const path = `environments[${index}]`;
-    const e = check.mapping(item, path, ENVIRONMENT_KEYS);
-    if (!e) return;
-    const name = check.string(e.name, `${path}.name`, { required: true, max: 100, oneLine: true });
-    if (name === undefined) return;
-    duplicate(check, environmentNames, name, `${path}.name`, 'environment');
-    // The kind defaults to the name when the name is a kind: `- name: staging` is enough.
-    const kind = e.kind === undefined && ENVIRONMENT_KINDS.includes(/** @type {any} */ (name)) ? /** @type {EnvironmentSpec['kind']} */ (name) : check.oneOf(e.kind, `${path}.kind`, ENVIRONMENT_KINDS);
-    if (e.kind === undefined && kind === undefined) check.problem(`${path}.kind`, `is required (one of: ${ENVIRONMENT_KINDS.join(', ')}) when the name is not a kind`);
-    /** @type {EnvironmentSpec} */
-    const environment = { name, kind: kind ?? 'development' };
-    if (e.base_url === null) environment.base_url = null;
-    else {
-      const baseUrl = check.string(e.base_url, `${path}.base_url`, { max: 2000 });
-      if (baseUrl !== undefined) {
-        const problem = baseUrlProblem(baseUrl);
-        if (problem) check.problem(`${path}.base_url`, problem);
-        environment.base_url = baseUrl;
-      }
-    }
-    assign(environment, 'variables', check.variableMap(e.variables, `${path}.variables`, (text) => (text.length > 10_000 ? 'must be at most 10000 characters' : null)));
-    assign(environment, 'secret_refs', check.variableMap(e.secret_refs, `${path}.secret_refs`, (text) =>
-        SECRET_REF_NAME.test(text) ? null : 'must be the NAME of a secret (a letter or _ first, then letters, digits, _ . or -), never its value',
-      ));
-    assign(environment, 'retention_days', check.number(e.retention_days, `${path}.retention_days`, { min: 1, max: 3650, integer: true, nullable: true }));
-    environments.push(environment);
-  });
-
-  /** @type {SuiteSpec[]} */
-  const suites = [];
+  const environments = check.list(root.environments, 'environments').flatMap((item, index) => checkEnvironment(check, item, `environments[${index}]`, environmentNames) ?? []);
   /** @type {Map<string, string>} */
   const suiteNames = new Map();
-  check.list(root.suites, 'suites').forEach((item, index) => {
-    const path = `suites[${index}]`;
-    const s = check.mapping(item, path, SUITE_KEYS);
-    if (!s) return;
-    const name = check.string(s.name, `${path}.name`, { required: true, max: 100, oneLine: true });
-    if (name === undefined) return;
-    duplicate(check, suiteNames, name, `${path}.name`, 'suite');
-    /** @type {SuiteSpec} */
-    const suite = { name };
-    assign(suite, 'description', check.string(s.description, `${path}.description`, { max: 10_000, allowEmpty: true }));
-    assign(suite, 'layer', check.oneOf(s.layer, `${path}.layer`, SUITE_LAYERS));
-    for (const key of /** @type {const} */ (['markers', 'keywords'])) {
-      const expression = check.string(s[key], `${path}.${key}`, { max: 1000, allowEmpty: true, oneLine: true });
-      if (expression !== undefined && !balanced(expression)) check.problem(`${path}.${key}`, 'has unbalanced parentheses');
-      assign(suite, key, expression);
-    }
-    if (s.paths !== undefined) {
-      suite.paths = [];
-      check.list(s.paths, `${path}.paths`).forEach((entry, i) => {
-        const text = check.string(entry, `${path}.paths[${i}]`, { required: true, max: 1000, oneLine: true });
-        if (text === undefined) return;
-        const problem = testPathProblem(text);
-        if (problem) check.problem(`${path}.paths[${i}]`, problem);
-        /** @type {string[]} */ (suite.paths).push(text);
-      });
-      if (suite.paths.length > 100) check.problem(`${path}.paths`, 'must have at most 100 entries');
-    }
-    /** @type {(key: 'shards' | 'workers_per_shard' | 'retries' | 'timeout_seconds', min: number, max: number) => void} */
-    const count = (key, min, max) => assign(suite, key, /** @type {number | undefined} */ (check.number(s[key], `${path}.${key}`, { min, max, integer: true })));
-    count('shards', 1, MAX_SHARDS);
-    count('workers_per_shard', 0, 32);
-    count('retries', 0, 10);
-    count('timeout_seconds', 1, 86_400);
-    checkRunSettings(check, s, path, suite);
-    assign(suite, 'require_dataset_health', check.boolean(s.require_dataset_health, `${path}.require_dataset_health`));
-    suites.push(suite);
-  });
-
+  const suites = check.list(root.suites, 'suites').flatMap((item, index) => checkSuite(check, item, `suites[${index}]`, suiteNames) ?? []);
   if (check.problems.length > 0) {
     check.problems.sort((a, b) => a.line - b.line);
     throw new ProjectFileError(file, check.problems);
   }
   return { project, environments, suites, lines };
+}
+
+/**
+ * The file's `project`; its name and repo_url are empty when missing (a problem says so).
+ * @param {Checker} check
+ * @param {YamlValue | undefined} value
+ * @returns {ProjectSpec}
+ */
+function checkProject(check, value) {
+  /** @type {ProjectSpec} */
+  const project = { name: '', repo_url: '' };
+  if (value === undefined) {
+    check.problem('project', 'is required');
+    return project;
+  }
+  const p = check.mapping(value, 'project', PROJECT_KEYS);
+  if (!p) return project;
+  project.name = check.string(p.name, 'project.name', { required: true, max: 200, oneLine: true }) ?? '';
+  assign(project, 'description', check.string(p.description, 'project.description', { max: 10_000, allowEmpty: true }));
+  project.repo_url = check.string(p.repo_url, 'project.repo_url', { required: true, max: 2000, oneLine: true }) ?? '';
+  if (project.repo_url.includes(PLACEHOLDER_REPO_HOST)) {
+    check.problem('project.repo_url', "is still the placeholder from `qatron init`: set it to your test repository's clone URL");
+  }
+  assign(project, 'default_branch', check.string(p.default_branch, 'project.default_branch', { max: 255, oneLine: true }));
+  assign(project, 'auth_method', check.oneOf(p.auth_method, 'project.auth_method', AUTH_METHODS));
+  if (p.secret_ref === null) project.secret_ref = null;
+  else {
+    const secretRef = check.string(p.secret_ref, 'project.secret_ref', { max: 255 });
+    if (secretRef !== undefined && !SECRET_REF_NAME.test(secretRef)) check.problem('project.secret_ref', 'must be a secret name: a letter or _ first, then letters, digits, _ . or -');
+    assign(project, 'secret_ref', secretRef);
+  }
+  const method = project.auth_method;
+  if ((method === 'token' || method === 'ssh') && !project.secret_ref) check.problem('project.secret_ref', `is required when auth_method is ${method}`, 'project.auth_method');
+  return project;
+}
+
+/**
+ * One item of `environments`, or null when it has no usable name.
+ * @param {Checker} check
+ * @param {YamlValue} item
+ * @param {string} path
+ * @param {Map<string, string>} names the environment names seen so far → their paths
+ * @returns {EnvironmentSpec | null}
+ */
+function checkEnvironment(check, item, path, names) {
+  const e = check.mapping(item, path, ENVIRONMENT_KEYS);
+  if (!e) return null;
+  const name = check.string(e.name, `${path}.name`, { required: true, max: 100, oneLine: true });
+  if (name === undefined) return null;
+  duplicate(check, names, name, `${path}.name`, 'environment');
+  // The kind defaults to the name when the name is a kind: `- name: staging` is enough.
+  const kind = e.kind === undefined && ENVIRONMENT_KINDS.includes(/** @type {any} */ (name)) ? /** @type {EnvironmentSpec['kind']} */ (name) : check.oneOf(e.kind, `${path}.kind`, ENVIRONMENT_KINDS);
+  if (e.kind === undefined && kind === undefined) check.problem(`${path}.kind`, `is required (one of: ${ENVIRONMENT_KINDS.join(', ')}) when the name is not a kind`);
+  /** @type {EnvironmentSpec} */
+  const environment = { name, kind: kind ?? 'development' };
+  if (e.base_url === null) environment.base_url = null;
+  else {
+    const baseUrl = check.string(e.base_url, `${path}.base_url`, { max: 2000 });
+    if (baseUrl !== undefined) {
+      const problem = baseUrlProblem(baseUrl);
+      if (problem) check.problem(`${path}.base_url`, problem);
+      environment.base_url = baseUrl;
+    }
+  }
+  assign(environment, 'variables', check.variableMap(e.variables, `${path}.variables`, (text) => (text.length > 10_000 ? 'must be at most 10000 characters' : null)));
+  assign(environment, 'secret_refs', check.variableMap(e.secret_refs, `${path}.secret_refs`, (text) =>
+      SECRET_REF_NAME.test(text) ? null : 'must be the NAME of a secret (a letter or _ first, then letters, digits, _ . or -), never its value',
+    ));
+  assign(environment, 'retention_days', check.number(e.retention_days, `${path}.retention_days`, { min: 1, max: 3650, integer: true, nullable: true }));
+  return environment;
+}
+
+/**
+ * One item of `suites`, or null when it has no usable name.
+ * @param {Checker} check
+ * @param {YamlValue} item
+ * @param {string} path
+ * @param {Map<string, string>} names the suite names seen so far → their paths
+ * @returns {SuiteSpec | null}
+ */
+function checkSuite(check, item, path, names) {
+  const s = check.mapping(item, path, SUITE_KEYS);
+  if (!s) return null;
+  const name = check.string(s.name, `${path}.name`, { required: true, max: 100, oneLine: true });
+  if (name === undefined) return null;
+  duplicate(check, names, name, `${path}.name`, 'suite');
+  /** @type {SuiteSpec} */
+  const suite = { name };
+  assign(suite, 'description', check.string(s.description, `${path}.description`, { max: 10_000, allowEmpty: true }));
+  assign(suite, 'layer', check.oneOf(s.layer, `${path}.layer`, SUITE_LAYERS));
+  for (const key of /** @type {const} */ (['markers', 'keywords'])) {
+    const expression = check.string(s[key], `${path}.${key}`, { max: 1000, allowEmpty: true, oneLine: true });
+    if (expression !== undefined && !balanced(expression)) check.problem(`${path}.${key}`, 'has unbalanced parentheses');
+    assign(suite, key, expression);
+  }
+  if (s.paths !== undefined) suite.paths = checkTestPaths(check, s.paths, `${path}.paths`);
+  /** @type {(key: 'shards' | 'workers_per_shard' | 'retries' | 'timeout_seconds', min: number, max: number) => void} */
+  const count = (key, min, max) => assign(suite, key, /** @type {number | undefined} */ (check.number(s[key], `${path}.${key}`, { min, max, integer: true })));
+  count('shards', 1, MAX_SHARDS);
+  count('workers_per_shard', 0, 32);
+  count('retries', 0, 10);
+  count('timeout_seconds', 1, 86_400);
+  checkRunSettings(check, s, path, suite);
+  assign(suite, 'require_dataset_health', check.boolean(s.require_dataset_health, `${path}.require_dataset_health`));
+  return suite;
+}
+
+/**
+ * A suite's `paths`: test files or node ids relative to the repository root, at most 100.
+ * @param {Checker} check
+ * @param {YamlValue} value
+ * @param {string} path
+ * @returns {string[]}
+ */
+function checkTestPaths(check, value, path) {
+  /** @type {string[]} */
+  const paths = [];
+  check.list(value, path).forEach((entry, i) => {
+    const text = check.string(entry, `${path}[${i}]`, { required: true, max: 1000, oneLine: true });
+    if (text === undefined) return;
+    const problem = testPathProblem(text);
+    if (problem) check.problem(`${path}[${i}]`, problem);
+    paths.push(text);
+  });
+  if (paths.length > 100) check.problem(path, 'must have at most 100 entries');
+  return paths;
 }
 
 /**
