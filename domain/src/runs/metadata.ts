@@ -20,11 +20,14 @@
  * which the schemas below still accept (`SplitPlan`, the optional fields of `ShardRecord`).
  */
 import { z } from 'zod';
+import type { ShardOutcome } from './status.js';
 
 /** The version `storeRunMetadata` writes; rows without one were written before it (version 0). */
 export const RUN_METADATA_VERSION = 1;
 
 const count = z.int().nonnegative();
+/** The shard outcomes (status.ts), spelled out for the schema; the mapped type makes the two agree exactly. */
+const SHARD_OUTCOMES: { [O in ShardOutcome]: O } = { passed: 'passed', failed: 'failed', timed_out: 'timed_out', infra_failed: 'infra_failed', cancelled: 'cancelled' };
 
 // ---- provisioning -------------------------------------------------------------------------------
 
@@ -84,7 +87,7 @@ export const PlanMetadata = z.union([PulledPlan, SplitPlan]).describe('How the w
 /** How one shard ended (PRD 12.2 shard metadata): its outcome and pytest's counts. */
 export const ShardRecord = z.strictObject({
   shard_id: count,
-  status: z.enum(['passed', 'failed', 'timed_out', 'infra_failed', 'cancelled']),
+  status: z.enum(SHARD_OUTCOMES),
   tests: count,
   passed: count,
   failed: count,
