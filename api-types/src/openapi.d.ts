@@ -6113,9 +6113,93 @@ export interface operations {
                             report_status: "pending" | "ready" | "failed" | "skipped";
                             /** @description True once retention removed the artifacts; the metadata stays */
                             artifacts_deleted: boolean;
-                            /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2) */
+                            /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                             run_metadata: {
-                                [key: string]: unknown;
+                                /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
+                                bdd?: {
+                                    commit: string;
+                                    files: number;
+                                    parsed: number;
+                                    added: number;
+                                    updated: number;
+                                    deactivated: number;
+                                    pickles: number;
+                                    error_count: number;
+                                    /** @description The first errors: a file that does not parse, with its line */
+                                    errors: {
+                                        path: string;
+                                        line: number | null;
+                                        message: string;
+                                    }[];
+                                } | {
+                                    commit: string;
+                                    /** @description Why the feature files could not be indexed */
+                                    failed: string;
+                                };
+                                /** @description Shards the suite asked for, then shards that ran */
+                                shard_count?: number;
+                                /** @description How the work was handed out to the shards */
+                                plan?: {
+                                    /** @constant */
+                                    work: "pulled";
+                                    /**
+                                     * @description How files were ordered: by their seconds in earlier runs, or by their test counts
+                                     * @enum {string}
+                                     */
+                                    basis: "history" | "test_count";
+                                    total_tests: number;
+                                    total_files: number;
+                                } | {
+                                    commit: string;
+                                    /** @enum {string} */
+                                    basis: "history" | "test_count";
+                                    total_tests: number;
+                                    shards: {
+                                        index: number;
+                                        files: string[];
+                                        estimated_weight: number;
+                                    }[];
+                                };
+                                shards?: {
+                                    shard_id: number;
+                                    /** @enum {string} */
+                                    status: "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                    tests: number;
+                                    passed: number;
+                                    failed: number;
+                                    error?: number;
+                                    skipped: number;
+                                    xfailed?: number;
+                                    xpassed?: number;
+                                    flaky: number;
+                                    /** @description Seconds; null when the shard never reported */
+                                    duration: number | null;
+                                    attempt: number | null;
+                                    worker: string | null;
+                                    /** @description The test files the shard ran */
+                                    files?: string[];
+                                    reason: string | null;
+                                }[];
+                                /** @description Null when reporting could not combine any coverage */
+                                coverage?: {
+                                    percent: number;
+                                    covered_lines: number;
+                                    total_lines: number;
+                                    /** @description The suite's threshold in percent when the figure was combined; null: no gate */
+                                    threshold: number | null;
+                                    files: {
+                                        path: string;
+                                        percent: number;
+                                        statements: number;
+                                        missing: number;
+                                    }[];
+                                } | null;
+                                reporting?: {
+                                    /** @description Tests in the Allure report; null until it was generated */
+                                    report_tests: number | null;
+                                    /** @description What went wrong while reporting, in order */
+                                    errors: string[];
+                                };
                             };
                             /** @description Live progress per shard while the run is live (single-run reads only) */
                             progress: {
@@ -6288,9 +6372,93 @@ export interface operations {
                         report_status: "pending" | "ready" | "failed" | "skipped";
                         /** @description True once retention removed the artifacts; the metadata stays */
                         artifacts_deleted: boolean;
-                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2) */
+                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                         run_metadata: {
-                            [key: string]: unknown;
+                            /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
+                            bdd?: {
+                                commit: string;
+                                files: number;
+                                parsed: number;
+                                added: number;
+                                updated: number;
+                                deactivated: number;
+                                pickles: number;
+                                error_count: number;
+                                /** @description The first errors: a file that does not parse, with its line */
+                                errors: {
+                                    path: string;
+                                    line: number | null;
+                                    message: string;
+                                }[];
+                            } | {
+                                commit: string;
+                                /** @description Why the feature files could not be indexed */
+                                failed: string;
+                            };
+                            /** @description Shards the suite asked for, then shards that ran */
+                            shard_count?: number;
+                            /** @description How the work was handed out to the shards */
+                            plan?: {
+                                /** @constant */
+                                work: "pulled";
+                                /**
+                                 * @description How files were ordered: by their seconds in earlier runs, or by their test counts
+                                 * @enum {string}
+                                 */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                total_files: number;
+                            } | {
+                                commit: string;
+                                /** @enum {string} */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                shards: {
+                                    index: number;
+                                    files: string[];
+                                    estimated_weight: number;
+                                }[];
+                            };
+                            shards?: {
+                                shard_id: number;
+                                /** @enum {string} */
+                                status: "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                tests: number;
+                                passed: number;
+                                failed: number;
+                                error?: number;
+                                skipped: number;
+                                xfailed?: number;
+                                xpassed?: number;
+                                flaky: number;
+                                /** @description Seconds; null when the shard never reported */
+                                duration: number | null;
+                                attempt: number | null;
+                                worker: string | null;
+                                /** @description The test files the shard ran */
+                                files?: string[];
+                                reason: string | null;
+                            }[];
+                            /** @description Null when reporting could not combine any coverage */
+                            coverage?: {
+                                percent: number;
+                                covered_lines: number;
+                                total_lines: number;
+                                /** @description The suite's threshold in percent when the figure was combined; null: no gate */
+                                threshold: number | null;
+                                files: {
+                                    path: string;
+                                    percent: number;
+                                    statements: number;
+                                    missing: number;
+                                }[];
+                            } | null;
+                            reporting?: {
+                                /** @description Tests in the Allure report; null until it was generated */
+                                report_tests: number | null;
+                                /** @description What went wrong while reporting, in order */
+                                errors: string[];
+                            };
                         };
                         /** @description Live progress per shard while the run is live (single-run reads only) */
                         progress: {
@@ -6476,9 +6644,93 @@ export interface operations {
                         report_status: "pending" | "ready" | "failed" | "skipped";
                         /** @description True once retention removed the artifacts; the metadata stays */
                         artifacts_deleted: boolean;
-                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2) */
+                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                         run_metadata: {
-                            [key: string]: unknown;
+                            /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
+                            bdd?: {
+                                commit: string;
+                                files: number;
+                                parsed: number;
+                                added: number;
+                                updated: number;
+                                deactivated: number;
+                                pickles: number;
+                                error_count: number;
+                                /** @description The first errors: a file that does not parse, with its line */
+                                errors: {
+                                    path: string;
+                                    line: number | null;
+                                    message: string;
+                                }[];
+                            } | {
+                                commit: string;
+                                /** @description Why the feature files could not be indexed */
+                                failed: string;
+                            };
+                            /** @description Shards the suite asked for, then shards that ran */
+                            shard_count?: number;
+                            /** @description How the work was handed out to the shards */
+                            plan?: {
+                                /** @constant */
+                                work: "pulled";
+                                /**
+                                 * @description How files were ordered: by their seconds in earlier runs, or by their test counts
+                                 * @enum {string}
+                                 */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                total_files: number;
+                            } | {
+                                commit: string;
+                                /** @enum {string} */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                shards: {
+                                    index: number;
+                                    files: string[];
+                                    estimated_weight: number;
+                                }[];
+                            };
+                            shards?: {
+                                shard_id: number;
+                                /** @enum {string} */
+                                status: "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                tests: number;
+                                passed: number;
+                                failed: number;
+                                error?: number;
+                                skipped: number;
+                                xfailed?: number;
+                                xpassed?: number;
+                                flaky: number;
+                                /** @description Seconds; null when the shard never reported */
+                                duration: number | null;
+                                attempt: number | null;
+                                worker: string | null;
+                                /** @description The test files the shard ran */
+                                files?: string[];
+                                reason: string | null;
+                            }[];
+                            /** @description Null when reporting could not combine any coverage */
+                            coverage?: {
+                                percent: number;
+                                covered_lines: number;
+                                total_lines: number;
+                                /** @description The suite's threshold in percent when the figure was combined; null: no gate */
+                                threshold: number | null;
+                                files: {
+                                    path: string;
+                                    percent: number;
+                                    statements: number;
+                                    missing: number;
+                                }[];
+                            } | null;
+                            reporting?: {
+                                /** @description Tests in the Allure report; null until it was generated */
+                                report_tests: number | null;
+                                /** @description What went wrong while reporting, in order */
+                                errors: string[];
+                            };
                         };
                         /** @description Live progress per shard while the run is live (single-run reads only) */
                         progress: {
@@ -6649,9 +6901,93 @@ export interface operations {
                         report_status: "pending" | "ready" | "failed" | "skipped";
                         /** @description True once retention removed the artifacts; the metadata stays */
                         artifacts_deleted: boolean;
-                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2) */
+                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                         run_metadata: {
-                            [key: string]: unknown;
+                            /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
+                            bdd?: {
+                                commit: string;
+                                files: number;
+                                parsed: number;
+                                added: number;
+                                updated: number;
+                                deactivated: number;
+                                pickles: number;
+                                error_count: number;
+                                /** @description The first errors: a file that does not parse, with its line */
+                                errors: {
+                                    path: string;
+                                    line: number | null;
+                                    message: string;
+                                }[];
+                            } | {
+                                commit: string;
+                                /** @description Why the feature files could not be indexed */
+                                failed: string;
+                            };
+                            /** @description Shards the suite asked for, then shards that ran */
+                            shard_count?: number;
+                            /** @description How the work was handed out to the shards */
+                            plan?: {
+                                /** @constant */
+                                work: "pulled";
+                                /**
+                                 * @description How files were ordered: by their seconds in earlier runs, or by their test counts
+                                 * @enum {string}
+                                 */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                total_files: number;
+                            } | {
+                                commit: string;
+                                /** @enum {string} */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                shards: {
+                                    index: number;
+                                    files: string[];
+                                    estimated_weight: number;
+                                }[];
+                            };
+                            shards?: {
+                                shard_id: number;
+                                /** @enum {string} */
+                                status: "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                tests: number;
+                                passed: number;
+                                failed: number;
+                                error?: number;
+                                skipped: number;
+                                xfailed?: number;
+                                xpassed?: number;
+                                flaky: number;
+                                /** @description Seconds; null when the shard never reported */
+                                duration: number | null;
+                                attempt: number | null;
+                                worker: string | null;
+                                /** @description The test files the shard ran */
+                                files?: string[];
+                                reason: string | null;
+                            }[];
+                            /** @description Null when reporting could not combine any coverage */
+                            coverage?: {
+                                percent: number;
+                                covered_lines: number;
+                                total_lines: number;
+                                /** @description The suite's threshold in percent when the figure was combined; null: no gate */
+                                threshold: number | null;
+                                files: {
+                                    path: string;
+                                    percent: number;
+                                    statements: number;
+                                    missing: number;
+                                }[];
+                            } | null;
+                            reporting?: {
+                                /** @description Tests in the Allure report; null until it was generated */
+                                report_tests: number | null;
+                                /** @description What went wrong while reporting, in order */
+                                errors: string[];
+                            };
                         };
                         /** @description Live progress per shard while the run is live (single-run reads only) */
                         progress: {
@@ -7404,7 +7740,7 @@ export interface operations {
                 /** @description Entries by this user */
                 user_id?: number;
                 /** @description An exact action, or every action of a resource with a prefix ending in '.' (`project.`) */
-                action?: "user.login" | "user.login_failed" | "user.logout" | "user.registered" | "user.role_changed" | "user.password_changed" | "user.password_reset" | "user.activated" | "user.deactivated" | "project.created" | "project.updated" | "project.deleted" | "project.secret_ref_changed" | "environment.created" | "environment.updated" | "environment.deleted" | "environment.secret_ref_changed" | "dataset.created" | "dataset.version_uploaded" | "dataset.validated" | "dataset.deleted" | "suite.created" | "suite.updated" | "suite.deleted" | "run.triggered" | "run.updated" | "run.cancelled" | "service_token.created" | "service_token.revoked" | "infrastructure.registered" | "infrastructure.removed" | "organization.created" | "organization.updated" | "organization.deactivated" | "organization.activated" | "user." | "project." | "environment." | "dataset." | "suite." | "run." | "service_token." | "infrastructure." | "organization.";
+                action?: "user.login" | "user.login_failed" | "user.logout" | "user.registered" | "user.role_changed" | "user.password_changed" | "user.password_reset" | "user.activated" | "user.deactivated" | "project.created" | "project.updated" | "project.deleted" | "project.secret_ref_changed" | "project.feature_ingestion_not_started" | "environment.created" | "environment.updated" | "environment.deleted" | "environment.secret_ref_changed" | "dataset.created" | "dataset.version_uploaded" | "dataset.validated" | "dataset.validation_not_started" | "dataset.deleted" | "suite.created" | "suite.updated" | "suite.deleted" | "run.triggered" | "run.updated" | "run.cancelled" | "service_token.created" | "service_token.revoked" | "infrastructure.registered" | "infrastructure.removed" | "organization.created" | "organization.updated" | "organization.deactivated" | "organization.activated" | "user." | "project." | "environment." | "dataset." | "suite." | "run." | "service_token." | "infrastructure." | "organization.";
                 /** @description run, project, user, … */
                 resource_type?: string;
                 resource_id?: string;
@@ -8890,9 +9226,93 @@ export interface operations {
                             report_status: "pending" | "ready" | "failed" | "skipped";
                             /** @description True once retention removed the artifacts; the metadata stays */
                             artifacts_deleted: boolean;
-                            /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2) */
+                            /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                             run_metadata: {
-                                [key: string]: unknown;
+                                /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
+                                bdd?: {
+                                    commit: string;
+                                    files: number;
+                                    parsed: number;
+                                    added: number;
+                                    updated: number;
+                                    deactivated: number;
+                                    pickles: number;
+                                    error_count: number;
+                                    /** @description The first errors: a file that does not parse, with its line */
+                                    errors: {
+                                        path: string;
+                                        line: number | null;
+                                        message: string;
+                                    }[];
+                                } | {
+                                    commit: string;
+                                    /** @description Why the feature files could not be indexed */
+                                    failed: string;
+                                };
+                                /** @description Shards the suite asked for, then shards that ran */
+                                shard_count?: number;
+                                /** @description How the work was handed out to the shards */
+                                plan?: {
+                                    /** @constant */
+                                    work: "pulled";
+                                    /**
+                                     * @description How files were ordered: by their seconds in earlier runs, or by their test counts
+                                     * @enum {string}
+                                     */
+                                    basis: "history" | "test_count";
+                                    total_tests: number;
+                                    total_files: number;
+                                } | {
+                                    commit: string;
+                                    /** @enum {string} */
+                                    basis: "history" | "test_count";
+                                    total_tests: number;
+                                    shards: {
+                                        index: number;
+                                        files: string[];
+                                        estimated_weight: number;
+                                    }[];
+                                };
+                                shards?: {
+                                    shard_id: number;
+                                    /** @enum {string} */
+                                    status: "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                    tests: number;
+                                    passed: number;
+                                    failed: number;
+                                    error?: number;
+                                    skipped: number;
+                                    xfailed?: number;
+                                    xpassed?: number;
+                                    flaky: number;
+                                    /** @description Seconds; null when the shard never reported */
+                                    duration: number | null;
+                                    attempt: number | null;
+                                    worker: string | null;
+                                    /** @description The test files the shard ran */
+                                    files?: string[];
+                                    reason: string | null;
+                                }[];
+                                /** @description Null when reporting could not combine any coverage */
+                                coverage?: {
+                                    percent: number;
+                                    covered_lines: number;
+                                    total_lines: number;
+                                    /** @description The suite's threshold in percent when the figure was combined; null: no gate */
+                                    threshold: number | null;
+                                    files: {
+                                        path: string;
+                                        percent: number;
+                                        statements: number;
+                                        missing: number;
+                                    }[];
+                                } | null;
+                                reporting?: {
+                                    /** @description Tests in the Allure report; null until it was generated */
+                                    report_tests: number | null;
+                                    /** @description What went wrong while reporting, in order */
+                                    errors: string[];
+                                };
                             };
                             /** @description Live progress per shard while the run is live (single-run reads only) */
                             progress: {

@@ -14,7 +14,7 @@ describe('timelineOf', () => {
   });
 
   it('ends a finished run with its verdict, through the steps it reached', () => {
-    const shards = [{ shard_id: 0, status: 'passed' }];
+    const shards = [{ shard_id: 0, status: 'passed' as const, tests: 1, passed: 1, failed: 0, skipped: 0, flaky: 0, duration: 1, attempt: 1, worker: 'w1', reason: null }];
     expect(timelineOf({ status: 'completed', started_at: '2026-12-01T00:00:00Z', run_metadata: { shards } }).map((s) => `${s.name}:${s.state}`)).toEqual([
       'queued:done',
       'provisioning:done',
@@ -49,7 +49,7 @@ describe('shardsOf', () => {
 describe('coverageFilesOf', () => {
   it('lists per-file coverage when the run measured it, else nothing', () => {
     const files = [{ path: 'src/shop/cart.py', percent: 100, statements: 15, missing: 0 }];
-    expect(coverageFilesOf({ run_metadata: { coverage: { percent: 100, files } } })).toEqual(files);
+    expect(coverageFilesOf({ run_metadata: { coverage: { percent: 100, covered_lines: 15, total_lines: 15, threshold: null, files } } })).toEqual(files);
     expect(coverageFilesOf({ run_metadata: { coverage: null } })).toEqual([]);
   });
 });

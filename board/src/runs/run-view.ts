@@ -20,7 +20,7 @@ export interface TimelineStep {
 export function timelineOf(run: Pick<Run, 'status' | 'started_at' | 'run_metadata'>): TimelineStep[] {
   const live = (TIMELINE as readonly string[]).indexOf(run.status);
   const final = live === -1;
-  const shardsRan = Array.isArray(run.run_metadata.shards) && run.run_metadata.shards.length > 0;
+  const shardsRan = (run.run_metadata.shards ?? []).length > 0;
   const reached = (name: string) => name === 'queued' || (name === 'provisioning' ? run.started_at !== null : run.started_at !== null && shardsRan);
   const steps: TimelineStep[] = TIMELINE.map((name, i) => ({
     name,
@@ -44,19 +44,6 @@ export interface ShardRow {
   reason: string | null;
 }
 
-interface StoredShard {
-  shard_id: number;
-  status: string;
-  tests: number;
-  passed: number;
-  failed: number;
-  skipped: number;
-  duration: number | null;
-  attempt: number | null;
-  worker: string | null;
-  reason: string | null;
-}
-
 /** The run's shards: live progress while it runs, the stored summary once it ended. */
 export function shardsOf(run: Pick<Run, 'progress' | 'run_metadata'>): ShardRow[] {
   if (run.progress && run.progress.shards.length > 0) {
@@ -74,9 +61,7 @@ export function shardsOf(run: Pick<Run, 'progress' | 'run_metadata'>): ShardRow[
       reason: s.reason,
     }));
   }
-  const stored = run.run_metadata.shards;
-  if (!Array.isArray(stored)) return [];
-  return (stored as StoredShard[]).map((s) => ({
+  return (run.run_metadata.shards ?? []).map((s) => ({
     index: s.shard_id,
     status: s.status,
     tests: s.tests,
@@ -95,15 +80,9 @@ export function shardBars(rows: readonly ShardRow[]): ShardBar[] {
   return rows.map((r) => ({ index: r.index, status: r.status, seconds: r.seconds ?? 0 }));
 }
 
-export interface CoverageFile {
-  path: string;
-  percent: number;
-  statements: number;
-  missing: number;
-}
+export type CoverageFile = NonNullable<Run['run_metadata']['coverage']>['files'][number];
 
 /** The combined coverage's per-file figures, if the run measured coverage. */
 export function coverageFilesOf(run: Pick<Run, 'run_metadata'>): CoverageFile[] {
-  const coverage = run.run_metadata.coverage as { files?: unknown } | null | undefined;
-  return Array.isArray(coverage?.files) ? (coverage.files as CoverageFile[]) : [];
+  return run.run_metadata.coverage?.files ?? [];
 }
