@@ -11,6 +11,7 @@ import { RunSchema } from './run.js';
 import { ScenarioResultSchema } from './scenario-result.js';
 import { ServiceTokenSchema } from './service-token.js';
 import { SuiteSchema } from './suite.js';
+import { TestHealthSchema } from './test-health.js';
 import { TestResultSchema } from './test-result.js';
 import { UserSchema } from './user.js';
 
@@ -28,6 +29,7 @@ export * from './run.js';
 export * from './scenario-result.js';
 export * from './service-token.js';
 export * from './suite.js';
+export * from './test-health.js';
 export * from './test-result.js';
 export * from './user.js';
 
@@ -51,4 +53,5 @@ export const ENTITY_SCHEMAS = [
   StepSchema,
   TestResultSchema,
   ScenarioResultSchema,
+  TestHealthSchema,
 ];
