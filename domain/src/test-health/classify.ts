@@ -26,6 +26,7 @@
  * commit the test last passed on (a changed environment): its failures are all in one trailing
  * streak, so rules 3-5 never see them.
  */
+import { z } from 'zod';
 import { healthVerdict, type WindowEntry } from './window.js';
 
 export const TEST_HEALTH_CLASSIFICATIONS = ['stable', 'flaky', 'broken', 'new'] as const;
@@ -58,11 +59,12 @@ export interface TestHealthPolicy {
 export const DEFAULT_TEST_HEALTH_POLICY: TestHealthPolicy = { window: 30, minRuns: 5, brokenStreak: 3, flakyEpisodes: 2 };
 
 /** Why a test has its classification: the rule that decided and the runs it looked at. */
-export interface TestHealthEvidence {
-  rule: TestHealthRule;
-  run_ids: number[];
-  detail: string;
-}
+export const TestHealthEvidence = z.object({
+  rule: z.enum(TEST_HEALTH_RULES).describe('The rule that decided the classification'),
+  run_ids: z.array(z.number().int()).describe('The runs the rule looked at'),
+  detail: z.string().describe('The rule in words, with its figures'),
+});
+export type TestHealthEvidence = z.output<typeof TestHealthEvidence>;
 
 /** The window's figures. */
 export interface TestHealthStats {
