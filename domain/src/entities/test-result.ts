@@ -31,6 +31,14 @@ export class TestResult {
   flaky = false;
   /** The failure or skip reason, shortened. */
   message: string | null = null;
+  /** A failure's group (issue 15 item 4, domain `fingerprintFailure`); null for a test that did not fail. */
+  fingerprint: string | null = null;
+  /** The failure's exception type, as pytest names it. */
+  exceptionType: string | null = null;
+  /** The failure's message with what varies between failures of one cause masked. */
+  normalizedMessage: string | null = null;
+  /** The innermost frame of the failure in the repository's own code, `path::function`. */
+  failureFrame: string | null = null;
 
   constructor(
     run: Pick<Run, 'id' | 'organization' | 'project' | 'suite' | 'environment'>,
@@ -72,7 +80,11 @@ export const TestResultSchema = defineEntity({
     attempts: p.integer().default(1),
     flaky: p.boolean().default(false),
     message: p.text().nullable(),
+    fingerprint: p.string().length(16).nullable(),
+    exceptionType: p.text().nullable(),
+    normalizedMessage: p.text().nullable(),
+    failureFrame: p.text().nullable(),
   },
   uniques: [{ properties: ['run', 'nodeId'] }],
-  indexes: [{ properties: ['project', 'suite', 'file', 'run'] }, { properties: ['project', 'nodeId', 'run'] }],
+  indexes: [{ properties: ['project', 'suite', 'file', 'run'] }, { properties: ['project', 'nodeId', 'run'] }, { properties: ['project', 'fingerprint'] }],
 });
