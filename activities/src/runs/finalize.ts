@@ -3,18 +3,22 @@
  * (pytest's six categories), duration = the longest shard, the status and reason by the one rule
  * in domain (`decideVerdict`), shard and plan metadata as PRD 12.2 describes them.
  */
-import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
+import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type QuarantinedReports, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
+import { quarantinedFailuresByShard } from '@qatron/domain/quarantine/active';
 import type { RunContext } from './context.js';
 
-export function createFinalizeActivities({ em }: RunContext) {
+export function createFinalizeActivities({ em }: Pick<RunContext, 'em'>) {
   return {
     /** Writes the verdict once; a run already final (cancelled through the API) keeps its status. */
     async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
       return em().transactional(async (tx) => {
         const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
         const suite = await tx.findOneOrFail(Suite, { id: run.suite });
+        // Quarantines as they stood when the run was created: one added or lifted while it runs
+        // cannot make the verdict depend on when finalizing happens (issue 15 item 2).
+        const quarantined = await quarantinedFailuresByShard(tx, run, run.createdAt);
         const verdict = decideVerdict(
-          toRunEnding(conclusion),
+          toRunEnding(conclusion, quarantined),
           { allowEmpty: suite.allowEmpty },
           { threshold: suite.coverage ? suite.coverageThreshold : null, percent: conclusion.coverage?.percent ?? null, missing: conclusion.coverage?.error ?? null },
         );
@@ -22,7 +26,7 @@ export function createFinalizeActivities({ em }: RunContext) {
         run.status = status;
         run.completedAt ??= new Date();
         run.statusReason = run.statusReason ?? verdict.reason;
-        recordCounts(run, conclusion);
+        recordCounts(run, conclusion, quarantined);
         return status;
       });
     },
@@ -30,7 +34,7 @@ export function createFinalizeActivities({ em }: RunContext) {
 }
 
 /** The run's counts, duration, plan and shard metadata (PRD 12.2) from the shards that finished. */
-function recordCounts(run: Run, conclusion: RunConclusion): void {
+function recordCounts(run: Run, conclusion: RunConclusion, quarantined: Map<number, QuarantinedReports>): void {
   const summaries = conclusion.shards.map((s) => s.summary).filter((s): s is ShardSummary => s !== null);
   const counts = addCounts(...summaries.map((s) => s.counts));
   run.passedTests = counts.passed;
@@ -40,6 +44,7 @@ function recordCounts(run: Run, conclusion: RunConclusion): void {
   run.xfailedTests = counts.xfailed;
   run.xpassedTests = counts.xpassed;
   run.flakyTests = summaries.reduce((n, s) => n + s.flaky, 0);
+  run.quarantinedFailures = [...quarantined.values()].reduce((n, q) => n + q.failed + q.error, 0);
   const executed = summaries.reduce((n, s) => n + s.tests, 0);
   run.totalTests = Math.max(conclusion.plan?.totalTests ?? 0, executed);
   run.durationSeconds = summaries.length ? Math.max(...summaries.map((s) => s.durationSeconds)) : 0;
@@ -48,7 +53,7 @@ function recordCounts(run: Run, conclusion: RunConclusion): void {
     ...(conclusion.plan ? { plan: { basis: conclusion.plan.basis, total_tests: conclusion.plan.totalTests, total_files: conclusion.plan.totalFiles, work: 'pulled' } } : {}),
     shard_count: conclusion.shards.length,
     shards: conclusion.shards.map((s): ShardRecord => {
-      const effective = effectiveShardOutcome(toShardEnding(s));
+      const effective = effectiveShardOutcome(toShardEnding(s, quarantined));
       return {
         shard_id: s.index,
         status: effective.outcome,
@@ -65,13 +70,13 @@ function recordCounts(run: Run, conclusion: RunConclusion): void {
   };
 }
 
-function toShardEnding(s: RunConclusion['shards'][number]) {
-  return { index: s.index, outcome: s.outcome, counts: s.summary?.counts ?? null, expected: s.summary?.expected ?? 0, reason: s.reason };
+function toShardEnding(s: RunConclusion['shards'][number], quarantined: Map<number, QuarantinedReports>) {
+  return { index: s.index, outcome: s.outcome, counts: s.summary?.counts ?? null, expected: s.summary?.expected ?? 0, reason: s.reason, quarantined: quarantined.get(s.index) };
 }
 
 /** The domain's view of how the run ended, from the workflow's report of it. */
-function toRunEnding(conclusion: RunConclusion): RunEnding {
-  const shards = conclusion.shards.map(toShardEnding);
+function toRunEnding(conclusion: RunConclusion, quarantined: Map<number, QuarantinedReports>): RunEnding {
+  const shards = conclusion.shards.map((s) => toShardEnding(s, quarantined));
   switch (conclusion.ending.kind) {
     case 'cancelled':
       return { kind: 'cancelled', shards };

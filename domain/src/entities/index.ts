@@ -5,6 +5,7 @@ import { FeatureSchema, ScenarioSchema, StepSchema } from './feature.js';
 import { InfrastructureResourceSchema } from './infrastructure-resource.js';
 import { OrganizationSchema } from './organization.js';
 import { ProjectSchema } from './project.js';
+import { QuarantineSchema } from './quarantine.js';
 import { RevokedSessionSchema } from './revoked-session.js';
 import { RunArtifactSchema } from './run-artifact.js';
 import { RunSchema } from './run.js';
@@ -23,6 +24,7 @@ export * from './feature.js';
 export * from './infrastructure-resource.js';
 export * from './organization.js';
 export * from './project.js';
+export * from './quarantine.js';
 export * from './revoked-session.js';
 export * from './run-artifact.js';
 export * from './run.js';
@@ -54,4 +56,5 @@ export const ENTITY_SCHEMAS = [
   TestResultSchema,
   ScenarioResultSchema,
   TestHealthSchema,
+  QuarantineSchema,
 ];

@@ -49,6 +49,8 @@ export class Run extends BaseEntity {
   /** Non-strict xpasses; a strict xpass is a failure, as in pytest. */
   xpassedTests = 0;
   flakyTests = 0;
+  /** Failed or errored tests that were quarantined when the run was created: counted above, not in the verdict (issue 15). */
+  quarantinedFailures = 0;
   /** Longest shard's duration (PRD 12.4). */
   durationSeconds: number | null = null;
   coveragePercent: number | null = null;
@@ -124,6 +126,7 @@ export const RunSchema = defineEntity({
     xfailedTests: p.integer().default(0),
     xpassedTests: p.integer().default(0),
     flakyTests: p.integer().default(0),
+    quarantinedFailures: p.integer().default(0),
     durationSeconds: p.double().nullable(),
     coveragePercent: p.double().nullable(),
     reportStatus: p.enum(REPORT_STATUSES).default('pending'),

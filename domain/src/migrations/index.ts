@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261206212000_failure_fingerprints } from './Migration20261206212000_failure_fingerprints.js';
 import { Migration20261206210000_test_health } from './Migration20261206210000_test_health.js';
+import { Migration20261206211000_quarantines } from './Migration20261206211000_quarantines.js';
 import { Migration20261206053031_must_change_password } from './Migration20261206053031_must_change_password.js';
 import { Migration20261206052026_organizations } from './Migration20261206052026_organizations.js';
 import { Migration20261206041823_run_counts_suite_execution } from './Migration20261206041823_run_counts_suite_execution.js';
@@ -23,5 +24,6 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206052026_organizations', class: Migration20261206052026_organizations },
   { name: 'Migration20261206053031_must_change_password', class: Migration20261206053031_must_change_password },
   { name: 'Migration20261206210000_test_health', class: Migration20261206210000_test_health },
+  { name: 'Migration20261206211000_quarantines', class: Migration20261206211000_quarantines },
   { name: 'Migration20261206212000_failure_fingerprints', class: Migration20261206212000_failure_fingerprints },
 ];

@@ -88,6 +88,54 @@ describe('decideVerdict: the coverage gate (FR-RPT-07)', () => {
   });
 });
 
+describe('decideVerdict: quarantined tests (issue 15 item 2)', () => {
+  const counted = (failed: number, error = 0): OutcomeCounts => ({ ...passed(5), failed, error });
+  const quarantined = (index: number, counts: OutcomeCounts, failed: number, error = 0, reason: string | null = null): ShardEnding => ({
+    ...shard(index, failingCountOf(counts) > 0 ? 'failed' : 'passed', counts, reason),
+    quarantined: { failed, error },
+  });
+  const failingCountOf = (counts: OutcomeCounts) => counts.failed + counts.error;
+
+  it('completes a run whose only failures are quarantined, and says how many did not count', () => {
+    expect(decideVerdict(shards(quarantined(0, counted(1, 1), 1, 1), shard(1, 'passed')), strict, noGate)).toEqual({
+      status: 'completed',
+      reason: '2 failures in quarantined tests did not count',
+    });
+    expect(decideVerdict(shards(quarantined(0, counted(1), 1)), strict, noGate)).toEqual({ status: 'completed', reason: '1 failure in a quarantined test did not count' });
+    expect(effectiveShardOutcome(quarantined(0, counted(1), 1))).toEqual({ outcome: 'passed', reason: null });
+  });
+
+  it('still fails a run on a failure that is not quarantined, and says what did not count', () => {
+    expect(decideVerdict(shards(quarantined(0, counted(2), 1), shard(1, 'passed')), strict, noGate)).toEqual({
+      status: 'partial_failed',
+      reason: '1 failure in a quarantined test did not count',
+    });
+    // The shard's pytest said "passed" but counted a failure: the unquarantined error still fails it.
+    const lying = { ...shard(0, 'passed', counted(1, 1)), quarantined: { failed: 1, error: 0 } };
+    expect(decideVerdict(shards(lying), strict, noGate)).toEqual({ status: 'failed', reason: 'Shard 0: 1 failed, 5 passed, 1 error; 1 failure in a quarantined test did not count' });
+  });
+
+  it('keeps a shard failed for a reason of its own (a session error), whatever is quarantined', () => {
+    expect(decideVerdict(shards(quarantined(0, counted(1), 1, 0, 'pytest failed with exit code 3 (internal error)')), strict, noGate)).toEqual({
+      status: 'failed',
+      reason: 'Shard 0: pytest failed with exit code 3 (internal error); 1 failure in a quarantined test did not count',
+    });
+  });
+
+  it('never leaves out more failures than the shard counted in each category', () => {
+    // A quarantined test's row says error, but pytest counted only a failure: the failure still counts.
+    expect(decideVerdict(shards(quarantined(0, counted(1), 0, 3)), strict, noGate)).toEqual({ status: 'failed', reason: null });
+  });
+
+  it('lets the coverage gate and a timeout judge as before', () => {
+    expect(decideVerdict(shards(quarantined(0, counted(1), 1)), strict, { threshold: 80, percent: 50 })).toEqual({
+      status: 'failed',
+      reason: "Coverage 50% is below the suite's threshold of 80%; 1 failure in a quarantined test did not count",
+    });
+    expect(decideVerdict({ kind: 'shards', shards: [quarantined(0, counted(1), 1), shard(1, 'timed_out')], timeoutSeconds: 60 }, strict, noGate).status).toBe('timed_out');
+  });
+});
+
 describe('outcomes', () => {
   it('takes the worst category as the test outcome', () => {
     expect(outcomeOf(['passed', 'error'])).toBe('error');

@@ -19,6 +19,17 @@ export interface ShardEnding {
    */
   expected: number;
   reason: string | null;
+  /**
+   * Of `counts`, the failed and error reports of tests that were quarantined when the run was
+   * created (issue 15 item 2): still counted and reported, but the verdict does not count them.
+   */
+  quarantined?: QuarantinedReports;
+}
+
+/** Failing reports of quarantined tests, by pytest category. */
+export interface QuarantinedReports {
+  failed: number;
+  error: number;
 }
 
 /** Why the run stopped before or after its shards. */
@@ -75,12 +86,31 @@ export function decideVerdict(ending: RunEnding, policy: VerdictPolicy, coverage
   }
 }
 
-/** A shard's outcome as the verdict counts it: `passed` only with a result for its work and no failure. */
+/**
+ * A shard's outcome as the verdict counts it: `passed` only with a result for its work and no
+ * failure but those of quarantined tests. A shard that failed only by quarantined tests passes;
+ * one that failed for a reason of its own (a session error) stays failed.
+ */
 export function effectiveShardOutcome(shard: ShardEnding): { outcome: ShardOutcome; reason: string | null } {
-  if (shard.outcome !== 'passed' || !shard.counts) return { outcome: shard.outcome, reason: shard.reason };
+  const failing = shard.counts ? failingCount(shard.counts) - quarantinedCount(shard) : 0;
+  const onlyQuarantinedFailed = shard.outcome === 'failed' && shard.reason === null && quarantinedCount(shard) > 0 && failing === 0;
+  if ((shard.outcome !== 'passed' && !onlyQuarantinedFailed) || !shard.counts) return { outcome: shard.outcome, reason: shard.reason };
   if (countedReports(shard.counts) === 0 && shard.expected > 0) return { outcome: 'failed', reason: shard.reason ?? `the shard produced no test results for its ${shard.expected} test(s)` };
-  if (failingCount(shard.counts) > 0) return { outcome: 'failed', reason: shard.reason ?? describeCounts(shard.counts) };
+  if (failing > 0) return { outcome: 'failed', reason: shard.reason ?? describeCounts(shard.counts) };
   return { outcome: 'passed', reason: shard.reason };
+}
+
+/** The shard's failing reports that the verdict leaves out: never more than it counted in each category. */
+function quarantinedCount(shard: ShardEnding): number {
+  if (!shard.quarantined || !shard.counts) return 0;
+  return Math.min(shard.quarantined.failed, shard.counts.failed) + Math.min(shard.quarantined.error, shard.counts.error);
+}
+
+/** "2 failures in quarantined tests did not count", for the verdict's reason; null when there were none. */
+export function quarantineNote(shards: readonly ShardEnding[]): string | null {
+  const total = shards.reduce((n, shard) => n + quarantinedCount(shard), 0);
+  if (total === 0) return null;
+  return total === 1 ? '1 failure in a quarantined test did not count' : `${total} failures in quarantined tests did not count`;
 }
 
 /** A shard that finished without being handed any work: the others had taken it all. */
@@ -102,8 +132,10 @@ function shardVerdict(shards: readonly ShardEnding[], timeoutSeconds: number | n
   if (outcomes.includes('timed_out')) return { status: 'timed_out', reason: timeoutSeconds !== null ? `Suite timeout of ${timeoutSeconds} s reached` : firstReason((o) => o === 'timed_out') };
   if (outcomes.includes('infra_failed')) return { status: 'infra_failed', reason: firstReason((o) => o === 'infra_failed') };
   const failed = outcomes.filter((o) => o === 'failed').length;
-  if (failed === 0) return { status: 'completed', reason: null };
-  return { status: failed === outcomes.length ? 'failed' : 'partial_failed', reason: firstReason((o) => o === 'failed') };
+  const note = quarantineNote(working);
+  if (failed === 0) return { status: 'completed', reason: note };
+  const reason = [firstReason((o) => o === 'failed'), note].filter((part) => part !== null).join('; ');
+  return { status: failed === outcomes.length ? 'failed' : 'partial_failed', reason: reason || null };
 }
 
 /** The threshold only judges runs whose tests all ran: a timed-out or lost run keeps that verdict. */
