@@ -32,6 +32,7 @@ export const AUDIT_ACTIONS = [
   'run.triggered',
   'run.updated',
   'run.cancelled',
+  'run.rerun',
   'quarantine.added',
   'quarantine.lifted',
   'quarantine.expired',

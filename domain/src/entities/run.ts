@@ -63,6 +63,8 @@ export class Run extends BaseEntity {
   runMetadata: RunMetadata = {};
   artifactsDeleted = false;
   artifactsDeletedAt: Date | null = null;
+  /** The run this one re-runs (issue 15 item 3): same commit, only the tests in `runMetadata.selection`. */
+  rerunOf: number | null = null;
 
   constructor(
     organization: number,
@@ -133,6 +135,7 @@ export const RunSchema = defineEntity({
     runMetadata: p.type(RunMetadataColumn).$type<RunMetadata>(),
     artifactsDeleted: p.boolean().default(false),
     artifactsDeletedAt: p.datetime().nullable(),
+    rerunOf: p.manyToOne(Run).mapToPk().nullable().deleteRule('set null'),
   },
   // Every list filter is served by an index that also orders by id (newest first) for pagination.
   indexes: [
@@ -147,5 +150,7 @@ export const RunSchema = defineEntity({
     // The Board's dashboard aggregates an organization's (or a project's) runs of the last days.
     { properties: ['organization', 'createdAt'] },
     { properties: ['project', 'createdAt'] },
+    // A run shows its re-runs.
+    { properties: ['rerunOf'] },
   ],
 });

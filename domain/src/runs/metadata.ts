@@ -2,8 +2,10 @@
  * A run's metadata (PRD 12.2): the `runs.run_metadata` jsonb column, one record per phase of the
  * run, each written by one activity (activities/src/runs/):
  *
+ * - trigger (the API's re-run, issue 15 item 3): `selection`, the node ids a re-run runs instead of
+ *   the suite's selection, and how they were chosen;
  * - provisioning (`prepareRun`): `bdd`, the feature files indexed at the run's commit, and
- *   `shard_count` as the suite asked for it;
+ *   `shard_count` as the suite asked for it (a re-run: no more than its tests' files);
  * - plan (`finalizeRun`): `plan`, how the work was handed out;
  * - shards (`finalizeRun`): `shards`, how each shard ended, and `shard_count` as it ran;
  * - gates (`combineRunCoverage`, `attachRunReports`): `coverage`, the combined figure the suite's
@@ -28,6 +30,23 @@ export const RUN_METADATA_VERSION = 1;
 const count = z.int().nonnegative();
 /** The shard outcomes (status.ts), spelled out for the schema; the mapped type makes the two agree exactly. */
 const SHARD_OUTCOMES: { [O in ShardOutcome]: O } = { passed: 'passed', failed: 'failed', timed_out: 'timed_out', infra_failed: 'infra_failed', cancelled: 'cancelled' };
+
+// ---- trigger ------------------------------------------------------------------------------------
+
+/** How a re-run chose its tests: the original run's failed and errored tests, or what some of its shards ran. */
+export const RERUN_SCOPES = ['failed', 'shards'] as const;
+export type RerunScope = (typeof RERUN_SCOPES)[number];
+
+/**
+ * A re-run's tests (issue 15 item 3): pytest node ids of the original run, at the original run's
+ * commit. The shards collect exactly these instead of the suite's paths, `-m` and `-k`.
+ */
+export const SelectionMetadata = z.strictObject({
+  scope: z.enum(RERUN_SCOPES),
+  shards: z.array(count).nullable().describe('The original run\'s shards whose tests are re-run (scope shards); null for scope failed'),
+  node_ids: z.array(z.string().min(1)).min(1).describe('The pytest node ids the re-run runs'),
+});
+export type SelectionMetadata = z.infer<typeof SelectionMetadata>;
 
 // ---- provisioning -------------------------------------------------------------------------------
 
@@ -128,6 +147,7 @@ export const ReportingMetadata = z.strictObject({
 
 /** A run's metadata: each phase's record, absent until that phase wrote it. */
 export const RunMetadata = z.strictObject({
+  selection: SelectionMetadata.optional(),
   bdd: BddMetadata.optional(),
   shard_count: count.optional().describe('Shards the suite asked for, then shards that ran'),
   plan: PlanMetadata.optional(),

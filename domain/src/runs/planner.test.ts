@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makespanLowerBound, median, planShards, testFile } from './planner.js';
+import { makespanLowerBound, median, planShards, selectionShardCount, testFile } from './planner.js';
 
 const ids = (file: string, n: number) => Array.from({ length: n }, (_, i) => `${file}::test_${i}`);
 
@@ -55,5 +55,14 @@ describe('shard planner', () => {
     expect(makespanLowerBound([4, 4, 4, 4], 2)).toBe(8);
     expect(median([5, 1, 3])).toBe(3);
     expect(median([1, 2, 3, 4])).toBe(2.5);
+  });
+});
+
+describe('a re-run\'s shards', () => {
+  it("start no more shards than the files of the re-run's tests, and at least one", () => {
+    expect(selectionShardCount(['tests/test_a.py::test_x', 'tests/test_a.py::test_y[1]'], 4)).toBe(1);
+    expect(selectionShardCount(['tests/test_a.py::test_x', 'tests/test_b.py::T::test_y', 'tests/test_c.py'], 2)).toBe(2);
+    expect(selectionShardCount(['tests/test_a.py::test_x', 'tests/test_b.py::test_y'], 4)).toBe(2);
+    expect(selectionShardCount(['tests/test_a.py::test_x'], 0)).toBe(1);
   });
 });

@@ -79,3 +79,12 @@ export function makespanLowerBound(fileDurations: readonly number[], shardCount:
   const total = fileDurations.reduce((a, b) => a + b, 0);
   return Math.max(total / Math.max(1, shardCount), ...fileDurations, 0);
 }
+
+/**
+ * The shards a re-run of `nodeIds` starts (issue 15 item 3): the suite's count, but never more than
+ * the files those tests live in, since a file never spans shards and a shard without a file idles.
+ */
+export function selectionShardCount(nodeIds: readonly string[], suiteShards: number): number {
+  const files = new Set(nodeIds.map(testFile)).size;
+  return Math.max(1, Math.min(Math.max(1, Math.floor(suiteShards)), files));
+}
