@@ -8,6 +8,7 @@ import { mkdir, rm, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import {
+  isFailingOutcome,
   nextFilesUpdate,
   progressBuckets,
   recordScenarioResults,
@@ -22,15 +23,18 @@ import {
   type ShardProgressSignal,
   type ShardSummary,
 } from '@qatron/domain';
+import { fingerprintFailure } from '@qatron/domain/failures/fingerprint';
 import type { CollectedFile } from '@qatron/domain/runs/work-queue';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { untilDatabaseAnswers } from '../database-outage.js';
 import { materializeDatasets } from '../execution/datasets.js';
+import { readFailureTracebacks } from '../execution/junit-failures.js';
 import { redact, resolveSecret } from '../execution/secrets.js';
 import { runShard, SESSION_NODE_ID, type ShardProgress, type ShardRunResult, type WorkSource } from '../execution/shard-runner.js';
 import { scenarioLabels } from '../features.js';
 import { storeShardOutputs } from '../shard-outputs.js';
 import { KEEPALIVE_HEARTBEAT_MS, type RunContext } from './context.js';
+import { runSelection } from './selection.js';
 
 const PROGRESS_SIGNAL_INTERVAL_MS = 2000;
 
@@ -61,7 +65,7 @@ export function createShardActivities(context: RunContext) {
         const result: ShardRunResult = await runShard({
           python: python.python,
           checkoutDir: checkout.dir,
-          work: { selection: { paths: suite.paths, markers: suite.markers, keywords: suite.keywords }, source: workSource(run.id, input.shardIndex, attempt) },
+          work: { selection: runSelection(run, suite), source: workSource(run.id, input.shardIndex, attempt) },
           outDir: join(workRoot, 'out'),
           env: {
             ...testEnvironment(run, environment, input.shardIndex, checkout.dir, artifactsDir),
@@ -79,12 +83,15 @@ export function createShardActivities(context: RunContext) {
           onProgress: progress.report,
         });
         const summary = summarize(input.shardIndex, result, attempt, deps.workerName);
+        // Read before the shard's outputs are cleaned up: failure groups need pytest's full failure texts.
+        const failingIds = result.results.filter((r) => isFailingOutcome(r.outcome)).map((r) => r.nodeId);
+        const failures = { checkoutDir: checkout.dir, tracebacks: await readFailureTracebacks(result.outputs.junitXml, failingIds) };
         // The tests have run: an outage now is waited out (each try on a fresh unit of work), never a reason to run them again.
         await untilDatabaseAnswers(
           async () => {
             const fresh = await loadRun(input.runId);
             await storeShardOutputs(fresh.db, deps.store, fresh.run, input.shardIndex, attempt, result, secrets, artifactsDir);
-            await recordResults(fresh.db, fresh.run, input.shardIndex, result, secrets);
+            await recordResults(fresh.db, fresh.run, input.shardIndex, result, secrets, failures);
           },
           { what: `storing ${shardName}'s results`, log: deps.log },
         );
@@ -156,7 +163,7 @@ function testEnvironment(run: Run, environment: Environment, shardIndex: number,
  * earlier attempt of it recorded, and a file handed to another shard after a lost attempt keeps
  * one row per test: no duplicated results.
  */
-async function recordResults(db: EntityManager, run: Run, shardIndex: number, result: ShardRunResult, secrets: string[]): Promise<void> {
+async function recordResults(db: EntityManager, run: Run, shardIndex: number, result: ShardRunResult, secrets: string[], failures: FailureTexts): Promise<void> {
   await db.transactional(async (tx) => {
     await tx.nativeDelete(TestResult, { run: run.id, shardIndex });
     const nodeIds = result.results.map((t) => t.nodeId);
@@ -166,6 +173,7 @@ async function recordResults(db: EntityManager, run: Run, shardIndex: number, re
       row.attempts = test.attempts;
       row.flaky = test.flaky;
       row.message = test.message ? redact(test.message, secrets).slice(0, 4000) : null;
+      if (isFailingOutcome(test.outcome)) groupFailure(row, test.message, failures, secrets);
       tx.persist(row);
       return { row, test };
     });
@@ -176,6 +184,22 @@ async function recordResults(db: EntityManager, run: Run, shardIndex: number, re
       rows.map(({ row, test }) => ({ testResultId: row.id, nodeId: test.nodeId, outcome: test.outcome, durationSeconds: test.durationSeconds, ...scenarioLabels(test.properties) })),
     );
   });
+}
+
+/** pytest's failure texts of the shard's failing tests (JUnit), and the checkout their paths are in. */
+interface FailureTexts {
+  checkoutDir: string;
+  tracebacks: ReadonlyMap<string, string>;
+}
+
+/** A failure's group (issue 15 item 4): its fingerprint and the parts it is made of, from the redacted texts. */
+function groupFailure(row: TestResult, message: string | null, failures: FailureTexts, secrets: string[]): void {
+  const traceback = failures.tracebacks.get(row.nodeId);
+  const failure = fingerprintFailure({ message: message && redact(message, secrets), traceback: traceback ? redact(traceback, secrets) : null, checkoutDir: failures.checkoutDir });
+  row.fingerprint = failure.fingerprint;
+  row.exceptionType = failure.exceptionType?.slice(0, 500) ?? null;
+  row.normalizedMessage = failure.normalizedMessage;
+  row.failureFrame = failure.frame?.slice(0, 1000) ?? null;
 }
 
 function summarize(index: number, result: ShardRunResult, attempt: number, worker: string): ShardSummary {
