@@ -325,7 +325,7 @@ describe('editing environments and suites on the project page', () => {
     await settle();
 
     expect(posts(api).at(-1)).toMatchObject({ url: '/api/v1/runs', body: { project_id: 1, suite_id: 2, environment_id: 3, branch: null } });
-    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/runs/70'));
+    await vi.waitFor(() => expect(router.currentRoute.value.path).toBe('/runs/70'), { timeout: 10_000 });
     // The run page is left before the test ends, so that it asks nothing of the real fetch.
     await settle();
     wrapper.unmount();
