@@ -44,6 +44,11 @@ describe('collectTests', () => {
     expect(await collectTests(python, repo.path, { ...all, markers: 'regression and checkout' })).toHaveLength(3);
   });
 
+  it('collects exactly the given node ids, instead of the paths and expressions (a re-run, issue 15 item 3)', async () => {
+    const nodeIds = ['tests/test_pricing.py::test_apply_discount[80-25-60.0]', 'tests/test_cart.py::test_empty_cart_has_zero_total'];
+    expect(await collectTests(python, repo.path, { paths: ['tests/test_checkout_steps.py'], markers: 'regression', keywords: '', nodeIds })).toEqual(nodeIds);
+  });
+
   it('selects by keyword and by path', async () => {
     expect(await collectTests(python, repo.path, { ...all, keywords: 'discount and not totals' })).toEqual([
       'tests/test_pricing.py::test_apply_discount[100-10-90.0]',

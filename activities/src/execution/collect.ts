@@ -2,7 +2,7 @@
  * Test collection for planning (DESIGN "A run, step by step", step 2): the node ids a suite's
  * selection yields, in pytest's collection order, which the shard planner then splits by file.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { CollectionError } from './errors.js';
@@ -17,6 +17,28 @@ export interface TestSelection {
   paths: string[];
   markers: string;
   keywords: string;
+  /**
+   * Exact pytest node ids instead of the paths and expressions (a re-run of failed tests, issue 15
+   * item 3), handed to pytest through `-p qatron.select` and a file: they may not fit on a command line.
+   */
+  nodeIds?: string[];
+}
+
+/** `-p qatron.select` appends the node ids listed in this file to pytest's arguments. */
+export const SELECT_VARIABLE = 'QATRON_SELECT_FILE';
+
+/**
+ * The pytest arguments and environment of `selection`: its node ids through a file written into
+ * `dir` (which the test process must be able to read), or its paths, `-m` and `-k`.
+ */
+export async function selectionArguments(selection: TestSelection, dir: string): Promise<{ args: string[]; env: Record<string, string> }> {
+  if (selection.nodeIds && selection.nodeIds.length > 0) {
+    const idsFile = join(dir, 'selection.txt');
+    await writeFile(idsFile, selection.nodeIds.map((id) => `${id}\n`).join(''));
+    return { args: ['-p', 'qatron.select'], env: { [SELECT_VARIABLE]: idsFile } };
+  }
+  const args = [...(selection.markers.trim() ? ['-m', selection.markers] : []), ...(selection.keywords.trim() ? ['-k', selection.keywords] : []), ...selection.paths];
+  return { args, env: {} };
 }
 
 export interface CollectOptions {
@@ -59,16 +81,14 @@ export async function collectTests(python: string, checkoutDir: string, selectio
   }
   const workDir = await mkdtemp(join(tmpdir(), 'qatron-collect-'));
   const outFile = join(workDir, 'collected.json');
-  const args = ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', '-p', 'qatron.collect', '--continue-on-collection-errors'];
-  if (selection.markers.trim()) args.push('-m', selection.markers);
-  if (selection.keywords.trim()) args.push('-k', selection.keywords);
-  args.push(...selection.paths);
   const secrets = options.secrets ?? [];
   const mode = options.sandbox ?? 'bwrap';
   try {
+    const selected = await selectionArguments(selection, workDir);
+    const args = ['-m', 'pytest', '--collect-only', '-q', '-p', 'no:cacheprovider', '-p', 'qatron.collect', '--continue-on-collection-errors', ...selected.args];
     // Collecting imports the repository's test modules: its code runs, sandboxed like a shard's.
     await grantToSandbox(mode, [workDir]);
-    const pytest = await sandboxCommand(python, args, pytestEnvironment(python, { ...options.env, QATRON_COLLECT_FILE: outFile }), {
+    const pytest = await sandboxCommand(python, args, pytestEnvironment(python, { ...options.env, ...selected.env, QATRON_COLLECT_FILE: outFile }), {
       mode,
       python,
       writable: [workDir],

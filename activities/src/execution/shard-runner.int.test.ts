@@ -252,6 +252,26 @@ describe('runShard', () => {
     expect(coveredPaths(a.outputs.coverageFile!)).toEqual(expect.arrayContaining(['src/shop/pricing.py']));
   });
 
+  it('pulls only the node ids of a re-run\'s selection (issue 15 item 3): the queue is seeded with their files, nothing else runs', async () => {
+    const { run } = await shard();
+    const nodeIds = [GREEN_TEST_IDS[1]!, 'tests/test_checkout_steps.py::test_discounted_totals[2-pen-1.50-0-3.00]', GREEN_TEST_IDS[GREEN_TEST_IDS.length - 1]!];
+    let queue = emptyWorkQueue();
+    const source: WorkSource = {
+      collected: async (files) => void (queue = seedWorkQueue(queue, files, {})),
+      next: async () => {
+        const taken = takeWork(queue, 0, 1, 1);
+        queue = taken.state;
+        return taken.files;
+      },
+    };
+    const { testIds: _ignored, ...pulled } = run;
+    // The suite's paths and expressions are not used when node ids are given.
+    const result = await runShard({ ...pulled, work: { selection: { paths: ['tests/test_cart.py'], markers: 'smoke', keywords: '', nodeIds }, source } });
+    expect(result.results.map((r) => r.nodeId).sort()).toEqual([...nodeIds].sort());
+    expect(queue.totalTests).toBe(3);
+    expect(result.outcome).toBe('passed');
+  });
+
   it('fails, never passes, when pytest collects none of the shard\'s tests (exit code 5)', async () => {
     const { run } = await shard({}, { testIds: [GREEN_TEST_IDS[0]], retries: 2, env: { PYTEST_ADDOPTS: '-m no_such_marker' } });
     const result = await runShard(run);

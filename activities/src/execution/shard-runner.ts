@@ -9,7 +9,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CoverageError, writeCoverageRc } from '../reporting/coverage.js';
-import { pytestEnvironment, type TestSelection } from './collect.js';
+import { pytestEnvironment, SELECT_VARIABLE, selectionArguments, type TestSelection } from './collect.js';
 import { ShardExecutionError } from './errors.js';
 import { runCommand } from './process.js';
 import { countCategories, isFailingOutcome, type OutcomeCounts } from '@qatron/domain/runs/outcomes';
@@ -103,9 +103,6 @@ export const SESSION_NODE_ID = '<pytest session>';
 
 /** `-p qatron.progress` reports into this file, one JSON line per finished test. */
 const PROGRESS_VARIABLE = 'QATRON_PROGRESS_FILE';
-
-/** `-p qatron.select` appends the node ids listed in this file to pytest's arguments. */
-const SELECT_VARIABLE = 'QATRON_SELECT_FILE';
 
 /** `-p qatron.pull` asks for work on this Unix socket. */
 const PULL_VARIABLE = 'QATRON_PULL_SOCKET';
@@ -267,15 +264,15 @@ async function pulledAttempt(session: ShardSession, work: NonNullable<RunShardOp
   session.expected = () => channel.handedTests();
   writeLine(session.log, `===== attempt 1 of ${1 + options.retries}: work pulled from the run by ${lanes} process(es) =====`, session.secrets);
   try {
-    const selection = [...work.selection.paths, ...(work.selection.markers.trim() ? ['-m', work.selection.markers] : []), ...(work.selection.keywords.trim() ? ['-k', work.selection.keywords] : [])];
+    const selection = await selectionArguments(work.selection, outDir);
     const ended = await Promise.all(
       Array.from({ length: lanes }, (_, lane) => {
         const name = lanes === 1 ? '1' : `1-lane${lane}`;
         const junitFile = join(outDir, `junit-${name}.xml`);
         // xdist, if the repository's addopts ask for it, would take over the run loop: -n 0 keeps it in-process.
-        const args = [...pytestArgs(session, junitFile), '-p', 'qatron.pull', '-n', '0', ...(options.coverage ? session.coverageArgs : []), ...selection];
+        const args = [...pytestArgs(session, junitFile), '-p', 'qatron.pull', '-n', '0', ...(options.coverage ? session.coverageArgs : []), ...selection.args];
         const coverageEnv = lanes === 1 || !options.coverage ? session.coverageEnv : { ...session.coverageEnv, COVERAGE_FILE: `${session.coverageFile}.lane${lane}` };
-        return invoke(session, { args, env: { ...coverageEnv, [PULL_VARIABLE]: channel.path }, progressFile: join(outDir, `progress-${name}.jsonl`), junitFile, phase: 'running', writable: [dirname(channel.path)] });
+        return invoke(session, { args, env: { ...coverageEnv, ...selection.env, [PULL_VARIABLE]: channel.path }, progressFile: join(outDir, `progress-${name}.jsonl`), junitFile, phase: 'running', writable: [dirname(channel.path)] });
       }),
     );
     const failure = channel.error();

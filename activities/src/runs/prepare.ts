@@ -4,7 +4,8 @@
  * the feature files indexed, the Python environment ready (a repository whose environment cannot
  * be built fails here, once, with pip's reason), and the suite's per-file history for the work
  * queue. No test collection: each shard collects the selection itself, in parallel, as
- * pytest-xdist's workers do, and the first to finish seeds the run's queue.
+ * pytest-xdist's workers do, and the first to finish seeds the run's queue. A re-run (issue 15
+ * item 3) comes with the original run's commit, and starts no more shards than its tests' files.
  */
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -15,6 +16,7 @@ import { repositoryAccess } from '../execution/repository.js';
 import { ingestCheckout, ingestionRecord } from '../features.js';
 import { fileDurationHistory } from '../history.js';
 import type { RunContext } from './context.js';
+import { runShardCount } from './selection.js';
 
 export function createPrepareActivities(context: RunContext) {
   const { deps, loadRun, withKeepalive, sharedCheckout, runEnvironment, asFailure } = context;
@@ -52,9 +54,10 @@ export function createPrepareActivities(context: RunContext) {
           return { commit, bdd, history };
         });
         run.commit = prepared.commit;
-        run.runMetadata = { ...run.runMetadata, bdd: prepared.bdd, shard_count: suite.shards };
+        const shardCount = runShardCount(run, suite);
+        run.runMetadata = { ...run.runMetadata, bdd: prepared.bdd, shard_count: shardCount };
         await db.flush();
-        return { commit: prepared.commit, shardCount: suite.shards, coverageGate: hasCoverageGate(suite), fileHistory: Object.fromEntries(prepared.history) };
+        return { commit: prepared.commit, shardCount, coverageGate: hasCoverageGate(suite), fileHistory: Object.fromEntries(prepared.history) };
       } catch (err) {
         throw asFailure(err, secrets);
       }
