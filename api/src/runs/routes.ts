@@ -4,6 +4,7 @@ import type { ApiDeps } from '../http/deps.js';
 import { pageOf } from '../http/pagination.js';
 import { defineRoute, type AnyRoute } from '../http/route.js';
 import { reportUrls } from '../reports/service.js';
+import { rerunRoutes } from './rerun.js';
 import { RunCreate, RunListQuery, RunOut, RunUpdate } from './schema.js';
 import { runOut } from './serialize.js';
 import { getRun, listRuns, triggerRun, updateRunStatus } from './service.js';
@@ -80,5 +81,6 @@ export function runRoutes(deps: ApiDeps): AnyRoute[] {
         return { body: runOut(view.run, view.names, null, reports.get(view.run.id) ?? null) };
       },
     }),
+    ...rerunRoutes(deps),
   ];
 }

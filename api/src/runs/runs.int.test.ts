@@ -77,6 +77,9 @@ describe('POST /api/v1/runs', () => {
       report_status: 'pending',
       artifacts_deleted: false,
       run_metadata: {},
+      rerun_of: null,
+      rerun_scope: null,
+      reruns: [],
       progress: null,
       report_url: null,
     });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PulledPlan, REPORT_STATUSES, RUN_STATUSES, RunMetadata, SplitPlan, SplitPlanShard, type RunStatus } from '@qatron/domain';
+import { PulledPlan, REPORT_STATUSES, RERUN_SCOPES, RUN_STATUSES, RunMetadata, SelectionMetadata, SplitPlan, SplitPlanShard, type RunStatus } from '@qatron/domain';
 import { PageQuery } from '../http/pagination.js';
 
 /**
@@ -119,8 +119,37 @@ export type RunListFilter = z.output<typeof RunListQuery>;
  * pre-split run without its per-shard test ids, which can run into thousands and are the workers' business.
  */
 export const RunMetadataOut = RunMetadata.extend({
+  selection: SelectionMetadata.omit({ node_ids: true })
+    .extend({ tests: z.int().nonnegative().describe('How many node ids the re-run runs (its test results name them)') })
+    .optional()
+    .describe("A re-run's tests (issue 15 item 3): how they were chosen from the original run"),
   plan: z.union([PulledPlan, SplitPlan.extend({ shards: z.array(SplitPlanShard.omit({ test_ids: true })) })]).optional().describe('How the work was handed out to the shards'),
 }).describe('Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase\'s record absent until that phase wrote it');
+
+/** One re-run of a run, as the original run lists it (issue 15 item 3). */
+export const RunRerunOut = z.object({
+  id: z.number().int(),
+  status: z.enum(RUN_STATUSES),
+  scope: z.enum(RERUN_SCOPES).describe('failed: the failed and errored tests; shards: the tests of some shards'),
+  total_tests: z.number().int(),
+  passed_tests: z.number().int(),
+  failed_tests: z.number().int(),
+  error_tests: z.number().int(),
+  created_at: z.iso.datetime(),
+});
+
+/** `POST /api/v1/runs/:id/rerun` (issue 15 item 3): which of the run's tests to run again. */
+export const RerunCreate = z
+  .object({
+    scope: z.enum(RERUN_SCOPES).describe("failed: the run's failed and errored tests; shards: every test the named shards ran"),
+    shards: z.array(z.int().nonnegative()).min(1).max(1000).nullish().describe('Shard indexes of the original run (scope shards only)'),
+  })
+  .superRefine((body, ctx) => {
+    const hasShards = body.shards !== undefined && body.shards !== null;
+    if (body.scope === 'shards' && !hasShards) ctx.addIssue({ code: 'custom', path: ['shards'], message: 'is required with scope shards' });
+    if (body.scope === 'failed' && hasShards) ctx.addIssue({ code: 'custom', path: ['shards'], message: 'is only for scope shards' });
+  });
+export type RerunCreateInput = z.output<typeof RerunCreate>;
 
 export const RunOut = z.object({
   id: z.number().int(),
@@ -154,6 +183,9 @@ export const RunOut = z.object({
   report_status: z.enum(REPORT_STATUSES).describe('The Allure report and coverage HTML, attached after the verdict: pending, ready, failed (see run_metadata.reporting) or skipped (nothing to report)'),
   artifacts_deleted: z.boolean().describe('True once retention removed the artifacts; the metadata stays'),
   run_metadata: RunMetadataOut,
+  rerun_of: z.number().int().nullable().describe('The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run'),
+  rerun_scope: z.enum(RERUN_SCOPES).nullable().describe('How a re-run chose its tests; null for a triggered run'),
+  reruns: z.array(RunRerunOut).describe('The re-runs of this run, oldest first'),
   progress: RunProgress.nullable().describe('Live progress per shard while the run is live (single-run reads only)'),
   report_url: z
     .string()

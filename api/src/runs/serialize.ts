@@ -1,20 +1,42 @@
 import type { Run, RunMetadata, RunProgressView } from '@qatron/domain';
 import type { z } from 'zod';
 import { iso, isoOrNull } from '../http/pagination.js';
-import type { RunMetadataOut, RunOut } from './schema.js';
+import type { RunMetadataOut, RunOut, RunRerunOut } from './schema.js';
 
-/** The display names a run shows beside its ids; loaded once per page (`runNames` in service.ts). */
+/** The display names a run shows beside its ids, and its re-runs; loaded once per page (`runNames` in service.ts). */
 export interface RunNames {
   project: string;
   suite: string;
   environment: string;
+  /** Runs that re-run this one, oldest first (issue 15 item 3). */
+  reruns: readonly Run[];
 }
 
-/** The plan of a pre-split run without its per-shard test ids, which can run into thousands and are the workers' business. */
+/**
+ * The metadata without the test ids of a pre-split plan and of a re-run's selection, which can run
+ * into thousands and are the workers' business (a re-run's test results name them).
+ */
 function publicMetadata(metadata: RunMetadata): z.output<typeof RunMetadataOut> {
-  const plan = metadata.plan;
-  if (!plan || !('shards' in plan)) return metadata;
-  return { ...metadata, plan: { ...plan, shards: plan.shards.map(({ test_ids: _ids, ...shard }) => shard) } };
+  const { plan, selection, ...rest } = metadata;
+  return {
+    ...rest,
+    ...(selection && { selection: { scope: selection.scope, shards: selection.shards, tests: selection.node_ids.length } }),
+    ...(plan && { plan: 'shards' in plan ? { ...plan, shards: plan.shards.map(({ test_ids: _ids, ...shard }) => shard) } : plan }),
+  };
+}
+
+function rerunOut(rerun: Run): z.output<typeof RunRerunOut> {
+  return {
+    id: rerun.id,
+    status: rerun.status,
+    // A run lands in `reruns` only through rerun_of, which the API sets together with the selection.
+    scope: rerun.runMetadata.selection?.scope ?? 'failed',
+    total_tests: rerun.totalTests,
+    passed_tests: rerun.passedTests,
+    failed_tests: rerun.failedTests,
+    error_tests: rerun.errorTests,
+    created_at: iso(rerun.createdAt),
+  };
 }
 
 function progressOut(progress: RunProgressView | null): z.output<typeof RunOut>['progress'] {
@@ -71,6 +93,9 @@ export function runOut(run: Run, names: RunNames, progress: RunProgressView | nu
     report_status: run.reportStatus,
     artifacts_deleted: run.artifactsDeleted,
     run_metadata: publicMetadata(run.runMetadata),
+    rerun_of: run.rerunOf,
+    rerun_scope: run.runMetadata.selection?.scope ?? null,
+    reruns: names.reruns.map(rerunOut),
     progress: progressOut(progress),
     report_url: reportUrl,
   };

@@ -76,7 +76,7 @@ export async function triggerRun(
     );
   });
   await handOverToEngine(em, engine, run, suite);
-  return { run, names: { project: project.name, suite: suite.name, environment: environment.name } };
+  return { run, names: { project: project.name, suite: suite.name, environment: environment.name, reruns: [] } };
 }
 
 /**
@@ -85,7 +85,7 @@ export async function triggerRun(
  * not left queued forever: it ends `infra_failed` with the reason, and the caller gets a 503.
  * A detached engine (API-only tests) leaves the run queued.
  */
-async function handOverToEngine(em: EntityManager, engine: RunEngine, run: Run, suite: Suite): Promise<void> {
+export async function handOverToEngine(em: EntityManager, engine: RunEngine, run: Run, suite: Suite): Promise<void> {
   try {
     await engine.start(run, suite);
   } catch (err) {
@@ -228,8 +228,8 @@ export async function updateRunStatus(
 }
 
 /**
- * The project, suite and environment names of `runs`, keyed by run id, read in one query for the
- * distinct ids of the page rather than once per run.
+ * The project, suite and environment names of `runs` and their re-runs, keyed by run id, read in
+ * one query each for the distinct ids of the page rather than once per run.
  */
 export async function runNames(em: EntityManager, runs: readonly Run[]): Promise<Map<number, RunNames>> {
   const byRun = new Map<number, RunNames>();
@@ -246,12 +246,25 @@ export async function runNames(em: EntityManager, runs: readonly Run[]): Promise
   );
   const names = { project: new Map<number, string>(), suite: new Map<number, string>(), environment: new Map<number, string>() };
   for (const row of rows) names[row.kind].set(row.id, row.name);
+  const reruns = await rerunsOf(em, runs);
   for (const run of runs) {
     byRun.set(run.id, {
       project: names.project.get(run.project) ?? '',
       suite: names.suite.get(run.suite) ?? '',
       environment: names.environment.get(run.environment) ?? '',
+      reruns: reruns.get(run.id) ?? [],
     });
+  }
+  return byRun;
+}
+
+/** The re-runs of `runs` (issue 15 item 3), oldest first, keyed by the run they re-run: one query per page (index on rerun_of_id). */
+async function rerunsOf(em: EntityManager, runs: readonly Run[]): Promise<Map<number, Run[]>> {
+  const byRun = new Map<number, Run[]>();
+  const reruns = await em.find(Run, { rerunOf: { $in: runs.map((r) => r.id) } }, { orderBy: { id: 'asc' } });
+  for (const rerun of reruns) {
+    if (rerun.rerunOf === null) continue;
+    byRun.set(rerun.rerunOf, [...(byRun.get(rerun.rerunOf) ?? []), rerun]);
   }
   return byRun;
 }
