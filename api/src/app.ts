@@ -20,6 +20,7 @@ import { openApiDocument } from './openapi/document.js';
 import { refusingDeactivatedOrganizations } from './organizations/guard.js';
 import { organizationRoutes } from './organizations/routes.js';
 import { projectRoutes } from './projects/routes.js';
+import { quarantineRoutes } from './quarantine/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { suiteRoutes } from './suites/routes.js';
@@ -50,6 +51,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...featureRoutes(deps),
     ...featureIngestionRoutes(deps),
     ...dashboardRoutes(deps),
+    ...quarantineRoutes(deps),
   ];
   routes.push(
     defineRoute({

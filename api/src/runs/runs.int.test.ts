@@ -72,6 +72,7 @@ describe('POST /api/v1/runs', () => {
       xfailed_tests: 0,
       xpassed_tests: 0,
       flaky_tests: 0,
+      quarantined_failures: 0,
       duration_seconds: null,
       coverage_percent: null,
       report_status: 'pending',

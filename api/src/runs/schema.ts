@@ -178,6 +178,7 @@ export const RunOut = z.object({
   xfailed_tests: z.number().int(),
   xpassed_tests: z.number().int().describe('Non-strict xpasses'),
   flaky_tests: z.number().int().describe('Failed first, passed on a retry inside their shard'),
+  quarantined_failures: z.number().int().describe('Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict'),
   duration_seconds: z.number().nullable().describe("The longest shard's duration (PRD 12.4)"),
   coverage_percent: z.number().nullable(),
   report_status: z.enum(REPORT_STATUSES).describe('The Allure report and coverage HTML, attached after the verdict: pending, ready, failed (see run_metadata.reporting) or skipped (nothing to report)'),

@@ -88,6 +88,7 @@ export function runOut(run: Run, names: RunNames, progress: RunProgressView | nu
     xfailed_tests: run.xfailedTests,
     xpassed_tests: run.xpassedTests,
     flaky_tests: run.flakyTests,
+    quarantined_failures: run.quarantinedFailures,
     duration_seconds: run.durationSeconds,
     coverage_percent: run.coveragePercent,
     report_status: run.reportStatus,

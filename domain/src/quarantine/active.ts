@@ -21,6 +21,11 @@ export function activeAt(moment: Date): FilterQuery<Quarantine> {
   };
 }
 
+/** The same rule for a loaded quarantine. */
+export function isActiveAt(quarantine: Pick<Quarantine, 'createdAt' | 'liftedAt' | 'expiresAt'>, moment: Date): boolean {
+  return quarantine.createdAt <= moment && (quarantine.liftedAt === null || quarantine.liftedAt > moment) && (quarantine.expiresAt === null || quarantine.expiresAt > moment);
+}
+
 /** Quarantines not lifted but whose expiry has passed at `moment`. */
 export function expiredAt(moment: Date): FilterQuery<Quarantine> {
   return { liftedAt: null, expiresAt: { $ne: null, $lte: moment } };
