@@ -8,6 +8,7 @@ import { dashboardRoutes } from './dashboard/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { cliPackageRoutes } from './cli-package/routes.js';
 import { environmentRoutes } from './environments/routes.js';
+import { failureGroupRoutes } from './failure-groups/routes.js';
 import { featureIngestionRoutes } from './features/ingest.js';
 import { featureRoutes } from './features/routes.js';
 import { healthRoutes } from './health/routes.js';
@@ -43,6 +44,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...suiteRoutes(deps),
     ...runRoutes(deps),
     ...testResultRoutes(deps),
+    ...failureGroupRoutes(deps),
     ...artifactRoutes(deps),
     ...reportRoutes(deps, authenticate),
     ...auditRoutes(deps),
