@@ -1,6 +1,7 @@
 import { LockMode } from '@mikro-orm/postgresql';
 import { Context } from '@temporalio/activity';
 import { Environment, isFinalStatus, RevokedSession, Run, RunArtifact, runPrefix, ServiceToken, type ArtifactDeletion, type RetentionActivities, type SweepInput } from '@qatron/domain';
+import { liftExpiredQuarantines } from '@qatron/domain/quarantine/active';
 import { findRunsPastRetention, retentionDueAt } from '@qatron/domain/retention';
 import type { ActivityDeps } from './deps.js';
 import { activityFailure } from './failures.js';
@@ -110,10 +111,17 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'stor
      * Records service tokens past their expiry as revoked (`revoked_at` = `now`). The API already
      * refuses an expired token; this makes the listing say so and keeps the set of live tokens
      * small. Returns how many were deactivated.
+     *
+     * It also lifts quarantines past their expiry (issue 15 item 2), each audited as
+     * `quarantine.expired`: the verdict already ignores them from their expiry on, this records
+     * it. Here rather than in an activity of its own so that the sweep workflow, whose recorded
+     * histories must replay, stays as it is; the count is logged, the return keeps its shape.
      */
     async deactivateExpiredServiceTokens(input: SweepInput = {}): Promise<{ serviceTokens: number }> {
       const now = input.now ? new Date(input.now) : new Date();
       const serviceTokens = await em().nativeUpdate(ServiceToken, { revokedAt: null, expiresAt: { $ne: null, $lte: now } }, { revokedAt: now, updatedAt: now });
+      const quarantines = await liftExpiredQuarantines(em(), now);
+      if (quarantines > 0) deps.log(`daily sweep: ${quarantines} expired quarantine(s) lifted`);
       return { serviceTokens };
     },
 
