@@ -6,12 +6,13 @@
 import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type QuarantinedReports, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
 import { quarantinedFailuresByShard } from '@qatron/domain/quarantine/active';
 import type { RunContext } from './context.js';
+import { recordTestHealth } from './test-health.js';
 
 export function createFinalizeActivities({ em }: Pick<RunContext, 'em'>) {
   return {
     /** Writes the verdict once; a run already final (cancelled through the API) keeps its status. */
     async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
-      return em().transactional(async (tx) => {
+      const finalStatus = await em().transactional(async (tx) => {
         const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
         const suite = await tx.findOneOrFail(Suite, { id: run.suite });
         // Quarantines as they stood when the run was created: one added or lifted while it runs
@@ -29,6 +30,9 @@ export function createFinalizeActivities({ em }: Pick<RunContext, 'em'>) {
         recordCounts(run, conclusion, quarantined);
         return status;
       });
+      // After the verdict is committed, in its own transaction: the run's results join its tests' health windows.
+      await recordTestHealth(em(), conclusion.runId);
+      return finalStatus;
     },
   } satisfies Pick<RunActivities, 'finalizeRun'>;
 }
