@@ -25,6 +25,7 @@ import { quarantineRoutes } from './quarantine/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { suiteRoutes } from './suites/routes.js';
+import { testHealthRoutes } from './test-health/routes.js';
 import { testResultRoutes } from './test-results/routes.js';
 import { userRoutes } from './users/routes.js';
 
@@ -45,6 +46,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...runRoutes(deps),
     ...testResultRoutes(deps),
     ...failureGroupRoutes(deps),
+    ...testHealthRoutes(deps),
     ...artifactRoutes(deps),
     ...reportRoutes(deps, authenticate),
     ...auditRoutes(deps),
