@@ -8,6 +8,7 @@ import init from './init.js';
 import organizations from './organizations.js';
 import { passwd } from './passwd.js';
 import projects from './projects.js';
+import rerun from './rerun.js';
 import runs from './runs.js';
 import suites from './suites.js';
 import tokens from './tokens.js';
@@ -16,4 +17,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
