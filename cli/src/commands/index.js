@@ -3,6 +3,7 @@ import artifacts from './artifacts.js';
 import { login, logout, whoami } from './auth.js';
 import datasets from './datasets.js';
 import environments from './environments.js';
+import failures from './failures.js';
 import features from './features.js';
 import init from './init.js';
 import organizations from './organizations.js';
@@ -17,4 +18,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
