@@ -312,6 +312,19 @@ describe('innermostOwnFrame', () => {
 });
 
 describe('parseTraceback', () => {
+  it("names a long-style frame by its own def, not a function defined inside it", () => {
+    const text = `def test_retries():
+        def flaky_call():
+            return 1
+    
+        for attempt in range(3):
+>           assert flaky_call() == 2
+E           assert 1 == 2
+
+tests/test_retry.py:7: AssertionError`;
+    expect(parseTraceback(text).frames).toEqual([{ path: 'tests/test_retry.py', line: 7, function: 'test_retries' }]);
+  });
+
   it('reads the frames of the last exception of a chain, outermost first, with their functions', () => {
     const parsed = parseTraceback(connectionRefused(1).traceback);
     expect(parsed.frames.map((f) => [f.path.replace(VENV, '…'), f.line, f.function])).toEqual([

@@ -78,12 +78,17 @@ function isSourceLine(line: string): boolean {
   return /^(\s|>|E\s|E$|_ _)/.test(line) || line.startsWith('Traceback') || line.startsWith('Hint:');
 }
 
-/** A long-style frame prints its function's source from the `def` line; the failing line is marked `>`. */
+/**
+ * A long-style frame prints its function's source from the `def` line, the failing line marked
+ * `>`; a function defined inside it is indented deeper, so the frame's own `def` is the least indented.
+ */
 function functionOfSource(source: readonly string[]): string | null {
   const marked = source.findIndex((line) => line.startsWith('>'));
   const upTo = marked === -1 ? source : source.slice(0, marked + 1);
-  const def = upTo.findLast((line) => DEF_LINE.test(line));
-  if (def) return DEF_LINE.exec(def)![1]!;
+  const indent = (line: string) => /^>?(\s*)/.exec(line)![1]!.length + (line.startsWith('>') ? 1 : 0);
+  const defs = upTo.filter((line) => DEF_LINE.test(line));
+  const outer = defs.reduce<string | undefined>((best, line) => (best === undefined || indent(line) < indent(best) ? line : best), undefined);
+  if (outer) return DEF_LINE.exec(outer)![1]!;
   return marked === -1 ? null : '<module>';
 }
 
