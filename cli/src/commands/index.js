@@ -9,6 +9,7 @@ import init from './init.js';
 import organizations from './organizations.js';
 import { passwd } from './passwd.js';
 import projects from './projects.js';
+import quarantine from './quarantine.js';
 import rerun from './rerun.js';
 import runs from './runs.js';
 import suites from './suites.js';
@@ -18,4 +19,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...quarantine, ...tokens, ...organizations];
