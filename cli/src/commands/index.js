@@ -13,10 +13,11 @@ import quarantine from './quarantine.js';
 import rerun from './rerun.js';
 import runs from './runs.js';
 import suites from './suites.js';
+import tests from './tests.js';
 import tokens from './tokens.js';
 
 /** @typedef {import('../types.js').Command} Command */
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...quarantine, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...quarantine, tests, ...tokens, ...organizations];
