@@ -229,6 +229,8 @@ describe('run engine, 4 shards', () => {
     const failing = await em().findOneOrFail(TestResult, { run: run.id, nodeId: FAILING_TEST_ID });
     expect(failing.outcome).toBe('failed');
     expect(failing.message).toContain('assert');
+    // Failure groups (issue 15 item 4): the shard fingerprints the failure from pytest's JUnit text.
+    expect(failing).toMatchObject({ exceptionType: 'AssertionError', normalizedMessage: 'the cart does not add VAT', failureFrame: 'tests/test_failing.py::test_total_includes_tax', fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
   });
 
   it('ends failed when every shard fails', async () => {
