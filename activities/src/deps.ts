@@ -27,5 +27,7 @@ export interface ActivityDeps {
   seleniumRemoteUrl: string | undefined;
   /** How test code is confined (config WORKER_SANDBOX); absent: bwrap. */
   sandbox?: SandboxMode;
+  /** Runs in each test's health window (config TEST_HEALTH_WINDOW); absent: 30. */
+  testHealthWindow?: number;
   log: (message: string) => void;
 }

@@ -72,6 +72,7 @@ const EnvSchema = z.object({
   SHARD_SCHEDULE_TO_START_SECONDS: positiveInt.default(300),
   SHARD_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.default(30),
   SHARD_ATTEMPTS: positiveInt.default(3),
+  TEST_HEALTH_WINDOW: positiveInt.default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -128,6 +129,8 @@ export interface QatronConfig {
   };
   /** How run workflows treat their shards; fixed per run when the run starts. */
   shards: { scheduleToStartSeconds: number; heartbeatTimeoutSeconds: number; attempts: number };
+  /** How many of the most recent runs of a suite and environment each test's health looks at (issue 15 item 1). */
+  testHealthWindow: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -235,6 +238,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       heartbeatTimeoutSeconds: e.SHARD_HEARTBEAT_TIMEOUT_SECONDS,
       attempts: e.SHARD_ATTEMPTS,
     },
+    testHealthWindow: e.TEST_HEALTH_WINDOW,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countCategories, Quarantine, Run, TestHealth, TestResult, type Environment, type Project, type RunConclusion, type Suite, type TestOutcome } from '@qatron/domain';
+import { countCategories, loadConfig, Quarantine, Run, TestHealth, TestResult, type Environment, type Project, type RunConclusion, type Suite, type TestOutcome } from '@qatron/domain';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildServiceToken, buildSuite } from '@qatron/domain/testing';
 import { DEFAULT_TEST_HEALTH_POLICY } from '@qatron/domain/test-health/classify';
 import { appendToWindow, type WindowEntry } from '@qatron/domain/test-health/window';
@@ -152,6 +152,25 @@ describe('test health as runs finalize', () => {
     expect(stored.find((h) => h.nodeId === FLAKY)).toMatchObject({ classification: 'flaky', rule: 'same_commit_disagreement' });
     for (const row of stored) expect(pick(row)).toEqual(pick((await fromScratch(production)).get(row.nodeId)!));
   });
+
+  it('keeps the window the worker is configured with (TEST_HEALTH_WINDOW)', async () => {
+    const config = loadConfig({ QATRON_ENV: 'test', QATRON_HOME: '/nonexistent', TEST_HEALTH_WINDOW: '3' });
+    expect(config.testHealthWindow).toBe(3);
+    const development = await buildEnvironment(em(), { project, kind: 'development', name: 'development' });
+    const finalizeWindowed = createFinalizeActivities({ em, deps: { testHealthWindow: config.testHealthWindow } }).finalizeRun;
+    const ids: number[] = [];
+    for (const { commit, outcomes } of RUNS) {
+      const run = await runWith(commit, outcomes, development);
+      ids.push(run.id);
+      await finalizeWindowed(conclusionOf(run, outcomes));
+    }
+    const regression = (await storedRows(development)).find((h) => h.nodeId === REGRESSION)!;
+    expect(regression.window.map((e) => e.run_id)).toEqual(ids.slice(4));
+    // Three failures in a window that no longer shows the passes before them: broken by the streak.
+    expect(regression).toMatchObject({ runs: 3, failures: 3, classification: 'broken', rule: 'failing_streak' });
+    // First seen still names the first run, long gone from the window.
+    expect(regression.firstSeenAt).toEqual((await em().findOneOrFail(Run, { id: ids[0]! })).completedAt);
+  });
 });
 
 describe('GET /api/v1/projects/:id/tests', () => {
@@ -168,12 +187,12 @@ describe('GET /api/v1/projects/:id/tests', () => {
   });
 
   it('filters by classification, suite, environment and text, and sorts by failures or duration', async () => {
-    expect(nodes((await list('?classification=broken')).body)).toEqual([REGRESSION]);
+    expect(nodes((await list('?classification=broken&environment=staging')).body)).toEqual([REGRESSION]);
     expect(nodes((await list('?classification=flaky&environment=staging')).body)).toEqual([FLAKY, RETRIED]);
     expect((await list('?environment=production')).body.total).toBe(2);
-    expect((await list('?suite=regression')).body.total).toBe(7);
+    expect((await list('?suite=regression')).body.total).toBe(12);
     expect((await list('?suite=nightly')).body.total).toBe(0);
-    expect(nodes((await list('?text=TEST_PRICING.py::test_discount[10')).body)).toEqual([REGRESSION]);
+    expect(nodes((await list('?text=TEST_PRICING.py::test_discount[10&environment=staging')).body)).toEqual([REGRESSION]);
     expect(nodes((await list('?text=%25')).body)).toEqual([]);
     expect(nodes((await list('?environment=staging&sort=failures&limit=2')).body)).toEqual([FLAKY, REGRESSION]);
     const byDuration = nodes((await list('?environment=staging&sort=duration')).body);

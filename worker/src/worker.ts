@@ -85,6 +85,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     workerName: name,
     seleniumRemoteUrl: config.worker.seleniumRemoteUrl,
     sandbox: config.worker.sandbox,
+    testHealthWindow: config.testHealthWindow,
     log,
   };
   // A database outage is waited out by every activity (the shard guards its own steps: its tests must not run twice).

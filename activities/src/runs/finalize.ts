@@ -6,9 +6,9 @@
 import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type QuarantinedReports, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
 import { quarantinedFailuresByShard } from '@qatron/domain/quarantine/active';
 import type { RunContext } from './context.js';
-import { recordTestHealth } from './test-health.js';
+import { recordTestHealth, testHealthPolicy } from './test-health.js';
 
-export function createFinalizeActivities({ em }: Pick<RunContext, 'em'>) {
+export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & { deps?: Pick<RunContext['deps'], 'testHealthWindow'> }) {
   return {
     /** Writes the verdict once; a run already final (cancelled through the API) keeps its status. */
     async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
@@ -31,7 +31,7 @@ export function createFinalizeActivities({ em }: Pick<RunContext, 'em'>) {
         return status;
       });
       // After the verdict is committed, in its own transaction: the run's results join its tests' health windows.
-      await recordTestHealth(em(), conclusion.runId);
+      await recordTestHealth(em(), conclusion.runId, testHealthPolicy(deps?.testHealthWindow));
       return finalStatus;
     },
   } satisfies Pick<RunActivities, 'finalizeRun'>;

@@ -9,6 +9,11 @@ import { Run, TestHealth, TestResult } from '@qatron/domain';
 import { DEFAULT_TEST_HEALTH_POLICY, type TestHealthPolicy } from '@qatron/domain/test-health/classify';
 import { appendToWindow, healthVerdict, type WindowEntry } from '@qatron/domain/test-health/window';
 
+/** The policy with the worker's configured window (TEST_HEALTH_WINDOW), the rules' thresholds as domain sets them. */
+export function testHealthPolicy(window: number | undefined): TestHealthPolicy {
+  return window === undefined ? DEFAULT_TEST_HEALTH_POLICY : { ...DEFAULT_TEST_HEALTH_POLICY, window };
+}
+
 /** Serialises health updates of one suite, so that two runs finalizing together both land. */
 const TEST_HEALTH_LOCK_NAMESPACE = 0x7468;
 
