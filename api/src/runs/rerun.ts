@@ -39,7 +39,7 @@ export function rerunRoutes(deps: ApiDeps): AnyRoute[] {
       params: IdParams,
       body: RerunCreate,
       response: { status: 201, schema: RunOut },
-      errors: [409, 503],
+      errors: [400, 409, 503],
       handler: async ({ em, principal, params, body, origin }) => {
         const rerun = await rerunRun(em, principal, params.id, body, origin, deps.engine);
         deps.metrics.runTriggered();
