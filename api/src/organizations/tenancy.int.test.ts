@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestFeatureFiles, recordScenarioResults, RunArtifact, runPrefix, storeRunArtifact, TestResult } from '@qatron/domain';
+import { ingestFeatureFiles, recordScenarioResults, RunArtifact, runPrefix, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
+import { DEFAULT_TEST_HEALTH_POLICY } from '@qatron/domain/test-health/classify';
 import { buildEnvironment, buildProject, buildRun, buildSuite, buildUser } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
 
@@ -81,6 +82,7 @@ interface Fixtures {
   environment: number;
   run: number;
   testResult: number;
+  testHealth: number;
   artifact: number;
   feature: number;
   scenario: number;
@@ -137,6 +139,9 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
   const fork = em();
   const result = new TestResult(run, 0, `tests/test_${MARKER}.py::test_checkout`, `tests/test_${MARKER}.py`, 'passed', 0.5);
   await fork.persist(result).flush();
+  const health = new TestHealth(run, result.nodeId, new Date());
+  health.assess([{ run_id: run.id, outcome: 'passed', commit: null, retried: false, duration_seconds: 0.5, at: new Date().toISOString() }], DEFAULT_TEST_HEALTH_POLICY);
+  await fork.persist(health).flush();
   const artifact = await storeRunArtifact(fork, api.store, run, { kind: 'log', relativePath: 'shards/0/pytest.log', contentType: 'text/plain', body: `${MARKER} log` });
   await fork.flush();
   const reportPrefix = `${runPrefix(run)}allure-report/`;
@@ -168,6 +173,7 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
     environment: environment.id,
     run: run.id,
     testResult: result.id,
+    testHealth: health.id,
     artifact: artifact.id,
     feature: features.body.items[0].id,
     scenario: detail.body.scenarios[0].id,
@@ -205,6 +211,7 @@ function foreignPath(path: string): { url: string } | { missing: string } {
     let value: string | number | undefined;
     if (name === 'id') value = a[ID_OF_PATH.find(([pattern]) => pattern.test(path))?.[1] ?? ('' as keyof Fixtures)];
     else if (name === 'artifactId') value = a.artifact;
+    else if (name === 'test_id') value = a.testHealth;
     else if (name === 'version') value = a.datasetVersion;
     else if (name === 'path') value = 'index.html';
     if (value === undefined) return { missing: name! };
