@@ -14,10 +14,11 @@ export interface TestHealthView {
   quarantined: boolean;
 }
 
-const SORT_PROPERTIES: Record<TestHealthSort, 'flipRate' | 'failures' | 'medianDurationSeconds'> = {
-  flip_rate: 'flipRate',
-  failures: 'failures',
-  duration: 'medianDurationSeconds',
+/** Worst first; the figures are never null (an index scans backwards) except a duration, whose unknowns go last. */
+const SORT_ORDERS: Record<TestHealthSort, Partial<Record<'flipRate' | 'failures' | 'medianDurationSeconds', QueryOrder>>> = {
+  flip_rate: { flipRate: QueryOrder.DESC },
+  failures: { failures: QueryOrder.DESC },
+  duration: { medianDurationSeconds: QueryOrder.DESC_NULLS_LAST },
 };
 
 /** Under a quarantine active at `?` (bound three times): domain/quarantine/active.ts `activeAt`, over health row `h`. */
@@ -40,8 +41,10 @@ async function quarantinedNodes(em: EntityManager, projectId: number, nodeIds: s
   return new Set(active.map((q) => q.nodeId));
 }
 
-async function viewsOf(em: EntityManager, projectId: number, rows: TestHealth[], moment: Date): Promise<TestHealthView[]> {
-  const [names, quarantined] = await Promise.all([namesOf(em, projectId), quarantinedNodes(em, projectId, rows.map((r) => r.nodeId), moment)]);
+type ProjectNames = Awaited<ReturnType<typeof namesOf>>;
+
+async function viewsOf(em: EntityManager, projectId: number, rows: TestHealth[], moment: Date, names: ProjectNames): Promise<TestHealthView[]> {
+  const quarantined = await quarantinedNodes(em, projectId, rows.map((r) => r.nodeId), moment);
   return rows.map((health) => ({
     health,
     suite: names.suites.get(health.suite) ?? '',
@@ -65,9 +68,9 @@ export async function listTestHealth(em: EntityManager, principal: Principal, pr
   if (filter.classification !== undefined) qb.andWhere({ classification: filter.classification });
   if (filter.text !== undefined) qb.andWhere({ nodeId: { $ilike: `%${escapeLike(filter.text)}%` } });
   if (filter.quarantined !== undefined) qb.andWhere(filter.quarantined ? QUARANTINED_SQL : `not ${QUARANTINED_SQL}`, [moment, moment, moment]);
-  qb.orderBy([{ [SORT_PROPERTIES[filter.sort]]: QueryOrder.DESC_NULLS_LAST }, { id: QueryOrder.ASC }]).limit(filter.limit).offset(filter.offset);
+  qb.orderBy([SORT_ORDERS[filter.sort], { id: QueryOrder.ASC }]).limit(filter.limit).offset(filter.offset);
   const [rows, total] = await qb.getResultAndCount();
-  return { items: await viewsOf(em, project.id, rows, moment), total };
+  return { items: await viewsOf(em, project.id, rows, moment, names), total };
 }
 
 /** One test's health with its window; 404 unless it belongs to a project the caller can see. */
@@ -75,6 +78,6 @@ export async function getTestHealth(em: EntityManager, principal: Principal, pro
   const project = await findVisibleProject(em, principal, projectId);
   const health = await em.findOne(TestHealth, { id: testId, project: project.id });
   if (!health) throw notFound('Test', testId);
-  const [view] = await viewsOf(em, project.id, [health], new Date());
+  const [view] = await viewsOf(em, project.id, [health], new Date(), await namesOf(em, project.id));
   return view!;
 }
