@@ -548,6 +548,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{id}/rerun": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-run a final run's failed and errored tests (scope failed) or the tests some of its shards ran (scope shards) as a new run on the same commit, linked by rerun_of (issue 15 item 3). 409 when the run is not final (run_not_final), has nothing to re-run (nothing_to_rerun) or never resolved its commit (commit_unknown); 400 unknown_shard for a shard index the run did not have */
+        post: operations["post_runs_id_rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs/{id}/tests": {
         parameters: {
             query?: never;
@@ -557,6 +574,74 @@ export interface paths {
         };
         /** List a run's per-test results, filtered by outcome, flakiness or shard */
         get: operations["get_runs_id_tests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/runs/{id}/failure-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A run's failures grouped by cause (exception type, normalized message, innermost repository frame), each new or known from earlier runs */
+        get: operations["get_runs_id_failure_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/failure-groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A project's top failure groups over its latest runs, with the runs and tests they affected */
+        get: operations["get_projects_id_failure_groups"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/tests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's tests with their health over recent runs: flaky, broken, new or stable, and the evidence */
+        get: operations["get_projects_id_tests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/tests/{test_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One test's health with its history: the window's runs with outcome, commit and duration, and the evidence */
+        get: operations["get_projects_id_tests_test_id"];
         put?: never;
         post?: never;
         delete?: never;
@@ -834,6 +919,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/quarantine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's quarantined tests, newest first */
+        get: operations["get_projects_id_quarantine"];
+        put?: never;
+        /** Quarantine a test: it still runs, but its failures no longer decide the project's run verdicts (admin) */
+        post: operations["post_projects_id_quarantine"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/quarantine/{quarantine_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Lift a quarantine: the test's failures count again from the next run (admin) */
+        delete: operations["delete_projects_id_quarantine_quarantine_id"];
         options?: never;
         head?: never;
         patch?: never;
@@ -6103,6 +6223,8 @@ export interface operations {
                             xpassed_tests: number;
                             /** @description Failed first, passed on a retry inside their shard */
                             flaky_tests: number;
+                            /** @description Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict */
+                            quarantined_failures: number;
                             /** @description The longest shard's duration (PRD 12.4) */
                             duration_seconds: number | null;
                             coverage_percent: number | null;
@@ -6115,6 +6237,15 @@ export interface operations {
                             artifacts_deleted: boolean;
                             /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                             run_metadata: {
+                                /** @description A re-run's tests (issue 15 item 3): how they were chosen from the original run */
+                                selection?: {
+                                    /** @enum {string} */
+                                    scope: "failed" | "shards";
+                                    /** @description The original run's shards whose tests are re-run (scope shards); null for scope failed */
+                                    shards: number[] | null;
+                                    /** @description How many node ids the re-run runs (its test results name them) */
+                                    tests: number;
+                                };
                                 /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
                                 bdd?: {
                                     commit: string;
@@ -6201,6 +6332,27 @@ export interface operations {
                                     errors: string[];
                                 };
                             };
+                            /** @description The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run */
+                            rerun_of: number | null;
+                            /** @description How a re-run chose its tests; null for a triggered run */
+                            rerun_scope: ("failed" | "shards") | null;
+                            /** @description The re-runs of this run, oldest first */
+                            reruns: {
+                                id: number;
+                                /** @enum {string} */
+                                status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                                /**
+                                 * @description failed: the failed and errored tests; shards: the tests of some shards
+                                 * @enum {string}
+                                 */
+                                scope: "failed" | "shards";
+                                total_tests: number;
+                                passed_tests: number;
+                                failed_tests: number;
+                                error_tests: number;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
                             /** @description Live progress per shard while the run is live (single-run reads only) */
                             progress: {
                                 /** @enum {string} */
@@ -6362,6 +6514,8 @@ export interface operations {
                         xpassed_tests: number;
                         /** @description Failed first, passed on a retry inside their shard */
                         flaky_tests: number;
+                        /** @description Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict */
+                        quarantined_failures: number;
                         /** @description The longest shard's duration (PRD 12.4) */
                         duration_seconds: number | null;
                         coverage_percent: number | null;
@@ -6374,6 +6528,15 @@ export interface operations {
                         artifacts_deleted: boolean;
                         /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                         run_metadata: {
+                            /** @description A re-run's tests (issue 15 item 3): how they were chosen from the original run */
+                            selection?: {
+                                /** @enum {string} */
+                                scope: "failed" | "shards";
+                                /** @description The original run's shards whose tests are re-run (scope shards); null for scope failed */
+                                shards: number[] | null;
+                                /** @description How many node ids the re-run runs (its test results name them) */
+                                tests: number;
+                            };
                             /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
                             bdd?: {
                                 commit: string;
@@ -6460,6 +6623,27 @@ export interface operations {
                                 errors: string[];
                             };
                         };
+                        /** @description The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run */
+                        rerun_of: number | null;
+                        /** @description How a re-run chose its tests; null for a triggered run */
+                        rerun_scope: ("failed" | "shards") | null;
+                        /** @description The re-runs of this run, oldest first */
+                        reruns: {
+                            id: number;
+                            /** @enum {string} */
+                            status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                            /**
+                             * @description failed: the failed and errored tests; shards: the tests of some shards
+                             * @enum {string}
+                             */
+                            scope: "failed" | "shards";
+                            total_tests: number;
+                            passed_tests: number;
+                            failed_tests: number;
+                            error_tests: number;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
                         /** @description Live progress per shard while the run is live (single-run reads only) */
                         progress: {
                             /** @enum {string} */
@@ -6634,6 +6818,8 @@ export interface operations {
                         xpassed_tests: number;
                         /** @description Failed first, passed on a retry inside their shard */
                         flaky_tests: number;
+                        /** @description Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict */
+                        quarantined_failures: number;
                         /** @description The longest shard's duration (PRD 12.4) */
                         duration_seconds: number | null;
                         coverage_percent: number | null;
@@ -6646,6 +6832,15 @@ export interface operations {
                         artifacts_deleted: boolean;
                         /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                         run_metadata: {
+                            /** @description A re-run's tests (issue 15 item 3): how they were chosen from the original run */
+                            selection?: {
+                                /** @enum {string} */
+                                scope: "failed" | "shards";
+                                /** @description The original run's shards whose tests are re-run (scope shards); null for scope failed */
+                                shards: number[] | null;
+                                /** @description How many node ids the re-run runs (its test results name them) */
+                                tests: number;
+                            };
                             /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
                             bdd?: {
                                 commit: string;
@@ -6732,6 +6927,27 @@ export interface operations {
                                 errors: string[];
                             };
                         };
+                        /** @description The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run */
+                        rerun_of: number | null;
+                        /** @description How a re-run chose its tests; null for a triggered run */
+                        rerun_scope: ("failed" | "shards") | null;
+                        /** @description The re-runs of this run, oldest first */
+                        reruns: {
+                            id: number;
+                            /** @enum {string} */
+                            status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                            /**
+                             * @description failed: the failed and errored tests; shards: the tests of some shards
+                             * @enum {string}
+                             */
+                            scope: "failed" | "shards";
+                            total_tests: number;
+                            passed_tests: number;
+                            failed_tests: number;
+                            error_tests: number;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
                         /** @description Live progress per shard while the run is live (single-run reads only) */
                         progress: {
                             /** @enum {string} */
@@ -6891,6 +7107,8 @@ export interface operations {
                         xpassed_tests: number;
                         /** @description Failed first, passed on a retry inside their shard */
                         flaky_tests: number;
+                        /** @description Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict */
+                        quarantined_failures: number;
                         /** @description The longest shard's duration (PRD 12.4) */
                         duration_seconds: number | null;
                         coverage_percent: number | null;
@@ -6903,6 +7121,15 @@ export interface operations {
                         artifacts_deleted: boolean;
                         /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                         run_metadata: {
+                            /** @description A re-run's tests (issue 15 item 3): how they were chosen from the original run */
+                            selection?: {
+                                /** @enum {string} */
+                                scope: "failed" | "shards";
+                                /** @description The original run's shards whose tests are re-run (scope shards); null for scope failed */
+                                shards: number[] | null;
+                                /** @description How many node ids the re-run runs (its test results name them) */
+                                tests: number;
+                            };
                             /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
                             bdd?: {
                                 commit: string;
@@ -6989,6 +7216,27 @@ export interface operations {
                                 errors: string[];
                             };
                         };
+                        /** @description The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run */
+                        rerun_of: number | null;
+                        /** @description How a re-run chose its tests; null for a triggered run */
+                        rerun_scope: ("failed" | "shards") | null;
+                        /** @description The re-runs of this run, oldest first */
+                        reruns: {
+                            id: number;
+                            /** @enum {string} */
+                            status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                            /**
+                             * @description failed: the failed and errored tests; shards: the tests of some shards
+                             * @enum {string}
+                             */
+                            scope: "failed" | "shards";
+                            total_tests: number;
+                            passed_tests: number;
+                            failed_tests: number;
+                            error_tests: number;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
                         /** @description Live progress per shard while the run is live (single-run reads only) */
                         progress: {
                             /** @enum {string} */
@@ -7106,6 +7354,322 @@ export interface operations {
             };
         };
     };
+    post_runs_id_rerun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description failed: the run's failed and errored tests; shards: every test the named shards ran
+                     * @enum {string}
+                     */
+                    scope: "failed" | "shards";
+                    /** @description Shard indexes of the original run (scope shards only) */
+                    shards?: number[] | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        project_name: string;
+                        suite_id: number;
+                        suite_name: string;
+                        environment_id: number;
+                        environment_name: string;
+                        /** @enum {string} */
+                        status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                        status_reason: string | null;
+                        branch: string;
+                        /** @description The commit requested, or resolved from the branch when the run started */
+                        commit: string | null;
+                        /** @description The user who triggered the run; null for service tokens and the platform */
+                        triggered_by: number | null;
+                        /** @description The username, or `token:<name>` for a service token */
+                        triggered_by_name: string;
+                        /** @description The dataset version pinned when the run was created (FR-DATA-03) */
+                        dataset_version_id: number | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        started_at: string | null;
+                        completed_at: string | null;
+                        /** @description Results recorded: tests, plus modules skipped or broken at import */
+                        total_tests: number;
+                        /** @description pytest's summary counts, summed over shards: a test whose call passed and whose teardown failed counts once as passed and once as error, as in pytest */
+                        passed_tests: number;
+                        /** @description Failed calls, strict xpasses included */
+                        failed_tests: number;
+                        /** @description Errors in setup or teardown, and modules that failed to import */
+                        error_tests: number;
+                        /** @description Skipped tests, and modules skipped at import (importorskip) */
+                        skipped_tests: number;
+                        xfailed_tests: number;
+                        /** @description Non-strict xpasses */
+                        xpassed_tests: number;
+                        /** @description Failed first, passed on a retry inside their shard */
+                        flaky_tests: number;
+                        /** @description Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict */
+                        quarantined_failures: number;
+                        /** @description The longest shard's duration (PRD 12.4) */
+                        duration_seconds: number | null;
+                        coverage_percent: number | null;
+                        /**
+                         * @description The Allure report and coverage HTML, attached after the verdict: pending, ready, failed (see run_metadata.reporting) or skipped (nothing to report)
+                         * @enum {string}
+                         */
+                        report_status: "pending" | "ready" | "failed" | "skipped";
+                        /** @description True once retention removed the artifacts; the metadata stays */
+                        artifacts_deleted: boolean;
+                        /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
+                        run_metadata: {
+                            /** @description A re-run's tests (issue 15 item 3): how they were chosen from the original run */
+                            selection?: {
+                                /** @enum {string} */
+                                scope: "failed" | "shards";
+                                /** @description The original run's shards whose tests are re-run (scope shards); null for scope failed */
+                                shards: number[] | null;
+                                /** @description How many node ids the re-run runs (its test results name them) */
+                                tests: number;
+                            };
+                            /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
+                            bdd?: {
+                                commit: string;
+                                files: number;
+                                parsed: number;
+                                added: number;
+                                updated: number;
+                                deactivated: number;
+                                pickles: number;
+                                error_count: number;
+                                /** @description The first errors: a file that does not parse, with its line */
+                                errors: {
+                                    path: string;
+                                    line: number | null;
+                                    message: string;
+                                }[];
+                            } | {
+                                commit: string;
+                                /** @description Why the feature files could not be indexed */
+                                failed: string;
+                            };
+                            /** @description Shards the suite asked for, then shards that ran */
+                            shard_count?: number;
+                            /** @description How the work was handed out to the shards */
+                            plan?: {
+                                /** @constant */
+                                work: "pulled";
+                                /**
+                                 * @description How files were ordered: by their seconds in earlier runs, or by their test counts
+                                 * @enum {string}
+                                 */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                total_files: number;
+                            } | {
+                                commit: string;
+                                /** @enum {string} */
+                                basis: "history" | "test_count";
+                                total_tests: number;
+                                shards: {
+                                    index: number;
+                                    files: string[];
+                                    estimated_weight: number;
+                                }[];
+                            };
+                            shards?: {
+                                shard_id: number;
+                                /** @enum {string} */
+                                status: "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                tests: number;
+                                passed: number;
+                                failed: number;
+                                error?: number;
+                                skipped: number;
+                                xfailed?: number;
+                                xpassed?: number;
+                                flaky: number;
+                                /** @description Seconds; null when the shard never reported */
+                                duration: number | null;
+                                attempt: number | null;
+                                worker: string | null;
+                                /** @description The test files the shard ran */
+                                files?: string[];
+                                reason: string | null;
+                            }[];
+                            /** @description Null when reporting could not combine any coverage */
+                            coverage?: {
+                                percent: number;
+                                covered_lines: number;
+                                total_lines: number;
+                                /** @description The suite's threshold in percent when the figure was combined; null: no gate */
+                                threshold: number | null;
+                                files: {
+                                    path: string;
+                                    percent: number;
+                                    statements: number;
+                                    missing: number;
+                                }[];
+                            } | null;
+                            reporting?: {
+                                /** @description Tests in the Allure report; null until it was generated */
+                                report_tests: number | null;
+                                /** @description What went wrong while reporting, in order */
+                                errors: string[];
+                            };
+                        };
+                        /** @description The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run */
+                        rerun_of: number | null;
+                        /** @description How a re-run chose its tests; null for a triggered run */
+                        rerun_scope: ("failed" | "shards") | null;
+                        /** @description The re-runs of this run, oldest first */
+                        reruns: {
+                            id: number;
+                            /** @enum {string} */
+                            status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                            /**
+                             * @description failed: the failed and errored tests; shards: the tests of some shards
+                             * @enum {string}
+                             */
+                            scope: "failed" | "shards";
+                            total_tests: number;
+                            passed_tests: number;
+                            failed_tests: number;
+                            error_tests: number;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        /** @description Live progress per shard while the run is live (single-run reads only) */
+                        progress: {
+                            /** @enum {string} */
+                            status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                            shards: {
+                                index: number;
+                                /** @enum {string} */
+                                status: "pending" | "running" | "passed" | "failed" | "timed_out" | "infra_failed" | "cancelled";
+                                total: number;
+                                done: number;
+                                passed: number;
+                                failed: number;
+                                skipped: number;
+                                elapsed_seconds: number;
+                                /** @description Which attempt of the shard (a shard lost with its worker runs again elsewhere) */
+                                attempt: number;
+                                worker: string | null;
+                                reason: string | null;
+                            }[];
+                        } | null;
+                        /** @description The run's Allure report (FR-RPT-03): a path with a report token that opens it from a plain browser link for an hour; null until the report exists and after retention */
+                        report_url: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed; or as `code` and `detail` say */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the user role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_runs_id_tests: {
         parameters: {
             query?: {
@@ -7183,6 +7747,549 @@ export interface operations {
                 };
             };
             /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_runs_id_failure_groups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run_id: number;
+                        /** @description Failed and errored tests of the run */
+                        failures: number;
+                        /** @description Failures without a fingerprint (recorded before failure groups existed) */
+                        ungrouped: number;
+                        /** @description Largest group first */
+                        groups: {
+                            /** @description 16 hex digits: the hash of exception_type, normalized_message and frame */
+                            fingerprint: string;
+                            /** @description Failed and errored tests in the group */
+                            count: number;
+                            /** @description The exception's type as pytest names it (AssertionError, requests.exceptions.ConnectionError) */
+                            exception_type: string | null;
+                            /** @description A representative raw message: the first failing test's, by node id */
+                            message: string | null;
+                            /** @description The message with numbers, ids, addresses, temporary paths, timestamps and durations masked */
+                            normalized_message: string;
+                            /** @description The innermost frame in the repository's own code, path::function; null when pytest printed none */
+                            frame: string | null;
+                            /** @description The failing tests, by node id */
+                            node_ids: string[];
+                            /** @description Seen in an earlier run of the same project */
+                            known: boolean;
+                            /** @description The earliest run of the project with this group (this run when it is new) */
+                            first_seen_run_id: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_projects_id_failure_groups: {
+        parameters: {
+            query?: {
+                /** @description How many of the project's latest runs are looked at */
+                runs?: number;
+                /** @description How many groups are answered, those affecting the most runs first */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        project_id: number;
+                        /** @description Runs looked at (at most the `runs` asked for) */
+                        runs: number;
+                        groups: {
+                            /** @description 16 hex digits: the hash of exception_type, normalized_message and frame */
+                            fingerprint: string;
+                            /** @description Failed and errored tests in the group */
+                            count: number;
+                            /** @description The exception's type as pytest names it (AssertionError, requests.exceptions.ConnectionError) */
+                            exception_type: string | null;
+                            /** @description A representative raw message: the latest run's first failing test's, by node id */
+                            message: string | null;
+                            /** @description The message with numbers, ids, addresses, temporary paths, timestamps and durations masked */
+                            normalized_message: string;
+                            /** @description The innermost frame in the repository's own code, path::function; null when pytest printed none */
+                            frame: string | null;
+                            /** @description The failing tests, by node id (the first 50) */
+                            node_ids: string[];
+                            /** @description Runs in the window with at least one failure of the group */
+                            runs_affected: number;
+                            /** @description Distinct failing tests in the window */
+                            tests: number;
+                            /** @description The earliest run of the project with this group, inside the window or before it */
+                            first_seen_run_id: number;
+                            /** @description The latest run in the window with this group */
+                            last_seen_run_id: number;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_projects_id_tests: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description Only tests of this suite (by name) */
+                suite?: string;
+                /** @description Only tests in this environment (by name) */
+                environment?: string;
+                /** @description Only tests classified so */
+                classification?: "stable" | "flaky" | "broken" | "new";
+                /** @description Only tests under an active quarantine in the project (true) or not (false) */
+                quarantined?: "true" | "false";
+                /** @description Only node ids containing this text (case-insensitive) */
+                text?: string;
+                /** @description Worst first: highest flip rate, most failures, or longest median duration; then by id */
+                sort?: "flip_rate" | "failures" | "duration";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** @description The health row: one test in one suite and environment */
+                            id: number;
+                            project_id: number;
+                            suite_id: number;
+                            suite: string;
+                            environment_id: number;
+                            environment: string;
+                            /** @description The pytest node id */
+                            node_id: string;
+                            /**
+                             * @description stable, flaky, broken or new (domain/test-health/classify.ts)
+                             * @enum {string}
+                             */
+                            classification: "stable" | "flaky" | "broken" | "new";
+                            /**
+                             * @description The rule that decided the classification
+                             * @enum {string}
+                             */
+                            rule: "failing_since_clean_history" | "failing_streak" | "same_commit_disagreement" | "pass_on_retry" | "repeated_failures" | "few_runs" | "no_flakiness";
+                            evidence: {
+                                /**
+                                 * @description The rule that decided the classification
+                                 * @enum {string}
+                                 */
+                                rule: "failing_since_clean_history" | "failing_streak" | "same_commit_disagreement" | "pass_on_retry" | "repeated_failures" | "few_runs" | "no_flakiness";
+                                /** @description The runs the rule looked at */
+                                run_ids: number[];
+                                /** @description The rule in words, with its figures */
+                                detail: string;
+                            };
+                            /** @description Under an active quarantine in the project */
+                            quarantined: boolean;
+                            /** @description Executed runs in the window (skips take no place) */
+                            runs: number;
+                            passes: number;
+                            /** @description Failed or errored runs in the window */
+                            failures: number;
+                            /** @description Outcome changes between consecutive runs of the window */
+                            flips: number;
+                            /** @description flips / (runs - 1); 0 below two runs */
+                            flip_rate: number;
+                            /** @description Runs in which it failed and passed on a retry inside its shard */
+                            pass_on_retry: number;
+                            /** @description Commits on which it both passed and failed */
+                            same_commit_disagreements: number;
+                            median_duration_seconds: number | null;
+                            first_seen_at: string;
+                            last_seen_at: string;
+                            last_failure_at: string | null;
+                            last_failure_run_id: number | null;
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_projects_id_tests_test_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                test_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The health row: one test in one suite and environment */
+                        id: number;
+                        project_id: number;
+                        suite_id: number;
+                        suite: string;
+                        environment_id: number;
+                        environment: string;
+                        /** @description The pytest node id */
+                        node_id: string;
+                        /**
+                         * @description stable, flaky, broken or new (domain/test-health/classify.ts)
+                         * @enum {string}
+                         */
+                        classification: "stable" | "flaky" | "broken" | "new";
+                        /**
+                         * @description The rule that decided the classification
+                         * @enum {string}
+                         */
+                        rule: "failing_since_clean_history" | "failing_streak" | "same_commit_disagreement" | "pass_on_retry" | "repeated_failures" | "few_runs" | "no_flakiness";
+                        evidence: {
+                            /**
+                             * @description The rule that decided the classification
+                             * @enum {string}
+                             */
+                            rule: "failing_since_clean_history" | "failing_streak" | "same_commit_disagreement" | "pass_on_retry" | "repeated_failures" | "few_runs" | "no_flakiness";
+                            /** @description The runs the rule looked at */
+                            run_ids: number[];
+                            /** @description The rule in words, with its figures */
+                            detail: string;
+                        };
+                        /** @description Under an active quarantine in the project */
+                        quarantined: boolean;
+                        /** @description Executed runs in the window (skips take no place) */
+                        runs: number;
+                        passes: number;
+                        /** @description Failed or errored runs in the window */
+                        failures: number;
+                        /** @description Outcome changes between consecutive runs of the window */
+                        flips: number;
+                        /** @description flips / (runs - 1); 0 below two runs */
+                        flip_rate: number;
+                        /** @description Runs in which it failed and passed on a retry inside its shard */
+                        pass_on_retry: number;
+                        /** @description Commits on which it both passed and failed */
+                        same_commit_disagreements: number;
+                        median_duration_seconds: number | null;
+                        first_seen_at: string;
+                        last_seen_at: string;
+                        last_failure_at: string | null;
+                        last_failure_run_id: number | null;
+                        /** @description The window's runs, oldest first: outcome, commit, retried, duration */
+                        history: {
+                            /** @description The run */
+                            run_id: number;
+                            /**
+                             * @description pytest's outcome of the test in that run
+                             * @enum {string}
+                             */
+                            outcome: "passed" | "failed" | "error" | "skipped" | "xfailed" | "xpassed";
+                            /** @description The commit the run tested */
+                            commit: string | null;
+                            /** @description Failed first and passed on a retry inside its shard */
+                            retried: boolean;
+                            duration_seconds: number;
+                            /**
+                             * Format: date-time
+                             * @description When the run completed
+                             */
+                            at: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7740,7 +8847,7 @@ export interface operations {
                 /** @description Entries by this user */
                 user_id?: number;
                 /** @description An exact action, or every action of a resource with a prefix ending in '.' (`project.`) */
-                action?: "user.login" | "user.login_failed" | "user.logout" | "user.registered" | "user.role_changed" | "user.password_changed" | "user.password_reset" | "user.activated" | "user.deactivated" | "project.created" | "project.updated" | "project.deleted" | "project.secret_ref_changed" | "project.feature_ingestion_not_started" | "environment.created" | "environment.updated" | "environment.deleted" | "environment.secret_ref_changed" | "dataset.created" | "dataset.version_uploaded" | "dataset.validated" | "dataset.validation_not_started" | "dataset.deleted" | "suite.created" | "suite.updated" | "suite.deleted" | "run.triggered" | "run.updated" | "run.cancelled" | "service_token.created" | "service_token.revoked" | "infrastructure.registered" | "infrastructure.removed" | "organization.created" | "organization.updated" | "organization.deactivated" | "organization.activated" | "user." | "project." | "environment." | "dataset." | "suite." | "run." | "service_token." | "infrastructure." | "organization.";
+                action?: "user.login" | "user.login_failed" | "user.logout" | "user.registered" | "user.role_changed" | "user.password_changed" | "user.password_reset" | "user.activated" | "user.deactivated" | "project.created" | "project.updated" | "project.deleted" | "project.secret_ref_changed" | "project.feature_ingestion_not_started" | "environment.created" | "environment.updated" | "environment.deleted" | "environment.secret_ref_changed" | "dataset.created" | "dataset.version_uploaded" | "dataset.validated" | "dataset.validation_not_started" | "dataset.deleted" | "suite.created" | "suite.updated" | "suite.deleted" | "run.triggered" | "run.updated" | "run.cancelled" | "run.rerun" | "quarantine.added" | "quarantine.lifted" | "quarantine.expired" | "service_token.created" | "service_token.revoked" | "infrastructure.registered" | "infrastructure.removed" | "organization.created" | "organization.updated" | "organization.deactivated" | "organization.activated" | "user." | "project." | "environment." | "dataset." | "suite." | "run." | "quarantine." | "service_token." | "infrastructure." | "organization.";
                 /** @description run, project, user, … */
                 resource_type?: string;
                 resource_id?: string;
@@ -9216,6 +10323,8 @@ export interface operations {
                             xpassed_tests: number;
                             /** @description Failed first, passed on a retry inside their shard */
                             flaky_tests: number;
+                            /** @description Failed or errored tests that were quarantined when the run was created: counted above, left out of the verdict */
+                            quarantined_failures: number;
                             /** @description The longest shard's duration (PRD 12.4) */
                             duration_seconds: number | null;
                             coverage_percent: number | null;
@@ -9228,6 +10337,15 @@ export interface operations {
                             artifacts_deleted: boolean;
                             /** @description Shards, plan (without the test ids), coverage details and scenario mapping (PRD 12.2), each phase's record absent until that phase wrote it */
                             run_metadata: {
+                                /** @description A re-run's tests (issue 15 item 3): how they were chosen from the original run */
+                                selection?: {
+                                    /** @enum {string} */
+                                    scope: "failed" | "shards";
+                                    /** @description The original run's shards whose tests are re-run (scope shards); null for scope failed */
+                                    shards: number[] | null;
+                                    /** @description How many node ids the re-run runs (its test results name them) */
+                                    tests: number;
+                                };
                                 /** @description The feature files indexed at the run's commit before any test ran (FR-BDD-02) */
                                 bdd?: {
                                     commit: string;
@@ -9314,6 +10432,27 @@ export interface operations {
                                     errors: string[];
                                 };
                             };
+                            /** @description The run this one re-runs on the same commit (issue 15 item 3); null for a triggered run */
+                            rerun_of: number | null;
+                            /** @description How a re-run chose its tests; null for a triggered run */
+                            rerun_scope: ("failed" | "shards") | null;
+                            /** @description The re-runs of this run, oldest first */
+                            reruns: {
+                                id: number;
+                                /** @enum {string} */
+                                status: "queued" | "provisioning" | "running" | "reporting" | "completed" | "failed" | "partial_failed" | "timed_out" | "infra_failed" | "cancelled";
+                                /**
+                                 * @description failed: the failed and errored tests; shards: the tests of some shards
+                                 * @enum {string}
+                                 */
+                                scope: "failed" | "shards";
+                                total_tests: number;
+                                passed_tests: number;
+                                failed_tests: number;
+                                error_tests: number;
+                                /** Format: date-time */
+                                created_at: string;
+                            }[];
                             /** @description Live progress per shard while the run is live (single-run reads only) */
                             progress: {
                                 /** @enum {string} */
@@ -9360,6 +10499,378 @@ export interface operations {
             };
             /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_projects_id_quarantine: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+                /** @description true: only quarantines in force now (not lifted, not expired); false: only lifted or expired ones; absent: all */
+                active?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            organization_id: number;
+                            project_id: number;
+                            node_id: string;
+                            reason: string;
+                            owner: string;
+                            expires_at: string | null;
+                            /** @description In force now: not lifted and its expiry (if any) not reached */
+                            active: boolean;
+                            /** @description Who added it: a username or `token:<name>` */
+                            created_by: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            lifted_at: string | null;
+                            /** @description Who lifted it; `system` when it expired */
+                            lifted_by: string | null;
+                            lift_reason: ("lifted" | "expired") | null;
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_projects_id_quarantine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The pytest node id, exactly as the run lists it, e.g. `tests/test_cart.py::test_add[2-3]` */
+                    node_id: string;
+                    /** @description Why the test is quarantined */
+                    reason: string;
+                    /** @description Who answers for the test meanwhile: a person or a team handle */
+                    owner: string;
+                    /**
+                     * @description When the quarantine lifts itself; in the future. Null: until lifted
+                     * @default null
+                     */
+                    expires_at?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        node_id: string;
+                        reason: string;
+                        owner: string;
+                        expires_at: string | null;
+                        /** @description In force now: not lifted and its expiry (if any) not reached */
+                        active: boolean;
+                        /** @description Who added it: a username or `token:<name>` */
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        lifted_at: string | null;
+                        /** @description Who lifted it; `system` when it expired */
+                        lifted_by: string | null;
+                        lift_reason: ("lifted" | "expired") | null;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_projects_id_quarantine_quarantine_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                quarantine_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        node_id: string;
+                        reason: string;
+                        owner: string;
+                        expires_at: string | null;
+                        /** @description In force now: not lifted and its expiry (if any) not reached */
+                        active: boolean;
+                        /** @description Who added it: a username or `token:<name>` */
+                        created_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        lifted_at: string | null;
+                        /** @description Who lifted it; `system` when it expired */
+                        lifted_by: string | null;
+                        lift_reason: ("lifted" | "expired") | null;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
