@@ -79,3 +79,11 @@ export type ScenarioRun = ItemOf<ResponseBody<'get_scenarios_id_history'>>;
 
 /** `GET /api/v1/dashboard`: everything the dashboard draws, aggregated on the server. */
 export type Dashboard = ResponseBody<'get_dashboard'>;
+
+/** Test intelligence (issue 15): per-test health, quarantine, re-runs, failure groups. */
+export type TestHealthPage = ResponseBody<'get_projects_id_tests'>;
+export type TestHealthDetail = ResponseBody<'get_projects_id_tests_test_id'>;
+export type QuarantinePage = ResponseBody<'get_projects_id_quarantine'>;
+export type RunFailureGroups = ResponseBody<'get_runs_id_failure_groups'>;
+export type FailureGroup = RunFailureGroups['groups'][number];
+export type ProjectFailureGroups = ResponseBody<'get_projects_id_failure_groups'>;

@@ -3,12 +3,7 @@ import { isId, oneArg } from '../resolve.js';
 
 /** @typedef {import('../types.js').Command} Command */
 
-/**
- * The answer of `GET /api/v1/runs/{id}/failure-groups` (api/src/failure-groups/schema.ts), until
- * the generated API types carry it.
- * @typedef {{ fingerprint: string, count: number, exception_type: string | null, message: string | null, normalized_message: string, frame: string | null, node_ids: string[], known: boolean, first_seen_run_id: number }} FailureGroup
- * @typedef {{ run_id: number, failures: number, ungrouped: number, groups: FailureGroup[] }} RunFailureGroups
- */
+/** @typedef {import('@qatron/api-types').RunFailureGroups} RunFailureGroups */
 
 /** How many node ids a group lists before "and N more". */
 const SHOWN_NODE_IDS = 10;
