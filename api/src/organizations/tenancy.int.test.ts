@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestFeatureFiles, recordScenarioResults, RunArtifact, runPrefix, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
+import { ingestFeatureFiles, Quarantine, recordScenarioResults, RunArtifact, runPrefix, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
 import { DEFAULT_TEST_HEALTH_POLICY } from '@qatron/domain/test-health/classify';
 import { buildEnvironment, buildProject, buildRun, buildSuite, buildUser } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
@@ -73,6 +73,8 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/users/{id}': { role: 'viewer' },
   'post /api/v1/users/{id}/password': { new_password: 'walked-password-1' },
   'put /api/v1/organizations/{id}': { name: 'walked' },
+  'post /api/v1/runs/{id}/rerun': { scope: 'failed' },
+  'post /api/v1/projects/{id}/quarantine': { node_id: 'tests/test_walk.py::test_walk', reason: 'walked', owner: 'walker' },
 };
 
 interface Fixtures {
@@ -83,6 +85,7 @@ interface Fixtures {
   run: number;
   testResult: number;
   testHealth: number;
+  quarantine: number;
   artifact: number;
   feature: number;
   scenario: number;
@@ -142,6 +145,8 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
   const health = new TestHealth(run, result.nodeId, new Date());
   health.assess([{ run_id: run.id, outcome: 'passed', commit: null, retried: false, duration_seconds: 0.5, at: new Date().toISOString() }], DEFAULT_TEST_HEALTH_POLICY);
   await fork.persist(health).flush();
+  const quarantine = new Quarantine(organization.id, project.id, result.nodeId, `${MARKER} flaky`, `${MARKER}-team`, { userId: null, name: 'admin' });
+  await fork.persist(quarantine).flush();
   const artifact = await storeRunArtifact(fork, api.store, run, { kind: 'log', relativePath: 'shards/0/pytest.log', contentType: 'text/plain', body: `${MARKER} log` });
   await fork.flush();
   const reportPrefix = `${runPrefix(run)}allure-report/`;
@@ -174,6 +179,7 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
     run: run.id,
     testResult: result.id,
     testHealth: health.id,
+    quarantine: quarantine.id,
     artifact: artifact.id,
     feature: features.body.items[0].id,
     scenario: detail.body.scenarios[0].id,
@@ -212,6 +218,7 @@ function foreignPath(path: string): { url: string } | { missing: string } {
     if (name === 'id') value = a[ID_OF_PATH.find(([pattern]) => pattern.test(path))?.[1] ?? ('' as keyof Fixtures)];
     else if (name === 'artifactId') value = a.artifact;
     else if (name === 'test_id') value = a.testHealth;
+    else if (name === 'quarantine_id') value = a.quarantine;
     else if (name === 'version') value = a.datasetVersion;
     else if (name === 'path') value = 'index.html';
     if (value === undefined) return { missing: name! };
