@@ -83,7 +83,20 @@ export type Dashboard = ResponseBody<'get_dashboard'>;
 /** Test intelligence (issue 15): per-test health, quarantine, re-runs, failure groups. */
 export type TestHealthPage = ResponseBody<'get_projects_id_tests'>;
 export type TestHealthDetail = ResponseBody<'get_projects_id_tests_test_id'>;
+/** One test in one suite and environment, as the health list shows it. */
+export type TestHealth = ItemOf<TestHealthPage>;
+export type TestHealthClassification = TestHealth['classification'];
+/** The filters and sort of `GET /api/v1/projects/{id}/tests`. */
+export type TestHealthQuery = QueryOf<'get_projects_id_tests'>;
+/** One run of a test's window, oldest first: outcome, commit, retried, duration. */
+export type TestWindowEntry = TestHealthDetail['history'][number];
 export type QuarantinePage = ResponseBody<'get_projects_id_quarantine'>;
+export type Quarantine = ItemOf<QuarantinePage>;
+export type QuarantineInput = RequestBody<'post_projects_id_quarantine'>;
+/** `POST /api/v1/runs/{id}/rerun`: the failed tests, or the tests of some shards. */
+export type RerunRequest = RequestBody<'post_runs_id_rerun'>;
+/** A re-run as the original run lists it. */
+export type RunRerun = Run['reruns'][number];
 export type RunFailureGroups = ResponseBody<'get_runs_id_failure_groups'>;
 export type FailureGroup = RunFailureGroups['groups'][number];
 export type ProjectFailureGroups = ResponseBody<'get_projects_id_failure_groups'>;

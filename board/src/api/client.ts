@@ -18,14 +18,21 @@ import type {
   Page,
   ProblemDetails,
   Project,
+  Quarantine,
+  QuarantineInput,
+  RerunRequest,
   Resource,
   Run,
+  RunFailureGroups,
   RunTrigger,
   ScenarioRun,
   ServiceToken,
   ServiceTokenInput,
   Suite,
   SuiteInput,
+  TestHealth,
+  TestHealthDetail,
+  TestHealthQuery,
   TestResult,
   TokenResponse,
   User,
@@ -180,6 +187,21 @@ export const api = {
     artifacts: (id: number) => request<ArtifactPage>('GET', `/api/v1/runs/${id}/artifacts?limit=200`),
     tests: (id: number, query: { outcome?: string; limit?: number; offset?: number } = {}) =>
       request<Page<TestResult>>('GET', `/api/v1/runs/${id}/tests${queryString({ limit: 100, ...query })}`),
+    /** A new run of the same suite and environment on the run's commit (issue 15 item 3). */
+    rerun: (id: number, body: RerunRequest) => request<Run>('POST', `/api/v1/runs/${id}/rerun`, body),
+    failureGroups: (id: number) => request<RunFailureGroups>('GET', `/api/v1/runs/${id}/failure-groups`),
+  },
+  /** Per-test health over a project's recent runs (issue 15 item 1). */
+  tests: {
+    list: (projectId: number, query: TestHealthQuery = {}) => request<Page<TestHealth>>('GET', `/api/v1/projects/${projectId}/tests${queryString({ ...query })}`),
+    get: (projectId: number, testId: number) => request<TestHealthDetail>('GET', `/api/v1/projects/${projectId}/tests/${testId}`),
+  },
+  /** Tests whose failures leave the project's run verdicts alone (issue 15 item 2). */
+  quarantine: {
+    list: (projectId: number, query: { active?: boolean; limit?: number; offset?: number } = {}) =>
+      request<Page<Quarantine>>('GET', `/api/v1/projects/${projectId}/quarantine${queryString({ limit: 200, ...query })}`),
+    add: (projectId: number, body: QuarantineInput) => request<Quarantine>('POST', `/api/v1/projects/${projectId}/quarantine`, body),
+    lift: (projectId: number, quarantineId: number) => request<Quarantine>('DELETE', `/api/v1/projects/${projectId}/quarantine/${quarantineId}`),
   },
   features: {
     list: (query: { project_id: number; tag?: string; search?: string; include_inactive?: boolean; limit?: number; offset?: number }) =>
