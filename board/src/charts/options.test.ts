@@ -4,6 +4,7 @@ import {
   coverageTrendOption,
   durationTrendOption,
   failingTestsOption,
+  outcomeSparklineOption,
   passRateTrendOption,
   runsByStatusOption,
   shardTimelineOption,
@@ -111,5 +112,39 @@ describe('shard timeline', () => {
       { value: 20, itemStyle: { color: STATUS_COLORS.failed } },
       { value: 12.3, itemStyle: { color: STATUS_COLORS.passed } },
     ]);
+  });
+});
+
+describe('the outcome sparkline', () => {
+  const window = [
+    { run_id: 3, outcome: 'passed', retried: false, duration_seconds: 0.5 },
+    { run_id: 4, outcome: 'failed', retried: false, duration_seconds: 0.7 },
+    { run_id: 6, outcome: 'passed', retried: true, duration_seconds: 1.1 },
+    { run_id: 9, outcome: 'error', retried: false, duration_seconds: 0 },
+    { run_id: 10, outcome: 'xfailed', retried: false, duration_seconds: 0.2 },
+  ];
+
+  it('draws one bar per run, oldest first: passes up, fails down, a pass on retry half-way in orange', () => {
+    const option = outcomeSparklineOption(window) as { xAxis: { show: boolean; data: string[] }; yAxis: { min: number; max: number }; series: Series[]; tooltip: { show: boolean } };
+    expect(option.series[0]!.data).toEqual([
+      { value: 1, itemStyle: { color: STATUS_COLORS.passed } },
+      { value: -1, itemStyle: { color: STATUS_COLORS.failed } },
+      { value: 0.5, itemStyle: { color: STATUS_COLORS.partial_failed } },
+      { value: -1, itemStyle: { color: STATUS_COLORS.failed } },
+      { value: 1, itemStyle: { color: STATUS_COLORS.passed } },
+    ]);
+    expect(option.xAxis.data).toEqual(['#3 passed', '#4 failed', '#6 passed (retried)', '#9 error', '#10 xfailed']);
+    expect(option.xAxis.show).toBe(false);
+    expect(option.tooltip).toEqual({ show: false });
+    expect([option.yAxis.min, option.yAxis.max]).toEqual([-1, 1]);
+  });
+
+  it('shows its axis and a tooltip naming each run when drawn large, and nothing for an empty window', () => {
+    const large = outcomeSparklineOption(window, false) as { xAxis: { show: boolean }; tooltip: { trigger: string } };
+    expect(large.xAxis.show).toBe(true);
+    expect(large.tooltip.trigger).toBe('item');
+    const empty = outcomeSparklineOption([]) as { series: Series[]; xAxis: { data: string[] } };
+    expect(empty.series[0]!.data).toEqual([]);
+    expect(empty.xAxis.data).toEqual([]);
   });
 });

@@ -166,3 +166,36 @@ export function shardTimelineOption(shards: readonly ShardBar[]): EChartsCoreOpt
     ],
   };
 }
+
+/** One run of a test's window as the sparkline draws it (TestWindowEntry's fields it reads). */
+export interface WindowPoint {
+  run_id: number;
+  outcome: string;
+  retried: boolean;
+  duration_seconds: number;
+}
+
+/** How a test's window draws an outcome: a pass is up, a fail down, a retried pass half-way (flaky evidence). */
+export const OUTCOME_HEIGHT: Record<string, number> = { passed: 1, xfailed: 1, xpassed: 1, failed: -1, error: -1 };
+
+function outcomeBar(point: WindowPoint): { value: number; itemStyle: { color: string } } {
+  const height = OUTCOME_HEIGHT[point.outcome] ?? 0;
+  if (height > 0 && point.retried) return { value: 0.5, itemStyle: { color: STATUS_COLORS.partial_failed! } };
+  return { value: height, itemStyle: { color: height > 0 ? STATUS_COLORS.passed! : STATUS_COLORS.failed! } };
+}
+
+/**
+ * A test's window as a sparkline (issue 15 item 5): one bar per run, oldest first, up for a pass,
+ * down for a fail, half-up in orange for a pass on retry, so that flips read at a glance. `compact`
+ * draws it without axes or tooltip, for a table row; the test page draws it large with its runs.
+ */
+export function outcomeSparklineOption(window: readonly WindowPoint[], compact = true): EChartsCoreOption {
+  return {
+    animation: false,
+    tooltip: compact ? { show: false } : { trigger: 'item', formatter: '{b}' },
+    grid: compact ? { left: 0, right: 0, top: 2, bottom: 2 } : { left: 8, right: 8, top: 8, bottom: 8 },
+    xAxis: { type: 'category', show: !compact, data: window.map((p) => `#${p.run_id} ${p.outcome}${p.retried ? ' (retried)' : ''}`), axisLabel: { show: false } },
+    yAxis: { type: 'value', show: false, min: -1, max: 1 },
+    series: [{ type: 'bar', barCategoryGap: '20%', data: window.map(outcomeBar) }],
+  };
+}
