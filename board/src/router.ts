@@ -9,6 +9,13 @@ const routes: RouteRecordRaw[] = [
   { path: '/runs/:runId', name: 'run', component: () => import('./runs/RunPage.vue'), props: (r) => ({ runId: Number(r.params.runId) }) },
   { path: '/projects', name: 'projects', component: () => import('./projects/ProjectsPage.vue') },
   { path: '/projects/:projectId', name: 'project', component: () => import('./projects/ProjectPage.vue'), props: (r) => ({ projectId: Number(r.params.projectId) }) },
+  { path: '/projects/:projectId/tests', name: 'test-health', component: () => import('./tests/TestHealthPage.vue'), props: (r) => ({ projectId: Number(r.params.projectId) }) },
+  {
+    path: '/projects/:projectId/tests/:testId',
+    name: 'test',
+    component: () => import('./tests/TestPage.vue'),
+    props: (r) => ({ projectId: Number(r.params.projectId), testId: Number(r.params.testId) }),
+  },
   { path: '/infrastructure', name: 'infrastructure', component: () => import('./infrastructure/InfrastructurePage.vue') },
   { path: '/account', name: 'account', component: () => import('./account/AccountPage.vue') },
   { path: '/configuration', name: 'configuration', component: () => import('./configuration/ConfigurationPage.vue') },
