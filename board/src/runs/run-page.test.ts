@@ -13,6 +13,7 @@ function answerRun(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'user' | 'a
   api.answer('GET /api/v1/runs/7', () => ({ body: run() }));
   api.answer('GET /api/v1/runs/7/artifacts', { body: { items: [], total: 0, limit: 200, offset: 0, artifacts_deleted: false } });
   api.answer('GET /api/v1/runs/7/tests', { body: { items: [], total: 0, limit: 50, offset: 0 } });
+  api.answer('GET /api/v1/runs/7/failure-groups', { body: { run_id: 7, failures: 0, ungrouped: 0, groups: [] } });
 }
 
 describe('the run page', () => {

@@ -75,6 +75,10 @@ export function runFixture(overrides: Record<string, unknown> = {}) {
     run_metadata: {},
     progress: { status: 'running', shards: [{ index: 0, status: 'running', total: 4, done: 1, passed: 1, failed: 0, skipped: 0, elapsed_seconds: 2, attempt: 1, worker: 'w1', reason: null }] },
     report_url: null,
+    quarantined_failures: 0,
+    rerun_of: null,
+    rerun_scope: null,
+    reruns: [],
     ...overrides,
   };
 }
