@@ -5,7 +5,7 @@
  * this process, a worker process running pytest), run after run.
  *
  *   bash scripts/bootstrap.sh --run node --import tsx bench/src/test-intelligence.ts \
- *     [--tests 2000] [--files 40] [--runs 30] [--seed 15] [--shards 2] [--commit-every 5] [--keep]
+ *     [--tests 2000] [--files 40] [--runs 30] [--seed 15] [--shards 2] [--commit-every 5] [--simulate 200] [--keep]
  *
  * The repository (test-intelligence/render.ts): `--tests` tests in `--files` files, 2% flaky with
  * failure probabilities from 10% to 40% (drawn while pytest runs, seeded per run through an
@@ -19,8 +19,9 @@
  *
  * Printed: per run its commit and counts, then precision and recall of `flaky`, regressions
  * labelled flaky and broken, the confusion matrix (from GET /api/v1/projects/{id}/tests), every
- * mislabelled test with the rule that decided, wall time and seed. Figures are printed, never
- * asserted (DESIGN "Testing tiers").
+ * mislabelled test with the rule that decided, wall time and seed; and, for scale, the same
+ * scores over `--simulate` plans of the same sizes computed offline (test-intelligence/simulate.ts:
+ * one bench run is one draw). Figures are printed, never asserted (DESIGN "Testing tiers").
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -34,6 +35,7 @@ import { DEFAULT_OPTIONS, groundTruth, planTestIntelligence, type TestIntelligen
 import { flakeSeed, FLAKE_SEED_VARIABLE } from './test-intelligence/render.js';
 import { commitRunState } from './test-intelligence/repository.js';
 import { scoreClassifications, scoreLines } from './test-intelligence/score.js';
+import { simulateScores, simulationLines } from './test-intelligence/simulate.js';
 
 const RUN_TIMEOUT_MS = 15 * 60_000;
 const SUITE = 'health';
@@ -125,7 +127,10 @@ async function report(stack: BenchStack, project: BenchProject, plan: TestIntell
   const mislabelled = mislabelledLines(plan.tests, rows);
   log(`mislabelled tests (truth -> label by rule): ${mislabelled.length === 0 ? 'none' : ''}`);
   for (const line of mislabelled) log(line);
-  log(`\nwall time: ${seconds(startedMs)} s in all, ${(runsMs / 1000).toFixed(1)} s for the ${options.runs} runs (${(runsMs / 1000 / options.runs).toFixed(1)} s a run, each to its workflow's end); seed ${options.seed}; ${cpus().length} cores, load average ${load()}`);
+  const wallSeconds = seconds(startedMs);
+  const plans = integerArg('--simulate', 200, 0);
+  if (plans > 0) for (const line of ['', ...simulationLines(simulateScores(options, plans))]) log(line);
+  log(`\nwall time: ${wallSeconds} s in all (stack start to classifications read), ${(runsMs / 1000).toFixed(1)} s for the ${options.runs} runs (${(runsMs / 1000 / options.runs).toFixed(1)} s a run, each to its workflow's end); seed ${options.seed}; ${cpus().length} cores, load average ${load()}`);
 }
 
 async function main(): Promise<number> {

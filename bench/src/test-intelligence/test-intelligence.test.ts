@@ -3,6 +3,7 @@ import { expectedLabel, labelsOf, mislabelledLines, unseenFlaky, type TestHealth
 import { brokenBy, DEFAULT_OPTIONS, groundTruth, planTestIntelligence, releaseAt, type TestKind } from './plan.js';
 import { expectedPrice, flakeSeed, renderRepositoryAt } from './render.js';
 import { scoreClassifications, scoreLines, type Label } from './score.js';
+import { simulateScores, simulationLines } from './simulate.js';
 
 const QUICK = { ...DEFAULT_OPTIONS, tests: 200, files: 10, runs: 10 };
 
@@ -160,5 +161,25 @@ describe('reading the classifications', () => {
       ...[flaky!, other!].sort((x, y) => x.item - y.item).map((t) => (t === flaky ? `  ${t.nodeId}: flaky p=${t.failureProbability} -> stable by no_flakiness (0/10 failed, 0 flips, 0 same-commit disagreements): why` : `  ${t.nodeId}: flaky p=${t.failureProbability} -> missing (no health row)`)),
     ]);
     expect(unseenFlaky(plan.tests, rows).map((t) => t.nodeId)).toEqual([flaky!.nodeId]);
+  });
+});
+
+describe('the offline simulation', () => {
+  it('scores plans of the quick size with domain\'s classifier: regressions broken, never flaky, stable tests never flaky', () => {
+    const sim = simulateScores(QUICK, 5);
+    expect(sim.plans).toBe(5);
+    expect(sim.regressionsFlaky).toBe(0);
+    expect(sim.meanPrecision).toBe(1);
+    expect(sim.meanRecall).toBeGreaterThan(0);
+    expect(sim.meanRecall).toBeLessThanOrEqual(1);
+    expect(Object.keys(sim.mislabelled).every((key) => key.startsWith('flaky -> '))).toBe(true);
+    expect(simulateScores(QUICK, 5)).toEqual(sim);
+    expect(simulationLines(sim)[0]).toContain('offline, 5 plans of these sizes');
+  });
+
+  it('with three runs still never calls a regression flaky: it passed, then failed from its commit on', () => {
+    const sim = simulateScores({ ...QUICK, runs: 3 }, 3);
+    expect([sim.regressionsFlaky, sim.meanPrecision]).toEqual([0, 1]);
+    expect(Object.keys(sim.mislabelled).filter((key) => key.startsWith('regression'))).toEqual([]);
   });
 });
