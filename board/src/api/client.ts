@@ -18,6 +18,7 @@ import type {
   Page,
   ProblemDetails,
   Project,
+  ProjectFailureGroups,
   Quarantine,
   QuarantineInput,
   RerunRequest,
@@ -178,6 +179,9 @@ export const api = {
     createSuite: (id: number, body: SuiteInput) => request<Suite>('POST', `/api/v1/projects/${id}/suites`, body),
     updateSuite: (id: number, body: SuiteInput) => request<Suite>('PUT', `/api/v1/suites/${id}`, body),
     removeSuite: (id: number) => request<void>('DELETE', `/api/v1/suites/${id}`),
+    /** The project's top failure groups over its latest runs, those affecting the most runs first. */
+    failureGroups: (id: number, query: { runs?: number; limit?: number } = {}) =>
+      request<ProjectFailureGroups>('GET', `/api/v1/projects/${id}/failure-groups${queryString({ ...query })}`),
   },
   runs: {
     list: (filter: RunFilter) => request<Page<Run>>('GET', `/api/v1/runs${queryString({ ...filter })}`),

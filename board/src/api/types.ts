@@ -23,6 +23,7 @@ export type {
   OrganizationPage,
   Page,
   Project,
+  ProjectFailureGroups,
   ProjectUpdate,
   Quarantine,
   QuarantineInput,

@@ -19,6 +19,20 @@ const broken = testHealthFixture({
   failures: 1,
 });
 
+const projectGroup = {
+  fingerprint: 'a1b2c3d4e5f60718',
+  count: 3,
+  exception_type: 'AssertionError',
+  message: 'assert 107 == 100',
+  normalized_message: 'assert <num> == <num>',
+  frame: 'shop/orders.py::total',
+  node_ids: ['tests/test_orders.py::test_total'],
+  runs_affected: 3,
+  tests: 1,
+  first_seen_run_id: 4,
+  last_seen_run_id: 6,
+};
+
 /** The health list answers by classification, as the API filters it; every test's detail has the same window. */
 function answerTests(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin', quarantines: unknown[] = []) {
   api.answer('GET /api/v1/auth/me', { body: me(role) });
@@ -29,6 +43,7 @@ function answerTests(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin', 
   });
   for (const t of [flaky, broken]) api.answer(`GET /api/v1/projects/1/tests/${t.id}`, { body: { ...t, history } });
   api.answer('GET /api/v1/projects/1/quarantine', { body: page(quarantines) });
+  api.answer('GET /api/v1/projects/1/failure-groups', { body: { project_id: 1, runs: 4, groups: [projectGroup] } });
 }
 
 function listCalls(api: ReturnType<typeof fakeApi>) {
@@ -54,6 +69,18 @@ describe('the test health page', () => {
     expect(rows[0]!.text()).toContain('250 ms');
     expect(rows[0]!.find('.sparkline').attributes('data-runs')).toBe('4');
     expect(rows[0]!.find('a').attributes('href')).toBe('/projects/1/tests/11');
+  });
+
+  it("shows the project's top failure causes with the runs they affected", async () => {
+    const api = fakeApi();
+    answerTests(api, 'viewer');
+    const { wrapper } = await mountBoard('/projects/1/tests');
+    expect(api.calls.find((c) => c.url.startsWith('/api/v1/projects/1/failure-groups'))?.url).toBe('/api/v1/projects/1/failure-groups?limit=10');
+    const row = wrapper.find('[data-testid=project-failure-groups] tbody tr');
+    expect(row.findAll('td').slice(0, 2).map((td) => td.text())).toEqual(['3', '1']);
+    expect(row.text()).toContain('AssertionError');
+    expect(row.text()).toContain('assert 107 == 100');
+    expect(row.findAll('a').map((a) => a.attributes('href'))).toEqual(['/runs/4', '/runs/6']);
   });
 
   it('sends the filters the user sets', async () => {
