@@ -83,6 +83,20 @@ describe('the test health page', () => {
     expect(row.findAll('a').map((a) => a.attributes('href'))).toEqual(['/runs/4', '/runs/6']);
   });
 
+  it('opens from its project', async () => {
+    const api = fakeApi();
+    answerTests(api, 'viewer');
+    api.answer('GET /api/v1/projects/1/environments', { body: page([]) });
+    api.answer('GET /api/v1/projects/1/suites', { body: page([]) });
+    api.answer('GET /api/v1/datasets', { body: page([]) });
+    const { wrapper, router } = await mountBoard('/projects/1');
+    await wrapper.find('[data-testid=test-health-link]').trigger('click');
+    await settle();
+    expect(router.currentRoute.value.fullPath).toBe('/projects/1/tests');
+    expect(wrapper.find('h1').text()).toBe('Test health');
+    expect(wrapper.find('[data-testid=test-count]').text()).toBe('2 tests');
+  });
+
   it('sends the filters the user sets', async () => {
     const api = fakeApi();
     answerTests(api, 'viewer');
