@@ -1,12 +1,10 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../../api/src/testing/harness.js';
+import { runQatron } from './testing/bin.js';
 
-const BIN = fileURLToPath(new URL('../bin/qatron.js', import.meta.url));
 
 let api: TestApi;
 let home: string;
@@ -27,16 +25,7 @@ interface Result {
 }
 
 /** Runs the real bin as a subprocess with its own config directory. */
-function qatron(args: string[], env: Record<string, string> = {}, configDir = join(home, 'config')): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: home, QATRON_CONFIG_DIR: configDir, ...env }, cwd: home },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qatron = (args: string[], env: Record<string, string> = {}, configDir = join(home, 'config')): Promise<Result> => runQatron(args, { home, env, configDir });
 
 async function json(args: string[], env?: Record<string, string>) {
   const result = await qatron([...args, '--output', 'json'], env);

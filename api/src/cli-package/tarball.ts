@@ -9,7 +9,7 @@ import { z } from 'zod';
 export const CLI_DIR = fileURLToPath(new URL('../../../cli/', import.meta.url));
 
 /** Test sources, lint configuration and the like are not part of the installed client. */
-const EXCLUDED = [/\.test\.[jt]s$/, /^eslint\.config\.js$/, /^node_modules\//];
+const EXCLUDED = [/\.test\.[jt]s$/, /^src\/testing\//, /^eslint\.config\.js$/, /^node_modules\//];
 
 /**
  * The `qatron` CLI as an npm package tarball (`npm install -g ./qatron-cli.tgz`), built from the

@@ -1,15 +1,13 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, Quarantine, type Project } from '@qatron/domain';
 import { buildProject } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { expiryOf } from './quarantine.js';
+import { runQatronAs } from '../testing/bin.js';
 
-const BIN = fileURLToPath(new URL('../../bin/qatron.js', import.meta.url));
 const NODE = 'tests/test_checkout.py::test_payment_timeout[visa]';
 
 let api: TestApi;
@@ -31,16 +29,7 @@ afterAll(async () => {
 });
 
 /** The real bin as a subprocess, signed in through the environment. */
-function qatron(args: string[], token = admin): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: home, QATRON_CONFIG_DIR: join(home, 'config'), QATRON_API_URL: api.url, QATRON_TOKEN: token }, cwd: home },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qatron = (args: string[], token = admin) => runQatronAs(args, { home, apiUrl: api.url, token });
 
 describe('qatron quarantine', () => {
   it('adds, lists and lifts a quarantine, by project name, audited as the signed-in user', async () => {

@@ -1,14 +1,12 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestResult, type Run } from '@qatron/domain';
 import { buildEnvironment, buildProject, buildRun, buildSuite } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
+import { runQatronAs } from '../testing/bin.js';
 
-const BIN = fileURLToPath(new URL('../../bin/qatron.js', import.meta.url));
 const COMMIT = '9c1e0b7a2d3f4e5a6b7c8d9e0f1a2b3c4d5e6f70';
 
 let api: TestApi;
@@ -26,16 +24,7 @@ afterAll(async () => {
 });
 
 /** The real bin as a subprocess, signed in through the environment as CI would be. */
-function qatron(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: home, QATRON_CONFIG_DIR: join(home, 'config'), QATRON_API_URL: api.url, QATRON_TOKEN: token }, cwd: home },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const qatron = (args: string[]) => runQatronAs(args, { home, apiUrl: api.url, token });
 
 /** A failed run at COMMIT: shard 0 with one failed test, shard 1 with two passed ones. */
 async function failedRun(status: Run['status'] = 'failed') {

@@ -1,16 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestHealth, type Environment, type Project, type Suite, type TestOutcome } from '@qatron/domain';
 import { buildEnvironment, buildProject, buildSuite } from '@qatron/domain/testing';
 import { DEFAULT_TEST_HEALTH_POLICY } from '@qatron/domain/test-health/classify';
 import { appendToWindow, type WindowEntry } from '@qatron/domain/test-health/window';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
+import { runQatronAs } from '../testing/bin.js';
 
-const BIN = fileURLToPath(new URL('../../bin/qatron.js', import.meta.url));
 
 let api: TestApi;
 let home: string;
@@ -52,17 +50,8 @@ afterAll(async () => {
   await api?.close();
 });
 
-/** The real bin as a subprocess, signed in through the environment as a viewer. */
-function qatron(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { PATH: process.env.PATH ?? '', HOME: home, QATRON_CONFIG_DIR: join(home, 'config'), QATRON_API_URL: api.url, QATRON_TOKEN: token }, cwd: home },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
-}
+/** The real bin as a subprocess, signed in through the environment as CI would be. */
+const qatron = (args: string[]) => runQatronAs(args, { home, apiUrl: api.url, token });
 
 describe('qatron tests', () => {
   it('lists the flaky tests of a project as a table, worst flip rate first, with why', async () => {
