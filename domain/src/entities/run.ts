@@ -1,7 +1,8 @@
-import { defineEntity, JsonType, p, type Platform, type TransformContext } from '@mikro-orm/core';
+import { defineEntity, p } from '@mikro-orm/core';
 import { readRunMetadata, storeRunMetadata, type RunMetadata } from '../runs/metadata.js';
 import { RUN_STATUSES, type RunStatus } from '../runs/status.js';
 import { BaseEntity, baseProperties } from './base.js';
+import { checkedJsonColumn } from './checked-json.js';
 import { DatasetVersion } from './dataset.js';
 import { Environment } from './environment.js';
 import { Organization } from './organization.js';
@@ -90,15 +91,7 @@ export class Run extends BaseEntity {
  * The run_metadata column: every row is parsed when it is loaded and every write is checked (and
  * stamped with its version) before it reaches the database, so no reader needs to trust or cast it.
  */
-export class RunMetadataColumn extends JsonType {
-  override convertToJSValue(value: unknown, platform: Platform, context?: TransformContext): RunMetadata {
-    return readRunMetadata(super.convertToJSValue(value, platform, context));
-  }
-
-  override convertToDatabaseValue(value: RunMetadata, platform: Platform, context?: TransformContext): string | null {
-    return super.convertToDatabaseValue(storeRunMetadata(value), platform, context);
-  }
-}
+export const RunMetadataColumn = checkedJsonColumn<RunMetadata>(readRunMetadata, storeRunMetadata);
 
 export const RunSchema = defineEntity({
   class: Run,

@@ -1,7 +1,8 @@
-import { defineEntity, JsonType, p, type Platform, type TransformContext } from '@mikro-orm/core';
+import { defineEntity, p } from '@mikro-orm/core';
 import { assessTestHealth, TEST_HEALTH_CLASSIFICATIONS, TEST_HEALTH_RULES, TestHealthEvidence, type TestHealthClassification, type TestHealthPolicy, type TestHealthRule } from '../test-health/classify.js';
 import { HealthWindow, type WindowEntry } from '../test-health/window.js';
 import { BaseEntity, baseProperties } from './base.js';
+import { checkedJsonColumn } from './checked-json.js';
 import { Environment } from './environment.js';
 import { Organization } from './organization.js';
 import { Project } from './project.js';
@@ -74,26 +75,10 @@ export class TestHealth extends BaseEntity {
 }
 
 /** The window column, parsed on load and checked on write. */
-export class TestHealthWindowColumn extends JsonType {
-  override convertToJSValue(value: unknown, platform: Platform, context?: TransformContext): WindowEntry[] {
-    return HealthWindow.parse(super.convertToJSValue(value, platform, context));
-  }
-
-  override convertToDatabaseValue(value: WindowEntry[], platform: Platform, context?: TransformContext): string | null {
-    return super.convertToDatabaseValue(HealthWindow.parse(value), platform, context);
-  }
-}
+export const TestHealthWindowColumn = checkedJsonColumn<WindowEntry[]>((stored) => HealthWindow.parse(stored));
 
 /** The evidence column, parsed on load and checked on write. */
-export class TestHealthEvidenceColumn extends JsonType {
-  override convertToJSValue(value: unknown, platform: Platform, context?: TransformContext): TestHealthEvidence {
-    return TestHealthEvidence.parse(super.convertToJSValue(value, platform, context));
-  }
-
-  override convertToDatabaseValue(value: TestHealthEvidence, platform: Platform, context?: TransformContext): string | null {
-    return super.convertToDatabaseValue(TestHealthEvidence.parse(value), platform, context);
-  }
-}
+export const TestHealthEvidenceColumn = checkedJsonColumn<TestHealthEvidence>((stored) => TestHealthEvidence.parse(stored));
 
 export const TestHealthSchema = defineEntity({
   class: TestHealth,
