@@ -153,6 +153,27 @@ describe('test health as runs finalize', () => {
     for (const row of stored) expect(pick(row)).toEqual(pick((await fromScratch(production)).get(row.nodeId)!));
   });
 
+  it('ends the run with its verdict even when a health row cannot be read, and says why', async () => {
+    const qa = await buildEnvironment(em(), { project, kind: 'staging', name: 'qa' });
+    const outcomes = { [STABLE]: 'passed' } as const;
+    await finalize()(conclusionOf(await runWith('e5', outcomes, qa), outcomes));
+    // A row whose window no longer fits its schema (written by hand, or by a bug): loading it is refused.
+    await api.orm.em.getConnection().execute(`update test_health set "window" = '[{"run_id": "x"}]'::jsonb where environment_id = ?`, [qa.id]);
+    const warnings: string[] = [];
+    const warn = console.warn;
+    console.warn = (line: string) => void warnings.push(line);
+    try {
+      const run = await runWith('e5', outcomes, qa);
+      await expect(finalize()(conclusionOf(run, outcomes))).resolves.toBe('completed');
+      expect((await em().findOneOrFail(Run, { id: run.id })).status).toBe('completed');
+      expect(warnings).toEqual([expect.stringContaining(`test health of run ${run.id} was not recorded`)]);
+    } finally {
+      console.warn = warn;
+      // The environment goes with its runs and rows: the API tests below count this project's tests.
+      await api.orm.em.getConnection().execute('delete from environments where id = ?', [qa.id]);
+    }
+  });
+
   it('keeps the window the worker is configured with (TEST_HEALTH_WINDOW)', async () => {
     const config = loadConfig({ QATRON_ENV: 'test', QATRON_HOME: '/nonexistent', TEST_HEALTH_WINDOW: '3' });
     expect(config.testHealthWindow).toBe(3);

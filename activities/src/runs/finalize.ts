@@ -3,7 +3,7 @@
  * (pytest's six categories), duration = the longest shard, the status and reason by the one rule
  * in domain (`decideVerdict`), shard and plan metadata as PRD 12.2 describes them.
  */
-import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isFinalStatus, Run, Suite, type FinalRunStatus, type QuarantinedReports, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
+import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isDatabaseUnavailable, isFinalStatus, Run, Suite, type FinalRunStatus, type QuarantinedReports, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
 import { quarantinedFailuresByShard } from '@qatron/domain/quarantine/active';
 import type { RunContext } from './context.js';
 import { recordTestHealth, testHealthPolicy } from './test-health.js';
@@ -31,10 +31,24 @@ export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & 
         return status;
       });
       // After the verdict is committed, in its own transaction: the run's results join its tests' health windows.
-      await recordTestHealth(em(), conclusion.runId, testHealthPolicy(deps?.testHealthWindow));
+      await recordHealthOf(conclusion.runId, () => recordTestHealth(em(), conclusion.runId, testHealthPolicy(deps?.testHealthWindow)));
       return finalStatus;
     },
   } satisfies Pick<RunActivities, 'finalizeRun'>;
+}
+
+/**
+ * Test health is bookkeeping beside the verdict: a database that is away is waited out (the
+ * activity is retried, and recording is idempotent per run), but any other failure is logged and
+ * must not keep a run whose verdict is already written from ending.
+ */
+async function recordHealthOf(runId: number, record: () => Promise<unknown>): Promise<void> {
+  try {
+    await record();
+  } catch (err) {
+    if (isDatabaseUnavailable(err)) throw err;
+    console.warn(`test health of run ${runId} was not recorded: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /** The run's counts, duration, plan and shard metadata (PRD 12.2) from the shards that finished. */
