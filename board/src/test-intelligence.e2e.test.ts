@@ -10,7 +10,7 @@ import { stackPlace, startStack, type StartedStack } from '@qatron/scripts/testi
  * Test intelligence in a real browser (issue 15 item 5, Done when: "the Board pages in Chromium"),
  * against the stack `npm start` runs: a real run with a failing test shows its failure group;
  * "Re-run failed" opens the new run, which says what it re-runs; the project's Test health page
- * lists the failing test, and an admin quarantines it there and sees it quarantined with its owner.
+ * lists the failing test, and an admin quarantines it there, sees it quarantined with its owner, and lifts it.
  * A failing step leaves a screenshot and prints its path.
  */
 let place: Awaited<ReturnType<typeof stackPlace>>;
@@ -117,7 +117,7 @@ describe('test intelligence on the Board, in Chromium against npm start', () => 
     await page.context().close();
   }, 300_000);
 
-  it("the project's Test health page lists the failing test; an admin quarantines it there and sees it quarantined", async () => {
+  it("the project's Test health page lists the failing test; an admin quarantines it there, sees it quarantined, and lifts it", async () => {
     const page = await adminPage('test-health');
     await page.goto(`${stack.boardUrl}/projects/${projectId}`);
     await page.getByTestId('test-health-link').click();
@@ -148,6 +148,14 @@ describe('test intelligence on the Board, in Chromium against npm start', () => 
     await page.selectOption('select[name=quarantined]', 'true');
     await page.locator('[data-testid=tests] tbody tr').first().waitFor();
     await expect.poll(() => page.locator('[data-testid=tests] tbody tr').count()).toBe(1);
+
+    // Lifted from the page: the test counts again, and the API says the quarantine is over.
+    await page.selectOption('select[name=quarantined]', '');
+    await row.getByTestId('lift').click();
+    await page.locator('[data-testid=quarantines]').waitFor({ state: 'detached' });
+    await row.getByTestId('quarantine').waitFor();
+    const lifted = await call<{ items: { active: boolean; lift_reason: string | null; lifted_by: string | null }[] }>('GET', `/api/v1/projects/${projectId}/quarantine`);
+    expect(lifted.body.items).toEqual([expect.objectContaining({ active: false, lift_reason: 'lifted', lifted_by: 'admin' })]);
     await page.context().close();
   }, 120_000);
 });
