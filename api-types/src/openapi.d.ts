@@ -8098,6 +8098,18 @@ export interface operations {
                             last_seen_at: string;
                             last_failure_at: string | null;
                             last_failure_run_id: number | null;
+                            /** @description The window's outcomes, oldest first, for a sparkline (the detail adds commit, duration and time) */
+                            recent: {
+                                /** @description The run */
+                                run_id: number;
+                                /**
+                                 * @description pytest's outcome of the test in that run
+                                 * @enum {string}
+                                 */
+                                outcome: "passed" | "failed" | "error" | "skipped" | "xfailed" | "xpassed";
+                                /** @description Failed first and passed on a retry inside its shard */
+                                retried: boolean;
+                            }[];
                         }[];
                         total: number;
                         limit: number;
@@ -8239,6 +8251,18 @@ export interface operations {
                         last_seen_at: string;
                         last_failure_at: string | null;
                         last_failure_run_id: number | null;
+                        /** @description The window's outcomes, oldest first, for a sparkline (the detail adds commit, duration and time) */
+                        recent: {
+                            /** @description The run */
+                            run_id: number;
+                            /**
+                             * @description pytest's outcome of the test in that run
+                             * @enum {string}
+                             */
+                            outcome: "passed" | "failed" | "error" | "skipped" | "xfailed" | "xpassed";
+                            /** @description Failed first and passed on a retry inside its shard */
+                            retried: boolean;
+                        }[];
                         /** @description The window's runs, oldest first: outcome, commit, retried, duration */
                         history: {
                             /** @description The run */

@@ -31,6 +31,7 @@ function testHealthOut({ health, suite, environment, quarantined }: TestHealthVi
     last_seen_at: iso(health.lastSeenAt),
     last_failure_at: isoOrNull(health.lastFailureAt),
     last_failure_run_id: health.lastFailureRun,
+    recent: health.window.map(({ run_id, outcome, retried }) => ({ run_id, outcome, retried })),
   };
 }
 

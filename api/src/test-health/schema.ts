@@ -49,6 +49,9 @@ export const TestHealthOut = z.object({
   last_seen_at: z.string(),
   last_failure_at: z.string().nullable(),
   last_failure_run_id: z.number().int().nullable(),
+  recent: z
+    .array(WindowEntry.pick({ run_id: true, outcome: true, retried: true }))
+    .describe("The window's outcomes, oldest first, for a sparkline (the detail adds commit, duration and time)"),
 });
 
 export const TestHealthPage = pageOf(TestHealthOut);

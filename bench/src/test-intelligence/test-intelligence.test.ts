@@ -147,6 +147,7 @@ describe('reading the classifications', () => {
     last_seen_at: '2026-01-01T00:00:00.000Z',
     last_failure_at: null,
     last_failure_run_id: null,
+    recent: [],
   });
 
   it('explains each test labelled otherwise than its truth, and names flaky tests that never failed', () => {

@@ -167,12 +167,11 @@ export function shardTimelineOption(shards: readonly ShardBar[]): EChartsCoreOpt
   };
 }
 
-/** One run of a test's window as the sparkline draws it (TestWindowEntry's fields it reads). */
+/** One run of a test's window as the sparkline draws it (the fields of the list's `recent` and the detail's `history` it reads). */
 export interface WindowPoint {
   run_id: number;
   outcome: string;
   retried: boolean;
-  duration_seconds: number;
 }
 
 /** How a test's window draws an outcome: a pass is up, a fail down, a retried pass half-way (flaky evidence). */

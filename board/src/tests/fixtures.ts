@@ -40,6 +40,7 @@ export function testHealthFixture(overrides: Record<string, unknown> = {}) {
     last_seen_at: '2026-12-01T13:00:00.000Z',
     last_failure_at: '2026-12-01T13:00:00.000Z',
     last_failure_run_id: 6,
+    recent: history.map(({ run_id, outcome, retried }) => ({ run_id, outcome, retried })),
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeApi, me } from '../testing/fake-api';
 import { mountBoard, settle } from '../testing/mount';
-import { history, page, project, quarantineFixture, testHealthFixture } from './fixtures';
+import { page, project, quarantineFixture, testHealthFixture } from './fixtures';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -33,7 +33,7 @@ const projectGroup = {
   last_seen_run_id: 6,
 };
 
-/** The health list answers by classification, as the API filters it; every test's detail has the same window. */
+/** The health list answers by classification, as the API filters it (each row with its recent outcomes). */
 function answerTests(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin', quarantines: unknown[] = []) {
   api.answer('GET /api/v1/auth/me', { body: me(role) });
   api.answer('GET /api/v1/projects/1', { body: project });
@@ -41,7 +41,6 @@ function answerTests(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin', 
     const classification = url.searchParams.get('classification');
     return { body: page([flaky, broken].filter((t) => classification === null || t.classification === classification)) };
   });
-  for (const t of [flaky, broken]) api.answer(`GET /api/v1/projects/1/tests/${t.id}`, { body: { ...t, history } });
   api.answer('GET /api/v1/projects/1/quarantine', { body: page(quarantines) });
   api.answer('GET /api/v1/projects/1/failure-groups', { body: { project_id: 1, runs: 4, groups: [projectGroup] } });
 }
@@ -68,6 +67,8 @@ describe('the test health page', () => {
     expect(rows[0]!.text()).toContain('2 / 4');
     expect(rows[0]!.text()).toContain('250 ms');
     expect(rows[0]!.find('.sparkline').attributes('data-runs')).toBe('4');
+    // The sparkline draws from the list's own answer: no request per row.
+    expect(api.calls.filter((c) => /\/tests\/\d+$/.test(c.url))).toEqual([]);
     expect(rows[0]!.find('a').attributes('href')).toBe('/projects/1/tests/11');
   });
 
