@@ -31,7 +31,7 @@ import { apiCall, finished, Interrupted, trigger } from './run-overhead/measure.
 import { BENCH_WORKER_CACHE, killWorkers, startBenchStack, type BenchStack } from './run-overhead/stack.js';
 import { killAll } from './shard-plan/process.js';
 import { fetchTestHealth, labelsOf, mislabelledLines, unseenFlaky } from './test-intelligence/health.js';
-import { DEFAULT_OPTIONS, groundTruth, planTestIntelligence, type TestIntelligenceOptions, type TestIntelligencePlan } from './test-intelligence/plan.js';
+import { DEFAULT_OPTIONS, groundTruth, planTestIntelligence, type TestIntelligenceOptions, type TestIntelligencePlan, warmupFile } from './test-intelligence/plan.js';
 import { flakeSeed, FLAKE_SEED_VARIABLE } from './test-intelligence/render.js';
 import { commitRunState } from './test-intelligence/repository.js';
 import { scoreClassifications, scoreLines } from './test-intelligence/score.js';
@@ -77,11 +77,11 @@ interface BenchProject {
 }
 
 /** The project, its environment and the measured suite (coverage off, retries 0), plus a warm-up suite. */
-async function createProject(stack: BenchStack, token: string, repoUrl: string, warmupFile: string): Promise<BenchProject> {
+async function createProject(stack: BenchStack, token: string, repoUrl: string, warmupPath: string): Promise<BenchProject> {
   const project = await apiCall<{ id: number }>(stack, token, 'POST', '/api/v1/projects', { name: 'test-health-bench', repo_url: repoUrl }, 201);
   const environment = await apiCall<{ id: number }>(stack, token, 'POST', `/api/v1/projects/${project.id}/environments`, { name: ENVIRONMENT, kind: 'development' }, 201);
   await apiCall(stack, token, 'POST', `/api/v1/projects/${project.id}/suites`, { name: SUITE, shards: SHARDS, retries: 0, coverage: false }, 201);
-  await apiCall(stack, token, 'POST', `/api/v1/projects/${project.id}/suites`, { name: 'warmup', shards: 1, retries: 0, coverage: false, paths: [warmupFile] }, 201);
+  await apiCall(stack, token, 'POST', `/api/v1/projects/${project.id}/suites`, { name: 'warmup', shards: 1, retries: 0, coverage: false, paths: [warmupPath] }, 201);
   return { id: project.id, environmentId: environment.id, repoUrl };
 }
 
@@ -148,11 +148,11 @@ async function main(): Promise<number> {
     const first = await commitRunState(repo, plan, 1);
     log(`repository ${repo}, first commit ${first.slice(0, 10)}`);
     stack = await startBenchStack({ tempDir, workers: 1, shardSlots: SHARDS, signal: interrupt.signal, log: (l) => log(`  ${l}`) });
-    project = await createProject(stack, await stack.adminToken(), repo, plan.tests[0]!.file);
+    project = await createProject(stack, await stack.adminToken(), repo, warmupFile(plan));
     const warmupStarted = Date.now();
     const warmup = await runToEnd(stack, project, 'warmup', 'warmup');
     runIds.push(warmup.id);
-    log(`warm-up run ${warmup.id} (${plan.tests[0]!.file}, its own suite): ${warmup.status} in ${seconds(warmupStarted)} s (builds the worker's venv; not counted)`);
+    log(`warm-up run ${warmup.id} (${warmupFile(plan)}, its own suite): ${warmup.status} in ${seconds(warmupStarted)} s (builds the worker's venv; not counted)`);
     const runsStarted = Date.now();
     await pushRuns(stack, project, plan, repo, runIds);
     const runsMs = Date.now() - runsStarted;

@@ -162,6 +162,12 @@ export function releaseAt(plan: TestIntelligencePlan, run: number): number {
   return plan.runs.filter((r) => r.run <= run && r.newCommit).length;
 }
 
+/** A file for the warm-up run: the first without a flaky test, so that the warm-up passes. */
+export function warmupFile(plan: TestIntelligencePlan): string {
+  const flakyFiles = new Set(plan.tests.filter((t) => t.kind === 'flaky').map((t) => t.file));
+  return plan.tests.find((t) => !flakyFiles.has(t.file))?.file ?? plan.tests[0]!.file;
+}
+
 /** The ground truth the score compares against: node id → kind. */
 export function groundTruth(plan: TestIntelligencePlan): Map<string, TestKind> {
   return new Map(plan.tests.map((t) => [t.nodeId, t.kind]));

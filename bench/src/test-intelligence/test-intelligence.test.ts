@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { expectedLabel, labelsOf, mislabelledLines, unseenFlaky, type TestHealthRow } from './health.js';
-import { brokenBy, DEFAULT_OPTIONS, groundTruth, planTestIntelligence, releaseAt, type TestKind } from './plan.js';
+import { brokenBy, DEFAULT_OPTIONS, groundTruth, planTestIntelligence, releaseAt, warmupFile, type TestKind } from './plan.js';
 import { expectedPrice, flakeSeed, renderRepositoryAt } from './render.js';
 import { scoreClassifications, scoreLines, type Label } from './score.js';
 import { simulateScores, simulationLines } from './simulate.js';
@@ -51,6 +51,7 @@ describe('the ground truth', () => {
     const quick = planTestIntelligence(QUICK);
     expect([quick.tests.filter((t) => t.kind === 'flaky').length, quick.tests.filter((t) => t.kind === 'regression').length]).toEqual([4, 2]);
     expect(() => planTestIntelligence({ ...QUICK, runs: 1 })).toThrow('runs must be at least 2');
+    expect(quick.tests.filter((t) => t.file === warmupFile(quick)).map((t) => t.kind)).not.toContain('flaky');
   });
 });
 
