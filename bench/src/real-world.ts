@@ -26,16 +26,16 @@
  * measured suites start with no history) builds the worker's venv and mirror first; its time is
  * printed, not counted. Figures are printed, never asserted (DESIGN "Testing tiers").
  */
-import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mirrorPath } from '@qatron/activities/execution/index';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { runReport } from './run-overhead/report.js';
 import { apiCall, finished, guarded, Interrupted, trigger } from './run-overhead/measure.js';
-import { BENCH_WORKER_CACHE, killWorkers, startBenchStack, type BenchStack } from './run-overhead/stack.js';
+import { removeBenchLeftovers, runBenchMain } from './run-overhead/lifecycle.js';
+import { BENCH_WORKER_CACHE, startBenchStack, type BenchStack } from './run-overhead/stack.js';
 import { fileDurationsFromJunit } from './shard-plan/junit.js';
-import { killAll, runChecked } from './shard-plan/process.js';
+import { runChecked } from './shard-plan/process.js';
 import { makespanLowerBound } from '@qatron/domain';
 import { cleanCoverage, ensureBaselineVenv, runPytest } from './real-world/baseline.js';
 import { createSuite, detectCoverageSetting, measureQatronRun, type CoverageSetting, type MeasuredRun } from './real-world/qatron.js';
@@ -216,43 +216,8 @@ async function main(): Promise<number> {
     return failure === undefined ? 0 : 1;
   } finally {
     await stack?.close();
-    if (project) {
-      const mirror = mirrorPath(join(BENCH_WORKER_CACHE, 'git'), project.id, project.repoUrl);
-      await rm(mirror, { recursive: true, force: true });
-      await rm(`${mirror}.lock`, { force: true });
-    }
-    for (const id of runIds) await rm(join(BENCH_WORKER_CACHE, 'runs', String(id)), { recursive: true, force: true });
-    if (process.argv.includes('--keep')) console.error(`kept ${tempDir}`);
-    else await rm(tempDir, { recursive: true, force: true });
+    await removeBenchLeftovers(project, runIds, tempDir);
   }
 }
 
-let crashed = false;
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    console.error(`${event} (stopping the bench):`, err);
-    crashed = true;
-    interrupt.abort();
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupt.signal.aborted) {
-      killWorkers();
-      killAll();
-      process.exit(130);
-    }
-    console.error(`\n${signal}: stopping everything (again to kill at once)`);
-    killAll();
-    interrupt.abort();
-  });
-}
-
-main().then(
-  (code) => process.exit(crashed ? 1 : code),
-  (err: unknown) => {
-    const interrupted = !crashed && (err instanceof Interrupted || interrupt.signal.aborted);
-    console.error(interrupted ? 'interrupted; everything stopped and removed' : err);
-    process.exit(interrupted ? 130 : 1);
-  },
-);
+runBenchMain(main, interrupt);

@@ -23,13 +23,12 @@
  * scores over `--simulate` plans of the same sizes computed offline (test-intelligence/simulate.ts:
  * one bench run is one draw). Figures are printed, never asserted (DESIGN "Testing tiers").
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mirrorPath } from '@qatron/activities/execution/index';
-import { apiCall, finished, Interrupted, trigger } from './run-overhead/measure.js';
-import { BENCH_WORKER_CACHE, killWorkers, startBenchStack, type BenchStack } from './run-overhead/stack.js';
-import { killAll } from './shard-plan/process.js';
+import { apiCall, finished, trigger } from './run-overhead/measure.js';
+import { removeBenchLeftovers, runBenchMain } from './run-overhead/lifecycle.js';
+import { startBenchStack, type BenchStack } from './run-overhead/stack.js';
 import { fetchTestHealth, labelsOf, mislabelledLines, unseenFlaky } from './test-intelligence/health.js';
 import { DEFAULT_OPTIONS, groundTruth, planTestIntelligence, type TestIntelligenceOptions, type TestIntelligencePlan, warmupFile } from './test-intelligence/plan.js';
 import { flakeSeed, FLAKE_SEED_VARIABLE } from './test-intelligence/render.js';
@@ -161,43 +160,8 @@ async function main(): Promise<number> {
     return 0;
   } finally {
     await stack?.close();
-    if (project) {
-      const mirror = mirrorPath(join(BENCH_WORKER_CACHE, 'git'), project.id, project.repoUrl);
-      await rm(mirror, { recursive: true, force: true });
-      await rm(`${mirror}.lock`, { force: true });
-    }
-    for (const id of runIds) await rm(join(BENCH_WORKER_CACHE, 'runs', String(id)), { recursive: true, force: true });
-    if (process.argv.includes('--keep')) console.error(`kept ${tempDir}`);
-    else await rm(tempDir, { recursive: true, force: true });
+    await removeBenchLeftovers(project, runIds, tempDir);
   }
 }
 
-let crashed = false;
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    console.error(`${event} (stopping the bench):`, err);
-    crashed = true;
-    interrupt.abort();
-  });
-}
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupt.signal.aborted) {
-      killWorkers();
-      killAll();
-      process.exit(130);
-    }
-    console.error(`\n${signal}: stopping everything (again to kill at once)`);
-    killAll();
-    interrupt.abort();
-  });
-}
-
-main().then(
-  (code) => process.exit(crashed ? 1 : code),
-  (err: unknown) => {
-    const interrupted = !crashed && (err instanceof Interrupted || interrupt.signal.aborted);
-    console.error(interrupted ? 'interrupted; everything stopped and removed' : err);
-    process.exit(interrupted ? 130 : 1);
-  },
-);
+runBenchMain(main, interrupt);
