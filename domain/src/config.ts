@@ -69,6 +69,9 @@ const EnvSchema = z.object({
     .transform((v) => (v === undefined ? undefined : v.split(':').map((p) => p.trim()).filter(Boolean)))
     .pipe(z.array(z.string().startsWith('/', 'must list absolute directories, separated by colons')).optional()),
   SELENIUM_REMOTE_URL: optionalString,
+  QATRON_GRID_URL: z.url('must be a URL such as http://selenium-hub:4444').optional(),
+  QATRON_GRID_NAME: z.string().trim().min(1).max(200).default('local'),
+  GRID_CHECK_INTERVAL_SECONDS: positiveInt.default(10),
   SHARD_SCHEDULE_TO_START_SECONDS: positiveInt.default(300),
   SHARD_HEARTBEAT_TIMEOUT_SECONDS: positiveInt.default(30),
   SHARD_ATTEMPTS: positiveInt.default(3),
@@ -119,6 +122,13 @@ export interface QatronConfig {
     /** A directory of secret files (a mounted K8s Secret); the worker's environment is searched first. */
     secretsDir: string | undefined;
     seleniumRemoteUrl: string | undefined;
+    /**
+     * A Selenium Grid this worker registers in the default organization at start (QATRON_GRID_URL,
+     * under QATRON_GRID_NAME): `npm start`'s embedded Grid, compose's and the chart's hub.
+     */
+    grid: { url: string; name: string } | null;
+    /** How often control workers check every registered Grid's `/status` (issue 16 item 3). */
+    gridCheckIntervalSeconds: number;
     /** Interpreters run environments may be built with, the default first; empty: python3 and python3.X found on PATH. */
     pythons: string[];
     /**
@@ -230,6 +240,8 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       taskQueues: e.WORKER_TASK_QUEUES,
       secretsDir: e.SECRETS_DIR,
       seleniumRemoteUrl: e.SELENIUM_REMOTE_URL,
+      grid: e.QATRON_GRID_URL ? { url: e.QATRON_GRID_URL, name: e.QATRON_GRID_NAME } : null,
+      gridCheckIntervalSeconds: e.GRID_CHECK_INTERVAL_SECONDS,
       pythons: e.WORKER_PYTHONS,
       sandbox: e.WORKER_SANDBOX,
     },

@@ -5,6 +5,8 @@ export * from './bdd/index.js';
 export * from './config.js';
 export * from './database-availability.js';
 export * from './entities/index.js';
+export * from './infrastructure/grid-checks.js';
+export * from './infrastructure/grid-status.js';
 export * from './infrastructure/registry.js';
 export * from './artifacts/index.js';
 export * from './runs/contract.js';

@@ -1,6 +1,7 @@
 import { defineEntity, p } from '@mikro-orm/core';
 import { BaseEntity, baseProperties, type StringMap } from './base.js';
 import { Dataset } from './dataset.js';
+import { InfrastructureResource } from './infrastructure-resource.js';
 import { Organization } from './organization.js';
 import { Project } from './project.js';
 
@@ -28,6 +29,8 @@ export class Environment extends BaseEntity {
   /** Null means the kind's default (DEFAULT_RETENTION_DAYS). */
   retentionDays: number | null = null;
   dataset: number | null = null;
+  /** The Selenium Grid its browser tests use (issue 16): checked before a run's shards start, its URL handed to the tests. */
+  grid: number | null = null;
 
   constructor(organization: number, project: number, name: string, kind: EnvironmentKind) {
     super();
@@ -57,6 +60,7 @@ export const EnvironmentSchema = defineEntity({
     secretRefs: p.json<StringMap>(),
     retentionDays: p.integer().nullable(),
     dataset: p.manyToOne(Dataset).mapToPk().nullable().deleteRule('set null').index(),
+    grid: p.manyToOne(InfrastructureResource).mapToPk().nullable().deleteRule('set null').index(),
   },
   uniques: [{ properties: ['project', 'name'] }],
 });

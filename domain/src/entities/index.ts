@@ -2,6 +2,7 @@ import { AuditLogSchema } from './audit-log.js';
 import { DatasetSchema, DatasetVersionSchema } from './dataset.js';
 import { EnvironmentSchema } from './environment.js';
 import { FeatureSchema, ScenarioSchema, StepSchema } from './feature.js';
+import { GridOutageSchema } from './grid-outage.js';
 import { InfrastructureResourceSchema } from './infrastructure-resource.js';
 import { OrganizationSchema } from './organization.js';
 import { ProjectSchema } from './project.js';
@@ -21,6 +22,7 @@ export * from './base.js';
 export * from './dataset.js';
 export * from './environment.js';
 export * from './feature.js';
+export * from './grid-outage.js';
 export * from './infrastructure-resource.js';
 export * from './organization.js';
 export * from './project.js';
@@ -57,4 +59,5 @@ export const ENTITY_SCHEMAS = [
   ScenarioResultSchema,
   TestHealthSchema,
   QuarantineSchema,
+  GridOutageSchema,
 ];

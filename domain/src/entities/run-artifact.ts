@@ -14,6 +14,8 @@ export const ARTIFACT_KINDS = [
   'coverage_html',
   'log',
   'screenshot',
+  /** The HTML of a failed browser test's page, beside its screenshot (issue 16 item 5). */
+  'page_source',
   'other',
 ] as const;
 export type ArtifactKind = (typeof ARTIFACT_KINDS)[number];
