@@ -27,6 +27,7 @@ type Service = {
   volumes?: (string | { type?: string; source?: string; target?: string })[];
   secrets?: (string | { source: string; target?: string })[];
   restart?: string;
+  shm_size?: string;
 };
 type ComposeFile = { services: Record<string, Service>; volumes?: Record<string, unknown>; secrets?: Record<string, unknown> };
 
@@ -116,7 +117,22 @@ describe('docker-compose.yml', () => {
     expect(composeDoc.errors.map((e) => e.message)).toEqual([]);
     expect(composeDoc.warnings.map((e) => e.message)).toEqual([]);
     expect(Object.keys(services).sort()).toEqual(
-      ['api', 'board', 'grafana', 'minio', 'minio-init', 'postgres', 'prometheus', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker'].sort(),
+      [
+        'api',
+        'board',
+        'grafana',
+        'minio',
+        'minio-init',
+        'postgres',
+        'prometheus',
+        'selenium-hub',
+        'selenium-node-chromium',
+        'temporal',
+        'temporal-namespace',
+        'temporal-schema',
+        'temporal-ui',
+        'worker',
+      ].sort(),
     );
   });
 
@@ -274,6 +290,69 @@ describe('docker-compose.yml', () => {
       expect(result.status).toBe(0);
     },
   );
+});
+
+describe('the Selenium Grid (issue 16: FR-INF, PRD 14)', () => {
+  const hub = services['selenium-hub'] as Service;
+  const node = services['selenium-node-chromium'] as Service;
+  /** repository and tag of a service's image, with .env.example interpolated. */
+  const imageOf = (service: Service) => {
+    const m = /^([^:@]+):([^:@/]+)$/.exec(interpolate(service.image ?? '', envExample));
+    return { repository: m?.[1], tag: m?.[2] };
+  };
+  const healthcheckText = (service: Service) => (Array.isArray(service.healthcheck?.test) ? service.healthcheck.test.join(' ') : (service.healthcheck?.test ?? ''));
+
+  it('runs the official hub and Chromium node images, pinned to one docker-selenium release', () => {
+    expect(imageOf(hub).repository).toBe('selenium/hub');
+    expect(imageOf(node).repository).toBe('selenium/node-chromium');
+    // docker-selenium's full release tag <grid version>-<build date>: never latest, never a floating 4.48.
+    expect(imageOf(hub).tag).toMatch(/^4\.\d+\.\d+-20\d{6}$/);
+    // A node registers only with a hub of its own Grid version.
+    expect(imageOf(node).tag).toBe(imageOf(hub).tag);
+  });
+
+  it('checks the hub on /readyz and the node on its own /status', () => {
+    expect(healthcheckText(hub)).toContain('curl -fsS http://localhost:4444/readyz');
+    expect(healthcheckText(node)).toContain('curl -fsS http://localhost:5555/status');
+    expect(hub.healthcheck?.disable ?? false).toBe(false);
+    expect(node.healthcheck?.disable ?? false).toBe(false);
+    expect(dependsOn(node)).toEqual({ 'selenium-hub': 'service_healthy' });
+  });
+
+  it('registers the node on the hub event bus, with 2 sessions by default and 2 GB of shared memory', () => {
+    const env = environmentOf(node);
+    expect(env.SE_EVENT_BUS_HOST).toBe('selenium-hub');
+    expect(env.SE_EVENT_BUS_PUBLISH_PORT).toBe('4442');
+    expect(env.SE_EVENT_BUS_SUBSCRIBE_PORT).toBe('4443');
+    expect(env.SE_NODE_MAX_SESSIONS).toBe('${SELENIUM_NODE_MAX_SESSIONS:-2}');
+    expect(interpolate(env.SE_NODE_MAX_SESSIONS as string, new Map())).toBe('2');
+    expect(envExample.get('SELENIUM_NODE_MAX_SESSIONS')).toBe('2');
+    // Without it the Grid caps sessions at the container's CPU count, whatever MAX_SESSIONS says.
+    expect(env.SE_NODE_OVERRIDE_MAX_SESSIONS).toBe('true');
+    expect(node.shm_size).toBe('2gb');
+  });
+
+  it('keeps the Grid on the compose network: nothing published, nodes scalable', () => {
+    expect(hub.ports).toBeUndefined();
+    expect(node.ports).toBeUndefined();
+    expect(node.container_name).toBeUndefined();
+    // The comment tells operators how to publish it, on loopback.
+    expect(composeText).toContain('ports: ["127.0.0.1:4444:4444"]');
+  });
+
+  it('wires the workers to the hub through QATRON_GRID_URL and QATRON_GRID_NAME', () => {
+    const keys = qatronConfigKeys(root);
+    for (const key of ['QATRON_GRID_URL', 'QATRON_GRID_NAME']) expect(keys, `domain/src/config.ts reads ${key}`).toContain(key);
+    const worker = environmentOf(services.worker as Service);
+    expect(worker.QATRON_GRID_NAME).toBe('compose-grid');
+    const url = new URL(worker.QATRON_GRID_URL ?? '');
+    expect(url.protocol).toBe('http:');
+    // The URL names the hub service (by its compose name) on the hub's port, nothing else.
+    expect(url.hostname).toBe('selenium-hub');
+    expect(imageOf(services[url.hostname] as Service).repository).toBe('selenium/hub');
+    expect(url.port).toBe('4444');
+    expect(url.pathname).toBe('/');
+  });
 });
 
 describe('Temporal dynamic config', () => {
