@@ -32,6 +32,43 @@ function hasValuesPath(path: string): boolean {
   return true;
 }
 
+/**
+ * A template's YAML skeleton: lines that are only template actions dropped, inline actions replaced
+ * by the string TPL. Enough to check the literal structure (probes, ports, volumes) without helm.
+ */
+function skeleton(text: string): unknown {
+  const lines = withoutComments(text)
+    .split('\n')
+    .filter((line) => !/^\s*\{\{.*\}\}\s*$/.test(line));
+  return parse(lines.join('\n').replace(/\{\{.*?\}\}/g, 'TPL'));
+}
+
+type Probe = { httpGet?: { path?: string; port?: string | number } };
+type Container = {
+  name: string;
+  image?: string;
+  env?: { name: string; value?: string }[];
+  ports?: { name?: string; containerPort: number }[];
+  readinessProbe?: Probe;
+  livenessProbe?: Probe;
+  volumeMounts?: { name: string; mountPath: string }[];
+};
+type PodSpec = { containers: Container[]; volumes?: { name: string; emptyDir?: { medium?: string; sizeLimit?: string } }[] };
+type Workload = { kind: string; metadata: { name: string }; spec: { template: { spec: PodSpec } } };
+
+/** The first container of a Deployment template's skeleton, and its pod spec. */
+function firstContainer(file: string): { pod: PodSpec; container: Container } {
+  const text = templates.find((t) => t.file === file)?.text ?? '';
+  const pod = (skeleton(text) as Workload).spec.template.spec;
+  return { pod, container: pod.containers[0] as Container };
+}
+
+/** The container port a probe targets (a port name or number). */
+const probePort = (container: Container, probe: Probe | undefined) => {
+  const port = probe?.httpGet?.port;
+  return typeof port === 'number' ? port : container.ports?.find((p) => p.name === port)?.containerPort;
+};
+
 /** Environment variable names in a template: `- name: X` directly under `env:` lists (and ConfigMap data keys). */
 function envNames(text: string): string[] {
   return [...text.matchAll(/^\s*- name: ([A-Z][A-Z0-9_]*)\s*$/gm)].map((m) => m[1] as string);
@@ -72,6 +109,16 @@ describe('values.yaml', () => {
       's3.existingSecret',
       'auth.existingSecret',
       'metrics.serviceMonitor.enabled',
+      'seleniumGrid.enabled',
+      'seleniumGrid.externalUrl',
+      'seleniumGrid.name',
+      'seleniumGrid.hub.image.tag',
+      'seleniumGrid.hub.resources',
+      'seleniumGrid.node.image.tag',
+      'seleniumGrid.node.replicas',
+      'seleniumGrid.node.maxSessions',
+      'seleniumGrid.node.shmSizeLimit',
+      'seleniumGrid.node.resources',
     ]) {
       expect(hasValuesPath(path), path).toBe(true);
     }
@@ -149,10 +196,12 @@ describe('templates', () => {
 
   it('sets only variables QAtron reads (domain/src/config.ts)', () => {
     const keys = qatronConfigKeys(root);
-    // The Board's nginx reads QATRON_API_UPSTREAM (docker/nginx.conf), not QAtron's config.
+    // The Board's nginx reads QATRON_API_UPSTREAM (docker/nginx.conf), not QAtron's config; the
+    // Grid's own images read SE_* (docker-selenium's settings).
     const boardOnly = new Set(['QATRON_API_UPSTREAM']);
+    const foreign = (file: string, name: string) => (file.startsWith('board-') && boardOnly.has(name)) || (file.startsWith('selenium-') && name.startsWith('SE_'));
     for (const { file, text } of templates) {
-      for (const name of envNames(text)) expect(keys.has(name) || (file.startsWith('board-') && boardOnly.has(name)), `${file}: ${name}`).toBe(true);
+      for (const name of envNames(text)) expect(keys.has(name) || foreign(file, name), `${file}: ${name}`).toBe(true);
     }
     const configMap = templates.find((t) => t.file === 'configmap.yaml')?.text ?? '';
     const dataKeys = [...(configMap.split(/^data:\s*$/m)[1] ?? '').matchAll(/^\s{2}([A-Z][A-Z0-9_]*):/gm)].map((m) => m[1] as string);
@@ -167,6 +216,108 @@ describe('templates', () => {
     expect(api).toMatch(/\{\{-? if \.Values\.api\.migrateOnStart \}\}\s*\n\s*args: \["--migrate"\]/);
     const worker = templates.find((t) => t.file === 'worker-deployment.yaml')?.text ?? '';
     expect(worker).toMatch(/range \.Values\.worker\.secretEnv \}\}\s*\n\s*- secretRef:/);
+  });
+});
+
+describe('the Selenium Grid (issue 16: FR-INF, PRD 14)', () => {
+  type GridValues = {
+    enabled: boolean;
+    externalUrl: string;
+    hub: { image: { repository: string; tag: string } };
+    node: { image: { repository: string; tag: string }; replicas: number; maxSessions: number; shmSizeLimit: string };
+  };
+  const grid = values.seleniumGrid as GridValues;
+  const gridTemplates = templates.filter((t) => t.file.startsWith('selenium-'));
+  const helpers = templates.find((t) => t.file === '_helpers.tpl')?.text ?? '';
+  /** One `define` of _helpers.tpl, up to the next helper's comment or define. */
+  const helper = (name: string) => {
+    const start = helpers.indexOf(`{{- define "${name}" -}}`);
+    if (start < 0) return '';
+    const next = [helpers.indexOf('\n{{/*', start), helpers.indexOf('\n{{- define', start + 1)].filter((i) => i > 0);
+    return helpers.slice(start, Math.min(helpers.length, ...next));
+  };
+
+  it('pins the official hub and Chromium node images to one docker-selenium release, enabled by default', () => {
+    expect(grid.enabled).toBe(true);
+    expect(grid.externalUrl).toBe('');
+    expect(grid.hub.image.repository).toBe('selenium/hub');
+    expect(grid.node.image.repository).toBe('selenium/node-chromium');
+    // The full release tag <grid version>-<build date>, never latest or a floating 4.48.
+    expect(grid.hub.image.tag).toMatch(/^4\.\d+\.\d+-20\d{6}$/);
+    expect(grid.node.image.tag).toBe(grid.hub.image.tag);
+    expect(grid.node.maxSessions).toBe(2);
+    expect(grid.node.replicas).toBeGreaterThanOrEqual(1);
+    // And compose runs the same release (docker/docker-compose.yml).
+    const compose = readFileSync(join(root, 'docker/docker-compose.yml'), 'utf8');
+    expect(compose).toContain(`image: selenium/hub:${grid.hub.image.tag}\n`);
+    expect(compose).toContain(`image: selenium/node-chromium:${grid.node.image.tag}\n`);
+  });
+
+  it('renders nothing of the Grid unless seleniumGrid.enabled: every Grid template is one if block', () => {
+    expect(gridTemplates.map((t) => t.file).sort()).toEqual(['selenium-hub-deployment.yaml', 'selenium-hub-service.yaml', 'selenium-node-deployment.yaml']);
+    for (const { file, text } of gridTemplates) {
+      const body = withoutComments(text).trim();
+      expect(body.startsWith('{{- if .Values.seleniumGrid.enabled }}'), file).toBe(true);
+      expect(body.endsWith('{{- end }}'), file).toBe(true);
+      // The opening if closes only at the very end: nothing renders outside it.
+      let depth = 0;
+      const blocks = [...body.matchAll(/\{\{-?\s*(if|range|with|define|block|end)\b/g)];
+      blocks.forEach((m, i) => {
+        depth += m[1] === 'end' ? -1 : 1;
+        if (i < blocks.length - 1) expect(depth, `${file}: the seleniumGrid.enabled block closes early`).toBeGreaterThan(0);
+      });
+    }
+  });
+
+  it('probes the hub on /readyz (4444) and the node on /status (5555)', () => {
+    const hub = firstContainer('selenium-hub-deployment.yaml').container;
+    for (const probe of [hub.readinessProbe, hub.livenessProbe]) {
+      expect(probe?.httpGet?.path).toBe('/readyz');
+      expect(probePort(hub, probe)).toBe(4444);
+    }
+    const node = firstContainer('selenium-node-deployment.yaml').container;
+    for (const probe of [node.readinessProbe, node.livenessProbe]) {
+      expect(probe?.httpGet?.path).toBe('/status');
+      expect(probePort(node, probe)).toBe(5555);
+    }
+  });
+
+  it('serves the hub on 4442, 4443 and 4444, and joins nodes to its event bus with maxSessions sessions', () => {
+    const service = skeleton(templates.find((t) => t.file === 'selenium-hub-service.yaml')?.text ?? '') as { spec: { ports: { port: number; targetPort: string }[] } };
+    const hub = firstContainer('selenium-hub-deployment.yaml').container;
+    expect(service.spec.ports.map((p) => p.port).sort()).toEqual([4442, 4443, 4444]);
+    for (const port of service.spec.ports) expect(hub.ports?.find((p) => p.name === port.targetPort)?.containerPort, port.targetPort).toBe(port.port);
+    // Hub Deployment, hub Service and the nodes' event bus host are one name, from one helper.
+    const hubText = templates.find((t) => t.file === 'selenium-hub-deployment.yaml')?.text ?? '';
+    const serviceText = templates.find((t) => t.file === 'selenium-hub-service.yaml')?.text ?? '';
+    const nodeText = templates.find((t) => t.file === 'selenium-node-deployment.yaml')?.text ?? '';
+    for (const text of [hubText, serviceText]) expect(text).toMatch(/^ {2}name: \{\{ include "qatron\.seleniumHubName" \. \}\}$/m);
+    expect(nodeText).toMatch(/- name: SE_EVENT_BUS_HOST\n\s+value: \{\{ include "qatron\.seleniumHubName" \. \| quote \}\}/);
+    const env = Object.fromEntries((firstContainer('selenium-node-deployment.yaml').container.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ SE_EVENT_BUS_PUBLISH_PORT: '4442', SE_EVENT_BUS_SUBSCRIBE_PORT: '4443', SE_NODE_OVERRIDE_MAX_SESSIONS: 'true' });
+    expect(nodeText).toContain('value: {{ .Values.seleniumGrid.node.maxSessions | toString | quote }}');
+    expect(nodeText).toContain('replicas: {{ .Values.seleniumGrid.node.replicas }}');
+  });
+
+  it('gives Chromium a memory-backed /dev/shm', () => {
+    const { pod, container } = firstContainer('selenium-node-deployment.yaml');
+    const mount = container.volumeMounts?.find((m) => m.mountPath === '/dev/shm');
+    expect(mount).toBeDefined();
+    const volume = pod.volumes?.find((v) => v.name === mount?.name);
+    expect(volume?.emptyDir?.medium).toBe('Memory');
+    expect(templates.find((t) => t.file === 'selenium-node-deployment.yaml')?.text).toContain('sizeLimit: {{ .Values.seleniumGrid.node.shmSizeLimit }}');
+  });
+
+  it('hands workers QATRON_GRID_URL and QATRON_GRID_NAME: the hub Service, else seleniumGrid.externalUrl, else nothing', () => {
+    const keys = qatronConfigKeys(root);
+    for (const key of ['QATRON_GRID_URL', 'QATRON_GRID_NAME']) expect(keys, `domain/src/config.ts reads ${key}`).toContain(key);
+    const worker = templates.find((t) => t.file === 'worker-deployment.yaml')?.text ?? '';
+    expect(worker).toMatch(/^\s+\{\{- include "qatron\.gridEnv" \. \| nindent 12 \}\}$/m);
+    const env = helper('qatron.gridEnv');
+    expect(env).toMatch(/with include "qatron\.gridUrl" \.[\s\S]*- name: QATRON_GRID_URL\n\s+value: \{\{ \. \| quote \}\}\n- name: QATRON_GRID_NAME\n/);
+    const url = helper('qatron.gridUrl');
+    // Enabled: the chart's hub Service on 4444; an externalUrl beside it is refused, not ignored.
+    expect(url).toMatch(/if \.Values\.seleniumGrid\.enabled[\s\S]*fail [\s\S]*printf "http:\/\/%s\.%s\.svc\.%s:4444" \(include "qatron\.seleniumHubName" \.\)[\s\S]*else -?\}\}\s*\{\{- \.Values\.seleniumGrid\.externalUrl -\}\}/);
   });
 });
 
@@ -190,9 +341,56 @@ describe('rendered with helm', () => {
     expect(result.status).toBe(0);
   });
 
-  it.skipIf(!helm)(helmTitle('renders the defaults: api, worker, board, no optional objects'), () => {
+  it.skipIf(!helm)(helmTitle('renders the defaults: api, worker, board, the Selenium Grid, no optional objects'), () => {
     const kinds = render().map((d) => `${d.kind}/${d.metadata.name}`).sort();
-    expect(kinds).toEqual(['ConfigMap/qa-qatron-config', 'Deployment/qa-qatron-api', 'Deployment/qa-qatron-board', 'Deployment/qa-qatron-worker', 'Service/qa-qatron-api', 'Service/qa-qatron-board', 'ServiceAccount/qa-qatron'].sort());
+    expect(kinds).toEqual(
+      [
+        'ConfigMap/qa-qatron-config',
+        'Deployment/qa-qatron-api',
+        'Deployment/qa-qatron-board',
+        'Deployment/qa-qatron-worker',
+        'Deployment/qa-qatron-selenium-hub',
+        'Deployment/qa-qatron-selenium-node-chromium',
+        'Service/qa-qatron-api',
+        'Service/qa-qatron-board',
+        'Service/qa-qatron-selenium-hub',
+        'ServiceAccount/qa-qatron',
+      ].sort(),
+    );
+  });
+
+  /** The worker container's literal env values (name -> value) of a render. */
+  const workerEnv = (docs: { kind: string; metadata: { name: string } }[]) => {
+    const worker = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'qa-qatron-worker') as Workload | undefined;
+    return Object.fromEntries((worker?.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  };
+
+  it.skipIf(!helm)(helmTitle('wires workers to the chart\'s hub Service by default'), () => {
+    const docs = render();
+    expect(workerEnv(docs)).toMatchObject({ QATRON_GRID_URL: 'http://qa-qatron-selenium-hub.qa.svc.cluster.local:4444', QATRON_GRID_NAME: 'qa-grid' });
+    const node = docs.find((d) => d.metadata.name === 'qa-qatron-selenium-node-chromium') as Workload | undefined;
+    const env = Object.fromEntries((node?.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+    expect(env).toMatchObject({ SE_EVENT_BUS_HOST: 'qa-qatron-selenium-hub', SE_NODE_MAX_SESSIONS: '2' });
+    expect(node?.spec.template.spec.containers[0]?.image).toBe(`selenium/node-chromium:${(values.seleniumGrid as { node: { image: { tag: string } } }).node.image.tag}`);
+  });
+
+  it.skipIf(!helm)(helmTitle('renders no Grid and no QATRON_GRID_* with seleniumGrid.enabled=false'), () => {
+    const docs = render('seleniumGrid.enabled=false');
+    expect(docs.filter((d) => d.metadata.name.includes('selenium')).map((d) => d.metadata.name)).toEqual([]);
+    expect(Object.keys(workerEnv(docs)).filter((k) => k.startsWith('QATRON_GRID'))).toEqual([]);
+  });
+
+  it.skipIf(!helm)(helmTitle('points workers at seleniumGrid.externalUrl instead'), () => {
+    const docs = render('seleniumGrid.enabled=false', 'seleniumGrid.externalUrl=http://selenium-hub.grid:4444', 'seleniumGrid.name=shared-grid');
+    expect(docs.filter((d) => d.metadata.name.includes('selenium')).map((d) => d.metadata.name)).toEqual([]);
+    expect(workerEnv(docs)).toMatchObject({ QATRON_GRID_URL: 'http://selenium-hub.grid:4444', QATRON_GRID_NAME: 'shared-grid' });
+  });
+
+  it.skipIf(!helm)(helmTitle('refuses an externalUrl beside the chart\'s own Grid'), () => {
+    const args = ['template', 'qa', chartDir, '--namespace', 'qa', '--set', 'seleniumGrid.externalUrl=http://elsewhere:4444'];
+    const result = spawnSync('helm', args, { encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('set seleniumGrid.enabled=false');
   });
 
   it.skipIf(!helm)(helmTitle('renders every optional object when enabled'), () => {

@@ -104,3 +104,38 @@ and the S3 keys. Values are never rendered, only references (FR-SEC-01).
 - name: qatron-home
   mountPath: /var/lib/qatron
 {{- end -}}
+
+{{/* Name of the Selenium Grid hub's Deployment and Service (the nodes' event bus host). */}}
+{{- define "qatron.seleniumHubName" -}}
+{{- printf "%s-selenium-hub" (include "qatron.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{/*
+The Grid workers register: the chart's hub Service when seleniumGrid.enabled, else
+seleniumGrid.externalUrl (empty: no Grid). Both at once is a mistake the install refuses.
+*/}}
+{{- define "qatron.gridUrl" -}}
+{{- if .Values.seleniumGrid.enabled -}}
+{{- if .Values.seleniumGrid.externalUrl -}}
+{{- fail "seleniumGrid.externalUrl points workers at another Grid: set seleniumGrid.enabled=false with it" -}}
+{{- end -}}
+{{- printf "http://%s.%s.svc.%s:4444" (include "qatron.seleniumHubName" .) .Release.Namespace .Values.clusterDomain -}}
+{{- else -}}
+{{- .Values.seleniumGrid.externalUrl -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Grid's name in QAtron's infrastructure view: seleniumGrid.name, else <release>-grid. */}}
+{{- define "qatron.gridName" -}}
+{{- .Values.seleniumGrid.name | default (printf "%s-grid" .Release.Name) -}}
+{{- end -}}
+
+{{/* Worker variables naming the Grid to register (domain/src/config.ts); nothing without a Grid. */}}
+{{- define "qatron.gridEnv" -}}
+{{- with include "qatron.gridUrl" . }}
+- name: QATRON_GRID_URL
+  value: {{ . | quote }}
+- name: QATRON_GRID_NAME
+  value: {{ include "qatron.gridName" $ | quote }}
+{{- end }}
+{{- end -}}
