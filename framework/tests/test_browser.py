@@ -18,7 +18,7 @@ from typing import Iterator
 import pytest
 
 import qatron.browser
-from qatron.browser import DEBIAN_CHROMEDRIVER, BrowserUnavailable, local_chromium, page_url
+from qatron.browser import DEBIAN_CHROMEDRIVER, BrowserUnavailable, local_chromium, page_url, save_evidence
 
 PAGE = """<!doctype html>
 <html><head><title>Shop home</title></head>
@@ -119,13 +119,16 @@ def test_selenium_remote_url_drives_the_browser_through_webdriver_remote(pyteste
 
 
 @needs_chromium
-def test_a_failed_test_leaves_a_screenshot_in_the_artifacts_and_in_allure(pytester: pytest.Pytester, browser_environment: None, monkeypatch: pytest.MonkeyPatch):
+def test_a_failed_test_leaves_a_screenshot_and_the_page_source_in_the_artifacts_and_in_allure(pytester: pytest.Pytester, browser_environment: None, monkeypatch: pytest.MonkeyPatch):
     artifacts = pytester.path / "artifacts"
     monkeypatch.setenv("QATRON_ARTIFACTS_DIR", str(artifacts))
     pytester.makepyfile(
         test_shop="""
         def test_wrong_title(qatron_page):
-            assert qatron_page("index.html").title == "Checkout"
+            browser = qatron_page("index.html")
+            browser.find_element("id", "cart").click()
+            browser.execute_script("document.getElementById('items').textContent = '3 items, changed by the test'")
+            assert browser.title == "Checkout"
 
         def test_right_title(qatron_page):
             assert qatron_page("index.html").title == "Shop home"
@@ -133,15 +136,42 @@ def test_a_failed_test_leaves_a_screenshot_in_the_artifacts_and_in_allure(pytest
     )
     result = pytester.runpytest("-p", "no:cacheprovider", "--alluredir=allure")
     result.assert_outcomes(passed=1, failed=1)
-    screenshots = sorted(p.name for p in (artifacts / "screenshots").iterdir())
-    assert screenshots == ["test_shop.py_test_wrong_title.png"]
-    assert (artifacts / "screenshots" / screenshots[0]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(str(p.relative_to(artifacts)) for p in artifacts.rglob("*") if p.is_file()) == [
+        "pages/test_shop.py_test_wrong_title.html",
+        "screenshots/test_shop.py_test_wrong_title.png",
+    ]
+    assert (artifacts / "screenshots" / "test_shop.py_test_wrong_title.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # The page as it was when the test failed: the DOM after the click and the script, not the file served.
+    page = (artifacts / "pages" / "test_shop.py_test_wrong_title.html").read_text(encoding="utf-8")
+    assert "<title>Cart</title>" in page
+    assert "3 items, changed by the test" in page
     results = {r["name"]: r for r in (json.loads(p.read_text()) for p in (pytester.path / "allure").glob("*-result.json"))}
     assert results["test_wrong_title"]["status"] == "failed"
     attachments = results["test_wrong_title"]["attachments"]
-    assert [(a["name"], a["type"]) for a in attachments] == [("screenshot", "image/png")]
+    assert [(a["name"], a["type"]) for a in attachments] == [("screenshot", "image/png"), ("page source", "text/html")]
     assert (pytester.path / "allure" / attachments[0]["source"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (pytester.path / "allure" / attachments[1]["source"]).read_text(encoding="utf-8") == page
     assert results["test_right_title"].get("attachments", []) == []
+
+
+def test_evidence_of_one_failure_shares_a_stem_and_never_overwrites_an_earlier_attempt(tmp_path: Path):
+    nodeid = "tests/test_ui.py::test_sign_in[ada lovelace]"
+    assert save_evidence(tmp_path, nodeid, b"png 1", "<html>1</html>") == "tests_test_ui.py_test_sign_in_ada_lovelace"
+    # A retry of the same test: both files move to the next free stem together.
+    assert save_evidence(tmp_path, nodeid, b"png 2", "<html>2</html>") == "tests_test_ui.py_test_sign_in_ada_lovelace-2"
+    # Only the page was captured the third time (the screenshot failed): its stem is still free of both.
+    assert save_evidence(tmp_path, nodeid, None, "<html>3</html>") == "tests_test_ui.py_test_sign_in_ada_lovelace-3"
+    assert save_evidence(tmp_path, nodeid, b"png 4", None) == "tests_test_ui.py_test_sign_in_ada_lovelace-4"
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
+        "pages/tests_test_ui.py_test_sign_in_ada_lovelace-2.html",
+        "pages/tests_test_ui.py_test_sign_in_ada_lovelace-3.html",
+        "pages/tests_test_ui.py_test_sign_in_ada_lovelace.html",
+        "screenshots/tests_test_ui.py_test_sign_in_ada_lovelace-2.png",
+        "screenshots/tests_test_ui.py_test_sign_in_ada_lovelace-4.png",
+        "screenshots/tests_test_ui.py_test_sign_in_ada_lovelace.png",
+    ]
+    assert (tmp_path / "pages" / "tests_test_ui.py_test_sign_in_ada_lovelace-2.html").read_text(encoding="utf-8") == "<html>2</html>"
+    assert (tmp_path / "screenshots" / "tests_test_ui.py_test_sign_in_ada_lovelace-4.png").read_bytes() == b"png 4"
 
 
 @pytest.mark.parametrize(

@@ -162,43 +162,69 @@ def _safe_file_name(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", nodeid).strip("_")[:150] or "test"
 
 
-def save_screenshot(png: bytes, directory: Path, nodeid: str) -> Path:
-    """Writes ``png`` as ``<directory>/screenshots/<test>.png``, never over an earlier attempt's."""
-    folder = directory / "screenshots"
-    folder.mkdir(parents=True, exist_ok=True)
+def _free_stem(directory: Path, nodeid: str) -> str:
+    """The test id as a file name stem that neither a screenshot nor a page of an earlier attempt has."""
     stem = _safe_file_name(nodeid)
-    path = folder / f"{stem}.png"
+    candidate = stem
     attempt = 1
-    while path.exists():
+    while (directory / "screenshots" / f"{candidate}.png").exists() or (directory / "pages" / f"{candidate}.html").exists():
         attempt += 1
-        path = folder / f"{stem}-{attempt}.png"
-    path.write_bytes(png)
-    return path
+        candidate = f"{stem}-{attempt}"
+    return candidate
+
+
+def save_evidence(directory: Path, nodeid: str, png: Optional[bytes], page_source: Optional[str]) -> str:
+    """Writes ``screenshots/<stem>.png`` and ``pages/<stem>.html`` under ``directory``, whichever
+    was captured, with one stem for both (so the two of one failure are found together) and never
+    over an earlier attempt's. Returns the stem."""
+    stem = _free_stem(directory, nodeid)
+    if png is not None:
+        (directory / "screenshots").mkdir(parents=True, exist_ok=True)
+        (directory / "screenshots" / f"{stem}.png").write_bytes(png)
+    if page_source is not None:
+        (directory / "pages").mkdir(parents=True, exist_ok=True)
+        (directory / "pages" / f"{stem}.html").write_text(page_source, encoding="utf-8")
+    return stem
 
 
 DRIVER_KEY = pytest.StashKey[Any]()
 """The ``browser`` fixture's driver on the test item, for the screenshot on failure."""
 
 
+def _capture(item: pytest.Item, what: str, read: Callable[[], Any]) -> Any:
+    try:
+        return read()
+    except Exception as error:  # noqa: BLE001 - the browser may be what broke; the test already failed
+        item.warn(pytest.PytestWarning(f"qatron: no {what} of the failed test: {_one_line(error)}"))
+        return None
+
+
+def _attach_to_allure(png: Optional[bytes], page_source: Optional[str]) -> None:
+    try:
+        import allure
+    except ImportError:
+        return
+    if png is not None:
+        allure.attach(png, name="screenshot", attachment_type=allure.attachment_type.PNG)
+    if page_source is not None:
+        allure.attach(page_source, name="page source", attachment_type=allure.attachment_type.HTML)
+
+
 def capture_failure(item: pytest.Item, environ: Mapping[str, str]) -> None:
-    """Screenshot of a failed test's browser: attached to Allure and saved to the artifacts."""
+    """Screenshot and page source of a failed test's browser: attached to Allure and saved to the
+    artifacts (``screenshots/<stem>.png``, ``pages/<stem>.html``). Each is captured on its own, so
+    a page that cannot be screenshot still leaves its HTML, and the reverse."""
     driver = item.stash.get(DRIVER_KEY, None)
     if driver is None:
         return
-    try:
-        png = driver.get_screenshot_as_png()
-    except Exception as error:  # noqa: BLE001 - the browser may be what broke; the test already failed
-        item.warn(pytest.PytestWarning(f"qatron: no screenshot of the failed test: {_one_line(error)}"))
+    png = _capture(item, "screenshot", driver.get_screenshot_as_png)
+    page_source = _capture(item, "page source", lambda: driver.page_source)
+    if png is None and page_source is None:
         return
-    try:
-        import allure
-
-        allure.attach(png, name="screenshot", attachment_type=allure.attachment_type.PNG)
-    except ImportError:
-        pass
+    _attach_to_allure(png, page_source)
     artifacts = environ.get(ARTIFACTS_VARIABLE, "").strip()
     if artifacts:
-        save_screenshot(png, Path(artifacts), item.nodeid)
+        save_evidence(Path(artifacts), item.nodeid, png, page_source)
 
 
 @pytest.fixture
@@ -206,8 +232,8 @@ def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A Selenium WebDriver: on ``SELENIUM_REMOTE_URL`` when set, else a local headless Chromium.
 
     The test fails with one line naming what is missing when no browser can be started. On a
-    failure the page is captured (Allure attachment, ``QATRON_ARTIFACTS_DIR/screenshots``); the
-    driver is always quit.
+    failure the page is captured (Allure attachments, ``QATRON_ARTIFACTS_DIR/screenshots`` and
+    ``QATRON_ARTIFACTS_DIR/pages``); the driver is always quit.
     """
     unavailable: Optional[str] = None
     try:
