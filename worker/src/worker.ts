@@ -19,6 +19,7 @@ import {
   SHARDS_TASK_QUEUE,
   type QatronConfig,
 } from '@qatron/domain';
+import { registerConfiguredGrid, startGridChecks } from './grids.js';
 import { ensureSweepSchedule } from './schedules.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -110,6 +111,15 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     // worker that cannot (e.g. no permission on the namespace) still runs runs and their timers.
     await ensureSweepSchedule(client).catch((err: unknown) => log(`the daily sweep schedule could not be ensured: ${(err as Error).message}`));
   }
+  // Control workers check every registered Selenium Grid (issue 16 item 3).
+  const gridChecks = config.worker.taskQueues.includes(CONTROL_TASK_QUEUE) ? startGridChecks(orm, config.worker.gridCheckIntervalSeconds, log) : null;
+  if (config.worker.grid) {
+    const { url, name: gridName } = config.worker.grid;
+    await registerConfiguredGrid(orm, config.worker.grid).then(
+      ({ healthy, reason }) => log(`Selenium Grid ${gridName} at ${url} registered (${healthy ? 'healthy' : `unhealthy: ${reason}`})`),
+      (err: unknown) => log(`Selenium Grid ${gridName} at ${url} could not be registered: ${(err as Error).message}`),
+    );
+  }
   let pruning: NodeJS.Timeout | undefined;
   if (config.worker.taskQueues.includes(SHARDS_TASK_QUEUE)) {
     pollers.push(await Worker.create({ ...common, taskQueue: SHARDS_TASK_QUEUE, maxConcurrentActivityTaskExecutions: config.worker.shardSlots }));
@@ -151,6 +161,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
       stopping ??= (async () => {
         clearInterval(beat);
         clearInterval(pruning);
+        gridChecks?.stop();
         for (const w of pollers) if (w.getState() === 'RUNNING') w.shutdown();
         await done.catch((err: unknown) => log(`worker stopped with an error: ${(err as Error).message}`));
         await markStopped(orm.em.fork(), resource.id, new Date()).catch(() => undefined);

@@ -150,8 +150,11 @@ async function provision(run: RunContext): Promise<{ prepared: PreparedRun } | {
   } catch (err) {
     if (isCancellation(err)) throw err;
     // A repository that cannot be collected is the repository's failure; anything else is ours.
-    const cause = failureType(err) === ('CollectionError' satisfies ActivityErrorType) ? 'repository' : 'infrastructure';
-    const verdict = await conclude(run, { kind: 'preparation_failed', cause, reason: `Provisioning failed: ${failureMessage(err)}` }, [], null);
+    const type = failureType(err);
+    const cause = type === ('CollectionError' satisfies ActivityErrorType) ? 'repository' : 'infrastructure';
+    // "Selenium Grid <name> unavailable: …" says it all (issue 16 item 4).
+    const reason = type === ('GridUnavailable' satisfies ActivityErrorType) ? failureMessage(err) : `Provisioning failed: ${failureMessage(err)}`;
+    const verdict = await conclude(run, { kind: 'preparation_failed', cause, reason }, [], null);
     await finishReports(run.control, run.input.runId, 'skipped');
     return { verdict };
   }

@@ -16,6 +16,7 @@ import { repositoryAccess } from '../execution/repository.js';
 import { ingestCheckout, ingestionRecord } from '../features.js';
 import { fileDurationHistory } from '../history.js';
 import type { RunContext } from './context.js';
+import { reserveRunGrid } from './grid.js';
 import { runShardCount } from './selection.js';
 
 export function createPrepareActivities(context: RunContext) {
@@ -38,11 +39,13 @@ export function createPrepareActivities(context: RunContext) {
   return {
     /** Provisioning; a retry after the commit was resolved keeps that commit. */
     async prepareRun(input: { runId: number }): Promise<PreparedRun> {
-      const { db, run, project, suite } = await loadRun(input.runId);
+      const { db, run, project, suite, environment } = await loadRun(input.runId);
       let secrets: string[] = [];
       try {
         const signal = Context.current().cancellationSignal;
         const prepared = await withKeepalive({ phase: 'provisioning' }, async () => {
+          // A browser run whose Grid is down ends here, before any checkout (issue 16 item 4).
+          const grid = await reserveRunGrid(db, run, environment, { shards: runShardCount(run, suite), sessionsPerShard: Math.max(1, suite.workersPerShard), waitSeconds: suite.timeoutSeconds }, signal);
           const repo = repositoryAccess(project, deps.secrets);
           secrets = repo.secrets;
           const mirror = await syncMirror(join(deps.workDir, 'git'), project.id, repo.access, signal);
@@ -51,11 +54,11 @@ export function createPrepareActivities(context: RunContext) {
           const bdd = run.runMetadata.bdd ?? (await indexFeatures(db, project, commit, checkout.dir));
           await runEnvironment(checkout.dir, suite, signal);
           const history = await fileDurationHistory(db, run);
-          return { commit, bdd, history };
+          return { commit, bdd, history, grid };
         });
         run.commit = prepared.commit;
-        const shardCount = runShardCount(run, suite);
-        run.runMetadata = { ...run.runMetadata, bdd: prepared.bdd, shard_count: shardCount };
+        const shardCount = prepared.grid?.shards ?? runShardCount(run, suite);
+        run.runMetadata = { ...run.runMetadata, bdd: prepared.bdd, shard_count: shardCount, ...(prepared.grid ? { grid: prepared.grid.grid } : {}) };
         await db.flush();
         return { commit: prepared.commit, shardCount, coverageGate: hasCoverageGate(suite), fileHistory: Object.fromEntries(prepared.history) };
       } catch (err) {

@@ -34,6 +34,7 @@ import { runShard, SESSION_NODE_ID, type ShardProgress, type ShardRunResult, typ
 import { scenarioLabels } from '../features.js';
 import { storeShardOutputs } from '../shard-outputs.js';
 import { KEEPALIVE_HEARTBEAT_MS, type RunContext } from './context.js';
+import { gridOutageDuringShard } from './grid.js';
 import { runSelection } from './selection.js';
 
 const PROGRESS_SIGNAL_INTERVAL_MS = 2000;
@@ -69,7 +70,7 @@ export function createShardActivities(context: RunContext) {
           outDir: join(workRoot, 'out'),
           env: {
             ...testEnvironment(run, environment, input.shardIndex, checkout.dir, artifactsDir),
-            ...(deps.seleniumRemoteUrl ? { SELENIUM_REMOTE_URL: deps.seleniumRemoteUrl } : {}),
+            ...seleniumUrl(run, deps.seleniumRemoteUrl),
             ...Object.fromEntries(envSecrets),
             ...datasetEnv,
           },
@@ -82,7 +83,8 @@ export function createShardActivities(context: RunContext) {
           signal: ctx.cancellationSignal,
           onProgress: progress.report,
         });
-        const summary = summarize(input.shardIndex, result, attempt, deps.workerName);
+        const gridOutage = result.outcome === 'failed' ? await untilDatabaseAnswers(() => gridOutageDuringShard(db.fork(), run, true), { what: `checking ${shardName}'s Selenium Grid`, log: deps.log }) : null;
+        const summary = summarize(input.shardIndex, result, attempt, deps.workerName, gridOutage);
         // Read before the shard's outputs are cleaned up: failure groups need pytest's full failure texts.
         const failingIds = result.results.filter((r) => isFailingOutcome(r.outcome)).map((r) => r.nodeId);
         const failures = { checkoutDir: checkout.dir, tracebacks: await readFailureTracebacks(result.outputs.junitXml, failingIds) };
@@ -202,14 +204,21 @@ function groupFailure(row: TestResult, message: string | null, failures: Failure
   row.failureFrame = failure.frame?.slice(0, 1000) ?? null;
 }
 
-function summarize(index: number, result: ShardRunResult, attempt: number, worker: string): ShardSummary {
+/** The Grid the tests' `browser` fixture drives: the run's (its environment's), else the worker's SELENIUM_REMOTE_URL. */
+function seleniumUrl(run: Run, workerDefault: string | undefined): Record<string, string> {
+  const url = run.runMetadata.grid?.url ?? workerDefault;
+  return url ? { SELENIUM_REMOTE_URL: url } : {};
+}
+
+/** The shard's summary; a Grid outage behind its failures makes it infra_failed with the Grid's reason. */
+function summarize(index: number, result: ShardRunResult, attempt: number, worker: string, gridOutage: string | null): ShardSummary {
   return {
     index,
-    outcome: result.outcome,
+    outcome: gridOutage ? 'infra_failed' : result.outcome,
     tests: result.results.length,
     expected: result.expectedTests,
     files: [...new Set(result.results.filter((r) => r.nodeId !== SESSION_NODE_ID).map((r) => testFile(r.nodeId)))],
-    reason: result.sessionError,
+    reason: gridOutage ?? result.sessionError,
     counts: result.counts,
     flaky: result.results.filter((r) => r.flaky).length,
     durationSeconds: Math.round(result.durationSeconds * 1000) / 1000,

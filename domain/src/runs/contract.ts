@@ -176,7 +176,8 @@ export interface PreparedRun {
 /** What a finished shard reports to the workflow. Per-test results go to the database instead. */
 export interface ShardSummary {
   index: number;
-  outcome: 'passed' | 'failed';
+  /** infra_failed: tests failed while the run's Selenium Grid was down (issue 16 item 4); `reason` names the Grid. */
+  outcome: 'passed' | 'failed' | 'infra_failed';
   /** Results recorded (tests, plus modules skipped or broken at import). */
   tests: number;
   /** Tests the shard was handed; 0 for a shard that found no work left (it is not a failure). */
@@ -306,6 +307,9 @@ export const NON_RETRYABLE_ERRORS = [
   'CollectionError',
   // pytest itself failed (internal or usage error): another attempt runs the same command.
   'ShardExecutionError',
+  // The environment's Selenium Grid cannot take sessions (issue 16 item 4): the run ends infra_failed
+  // at once, naming the Grid, instead of running browser tests that can only error.
+  'GridUnavailable',
 ] as const;
 export type NonRetryableError = (typeof NON_RETRYABLE_ERRORS)[number];
 

@@ -4,8 +4,9 @@
  *
  * - trigger (the API's re-run, issue 15 item 3): `selection`, the node ids a re-run runs instead of
  *   the suite's selection, and how they were chosen;
- * - provisioning (`prepareRun`): `bdd`, the feature files indexed at the run's commit, and
- *   `shard_count` as the suite asked for it (a re-run: no more than its tests' files);
+ * - provisioning (`prepareRun`): `bdd`, the feature files indexed at the run's commit,
+ *   `shard_count` as the suite asked for it (a re-run: no more than its tests' files; a browser
+ *   run: no more than its Grid's free slots), and `grid`, the environment's Grid as checked then;
  * - plan (`finalizeRun`): `plan`, how the work was handed out;
  * - shards (`finalizeRun`): `shards`, how each shard ended, and `shard_count` as it ran;
  * - gates (`combineRunCoverage`, `attachRunReports`): `coverage`, the combined figure the suite's
@@ -124,6 +125,21 @@ export const ShardRecord = z.strictObject({
   reason: z.string().nullable(),
 });
 
+/**
+ * The environment's Selenium Grid as the run found it before its shards started (issue 16 item 4):
+ * the shards hand its URL to the tests, and a shard whose tests failed while it was down ends
+ * infra_failed.
+ */
+export const GridMetadata = z.strictObject({
+  id: z.int(),
+  name: z.string(),
+  url: z.string(),
+  slots_total: count,
+  slots_free: count,
+  shards_wanted: count.describe('Shards the run would have started without the Grid\'s limit'),
+});
+export type GridMetadata = z.infer<typeof GridMetadata>;
+
 // ---- gates --------------------------------------------------------------------------------------
 
 /** The combined coverage (FR-RPT-07, PRD 15.3) and the threshold it was held to. */
@@ -149,6 +165,7 @@ export const ReportingMetadata = z.strictObject({
 export const RunMetadata = z.strictObject({
   selection: SelectionMetadata.optional(),
   bdd: BddMetadata.optional(),
+  grid: GridMetadata.optional(),
   shard_count: count.optional().describe('Shards the suite asked for, then shards that ran'),
   plan: PlanMetadata.optional(),
   shards: z.array(ShardRecord).optional(),
