@@ -3,7 +3,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { RunArtifact, runPrefix, storeRunArtifact, type ArtifactStore, type Run } from '@qatron/domain';
+import { RunArtifact, runPrefix, storeRunArtifact, type ArtifactKind, type ArtifactStore, type Run } from '@qatron/domain';
 import { redact } from './execution/secrets.js';
 import type { ShardRunResult } from './execution/shard-runner.js';
 
@@ -17,10 +17,21 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
+ * What the framework's `browser` fixture leaves under `QATRON_ARTIFACTS_DIR` when a test fails: a
+ * screenshot and the page source sharing one stem. The framework names them after the test id with
+ * only [A-Za-z0-9._-], which are valid keys; anything else in the folders is not ours and is left.
+ */
+const BROWSER_EVIDENCE: ReadonlyArray<{ folder: string; fileName: RegExp; kind: ArtifactKind; contentType: string }> = [
+  { folder: 'screenshots', fileName: /^[A-Za-z0-9][A-Za-z0-9._-]*\.png$/, kind: 'screenshot', contentType: 'image/png' },
+  { folder: 'pages', fileName: /^[A-Za-z0-9][A-Za-z0-9._-]*\.html$/, kind: 'page_source', contentType: 'text/html; charset=utf-8' },
+];
+
+/**
  * Uploads a shard's evidence under `{run prefix}/shards/{k}/attempt-{n}/` (FR-RUN-05): JUnit XML,
  * the Allure results as one archive, the coverage data file, the pytest log with secrets
- * redacted, and the browser screenshots the framework saved under `artifactsDir/screenshots`. Artifacts of earlier attempts of the same shard are removed first, so a shard retried
- * on another worker leaves exactly one set.
+ * redacted, and the browser evidence of failed tests the framework saved under `artifactsDir`
+ * (`screenshots/*.png`, `pages/*.html`). Artifacts of earlier attempts of the same shard are
+ * removed first, so a shard retried on another worker leaves exactly one set.
  */
 export async function storeShardOutputs(
   em: EntityManager,
@@ -54,11 +65,12 @@ export async function storeShardOutputs(
   const log = redact(await readFile(outputs.log, 'utf8').catch(() => ''), secrets);
   stored.push(storeRunArtifact(em, store, run, { kind: 'log', relativePath: `${base}pytest.log`, body: log, contentType: 'text/plain; charset=utf-8', shardIndex }));
   if (artifactsDir) {
-    const screenshots = join(artifactsDir, 'screenshots');
-    // The framework names them after the test id with only [A-Za-z0-9._-], which are valid keys.
-    const names = await readdir(screenshots).catch(() => [] as string[]);
-    for (const name of names.filter((n) => /^[A-Za-z0-9][A-Za-z0-9._-]*\.png$/.test(n))) {
-      stored.push(storeRunArtifact(em, store, run, { kind: 'screenshot', relativePath: `${base}screenshots/${name}`, filePath: join(screenshots, name), contentType: 'image/png', shardIndex }));
+    for (const evidence of BROWSER_EVIDENCE) {
+      const folder = join(artifactsDir, evidence.folder);
+      const names = await readdir(folder).catch(() => [] as string[]);
+      for (const name of names.filter((n) => evidence.fileName.test(n))) {
+        stored.push(storeRunArtifact(em, store, run, { kind: evidence.kind, relativePath: `${base}${evidence.folder}/${name}`, filePath: join(folder, name), contentType: evidence.contentType, shardIndex }));
+      }
     }
   }
   await Promise.all(stored);
