@@ -3830,6 +3830,9 @@ export interface operations {
                             /** @description retention_days, or the default of the kind when it is null */
                             effective_retention_days: number;
                             dataset_id: number | null;
+                            grid_id: number | null;
+                            /** @description The Grid's name; null when the environment has none */
+                            grid_name: string | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -3954,6 +3957,11 @@ export interface operations {
                      * @default null
                      */
                     dataset_id?: number | null;
+                    /**
+                     * @description Selenium Grid (an infrastructure resource of kind grid) its browser tests use; checked before a run's shards start (issue 16)
+                     * @default null
+                     */
+                    grid_id?: number | null;
                 };
             };
         };
@@ -3982,6 +3990,9 @@ export interface operations {
                         /** @description retention_days, or the default of the kind when it is null */
                         effective_retention_days: number;
                         dataset_id: number | null;
+                        grid_id: number | null;
+                        /** @description The Grid's name; null when the environment has none */
+                        grid_name: string | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -4116,6 +4127,9 @@ export interface operations {
                         /** @description retention_days, or the default of the kind when it is null */
                         effective_retention_days: number;
                         dataset_id: number | null;
+                        grid_id: number | null;
+                        /** @description The Grid's name; null when the environment has none */
+                        grid_name: string | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -4221,6 +4235,8 @@ export interface operations {
                     retention_days?: number | null;
                     /** @description Test data set the runs use (FR-DATA) */
                     dataset_id?: number | null;
+                    /** @description Selenium Grid (an infrastructure resource of kind grid) its browser tests use; checked before a run's shards start (issue 16) */
+                    grid_id?: number | null;
                 };
             };
         };
@@ -4249,6 +4265,9 @@ export interface operations {
                         /** @description retention_days, or the default of the kind when it is null */
                         effective_retention_days: number;
                         dataset_id: number | null;
+                        grid_id: number | null;
+                        /** @description The Grid's name; null when the environment has none */
+                        grid_name: string | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -6267,6 +6286,15 @@ export interface operations {
                                     /** @description Why the feature files could not be indexed */
                                     failed: string;
                                 };
+                                grid?: {
+                                    id: number;
+                                    name: string;
+                                    url: string;
+                                    slots_total: number;
+                                    slots_free: number;
+                                    /** @description Shards the run would have started without the Grid's limit */
+                                    shards_wanted: number;
+                                };
                                 /** @description Shards the suite asked for, then shards that ran */
                                 shard_count?: number;
                                 /** @description How the work was handed out to the shards */
@@ -6557,6 +6585,15 @@ export interface operations {
                                 commit: string;
                                 /** @description Why the feature files could not be indexed */
                                 failed: string;
+                            };
+                            grid?: {
+                                id: number;
+                                name: string;
+                                url: string;
+                                slots_total: number;
+                                slots_free: number;
+                                /** @description Shards the run would have started without the Grid's limit */
+                                shards_wanted: number;
                             };
                             /** @description Shards the suite asked for, then shards that ran */
                             shard_count?: number;
@@ -6862,6 +6899,15 @@ export interface operations {
                                 /** @description Why the feature files could not be indexed */
                                 failed: string;
                             };
+                            grid?: {
+                                id: number;
+                                name: string;
+                                url: string;
+                                slots_total: number;
+                                slots_free: number;
+                                /** @description Shards the run would have started without the Grid's limit */
+                                shards_wanted: number;
+                            };
                             /** @description Shards the suite asked for, then shards that ran */
                             shard_count?: number;
                             /** @description How the work was handed out to the shards */
@@ -7150,6 +7196,15 @@ export interface operations {
                                 commit: string;
                                 /** @description Why the feature files could not be indexed */
                                 failed: string;
+                            };
+                            grid?: {
+                                id: number;
+                                name: string;
+                                url: string;
+                                slots_total: number;
+                                slots_free: number;
+                                /** @description Shards the run would have started without the Grid's limit */
+                                shards_wanted: number;
                             };
                             /** @description Shards the suite asked for, then shards that ran */
                             shard_count?: number;
@@ -7466,6 +7521,15 @@ export interface operations {
                                 commit: string;
                                 /** @description Why the feature files could not be indexed */
                                 failed: string;
+                            };
+                            grid?: {
+                                id: number;
+                                name: string;
+                                url: string;
+                                slots_total: number;
+                                slots_free: number;
+                                /** @description Shards the run would have started without the Grid's limit */
+                                shards_wanted: number;
                             };
                             /** @description Shards the suite asked for, then shards that ran */
                             shard_count?: number;
@@ -8356,8 +8420,8 @@ export interface operations {
             query?: {
                 limit?: number;
                 offset?: number;
-                /** @description Only artifacts of this kind: junit, allure_results, allure_report, allure_history, coverage_data, coverage_xml, coverage_html, log, screenshot, other */
-                kind?: "junit" | "allure_results" | "allure_report" | "allure_history" | "coverage_data" | "coverage_xml" | "coverage_html" | "log" | "screenshot" | "other";
+                /** @description Only artifacts of this kind: junit, allure_results, allure_report, allure_history, coverage_data, coverage_xml, coverage_html, log, screenshot, page_source, other */
+                kind?: "junit" | "allure_results" | "allure_report" | "allure_history" | "coverage_data" | "coverage_xml" | "coverage_html" | "log" | "screenshot" | "page_source" | "other";
                 /** @description Only artifacts of this shard (0-based) */
                 shard?: number;
             };
@@ -8379,7 +8443,7 @@ export interface operations {
                         items: {
                             id: number;
                             /** @enum {string} */
-                            kind: "junit" | "allure_results" | "allure_report" | "allure_history" | "coverage_data" | "coverage_xml" | "coverage_html" | "log" | "screenshot" | "other";
+                            kind: "junit" | "allure_results" | "allure_report" | "allure_history" | "coverage_data" | "coverage_xml" | "coverage_html" | "log" | "screenshot" | "page_source" | "other";
                             /** @description File name offered on download */
                             name: string;
                             content_type: string;
@@ -8981,7 +9045,7 @@ export interface operations {
                 /** @description Only workers or only grids */
                 kind?: "worker" | "grid";
                 /** @description Only resources in this derived status */
-                status?: "online" | "stale" | "offline" | "stopped";
+                status?: "online" | "stale" | "offline" | "stopped" | "unhealthy";
             };
             header?: never;
             path?: never;
@@ -9010,7 +9074,7 @@ export interface operations {
                              * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
                              * @enum {string}
                              */
-                            status: "online" | "stale" | "offline" | "stopped";
+                            status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
                             last_heartbeat_at: string | null;
                             /** @description Whole seconds since the last heartbeat; null if it never beat */
                             seconds_since_heartbeat: number | null;
@@ -9128,7 +9192,7 @@ export interface operations {
                          * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
                          * @enum {string}
                          */
-                        status: "online" | "stale" | "offline" | "stopped";
+                        status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
                         last_heartbeat_at: string | null;
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
@@ -9160,7 +9224,7 @@ export interface operations {
                          * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
                          * @enum {string}
                          */
-                        status: "online" | "stale" | "offline" | "stopped";
+                        status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
                         last_heartbeat_at: string | null;
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
@@ -9286,7 +9350,7 @@ export interface operations {
                          * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
                          * @enum {string}
                          */
-                        status: "online" | "stale" | "offline" | "stopped";
+                        status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
                         last_heartbeat_at: string | null;
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
@@ -9488,7 +9552,7 @@ export interface operations {
                          * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
                          * @enum {string}
                          */
-                        status: "online" | "stale" | "offline" | "stopped";
+                        status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
                         last_heartbeat_at: string | null;
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
@@ -10390,6 +10454,15 @@ export interface operations {
                                     commit: string;
                                     /** @description Why the feature files could not be indexed */
                                     failed: string;
+                                };
+                                grid?: {
+                                    id: number;
+                                    name: string;
+                                    url: string;
+                                    slots_total: number;
+                                    slots_free: number;
+                                    /** @description Shards the run would have started without the Grid's limit */
+                                    shards_wanted: number;
                                 };
                                 /** @description Shards the suite asked for, then shards that ran */
                                 shard_count?: number;

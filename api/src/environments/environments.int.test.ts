@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog, Dataset, Environment, Run, type AuditAction, type Project } from '@qatron/domain';
+import { registerResource } from '@qatron/domain/infrastructure/registry';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildServiceToken } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
 
@@ -50,6 +51,8 @@ describe('POST /api/v1/projects/:id/environments', () => {
       retention_days: null,
       effective_retention_days: 90,
       dataset_id: null,
+      grid_id: null,
+      grid_name: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
     });
@@ -65,6 +68,7 @@ describe('POST /api/v1/projects/:id/environments', () => {
       secret_refs: {},
       retention_days: null,
       dataset_id: null,
+      grid_id: null,
     });
     expect(await auditOf('environment.secret_ref_changed', res.body.id)).toEqual([]);
   });
@@ -320,6 +324,62 @@ describe('PUT /api/v1/environments/:id', () => {
     const scoped = await buildServiceToken(em(), { organization: api.organization, project: await ownProject(), role: 'admin' });
     expect((await put(environment.id, { retention_days: 3 }, scoped.token)).status).toBe(404);
     expect((await em().findOneOrFail(Environment, { id: environment.id })).retentionDays).toBeNull();
+  });
+});
+
+describe('the Selenium Grid of an environment (grid_id)', () => {
+  const resource = async (organization: number, kind: 'grid' | 'worker') =>
+    (await registerResource(em(), { organization, name: `${kind}-${Math.random().toString(36).slice(2)}`, kind, url: 'http://127.0.0.1:1' }, new Date())).resource;
+
+  it('names an own Grid on create and update, answers its name, audits the change, and clears it with null', async () => {
+    const grid = await resource(api.organization.id, 'grid');
+    const created = await create(await ownProject(), { name: 'browsers', kind: 'staging', grid_id: grid.id });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ grid_id: grid.id, grid_name: grid.name });
+    const read = await api.request('GET', `/api/v1/environments/${created.body.id}`, { token: viewer });
+    expect(read.body).toMatchObject({ grid_id: grid.id, grid_name: grid.name });
+    const other = await resource(api.organization.id, 'grid');
+    const moved = await api.request('PUT', `/api/v1/environments/${created.body.id}`, { token: admin, json: { grid_id: other.id } });
+    expect(moved.body).toMatchObject({ grid_id: other.id, grid_name: other.name });
+    const cleared = await api.request('PUT', `/api/v1/environments/${created.body.id}`, { token: admin, json: { grid_id: null } });
+    expect(cleared.status).toBe(200);
+    expect(cleared.body).toMatchObject({ grid_id: null, grid_name: null });
+    expect((await em().findOneOrFail(Environment, { id: created.body.id })).grid).toBeNull();
+    expect((await auditOf('environment.updated', created.body.id)).map((e) => e.details)).toEqual([
+      { grid_id: { from: grid.id, to: other.id } },
+      { grid_id: { from: other.id, to: null } },
+    ]);
+  });
+
+  it("refuses an unknown id, a worker and another organization's Grid with 422 naming grid_id, and changes nothing", async () => {
+    const worker = await resource(api.organization.id, 'worker');
+    const foreign = await resource((await buildOrganization(em())).id, 'grid');
+    const project = await ownProject();
+    const cases: [number, string][] = [
+      [2_000_000_000, 'grid 2000000000 does not exist'],
+      [worker.id, `infrastructure resource ${worker.id} is a worker, not a Grid`],
+      [foreign.id, `grid ${foreign.id} does not exist`],
+    ];
+    const environment = await buildEnvironment(em(), { project });
+    for (const [gridId, message] of cases) {
+      const created = await create(project, { name: `refused-${gridId}`, kind: 'staging', grid_id: gridId });
+      expect(created.status).toBe(422);
+      expect(created.body.errors).toEqual([{ field: 'grid_id', message }]);
+      const updated = await api.request('PUT', `/api/v1/environments/${environment.id}`, { token: admin, json: { grid_id: gridId } });
+      expect(updated.status).toBe(422);
+      expect(updated.body.errors).toEqual([{ field: 'grid_id', message }]);
+    }
+    expect(await em().count(Environment, { project: project.id })).toBe(1);
+    expect((await em().findOneOrFail(Environment, { id: environment.id })).grid).toBeNull();
+    expect(fields(await create(project, { name: 'x', kind: 'staging', grid_id: 'one' }))).toEqual(['grid_id']);
+  });
+
+  it('is left without a Grid when the Grid is removed', async () => {
+    const grid = await resource(api.organization.id, 'grid');
+    const created = await create(await ownProject(), { name: 'orphaned', kind: 'staging', grid_id: grid.id });
+    expect((await api.request('DELETE', `/api/v1/infrastructure/${grid.id}`, { token: admin })).status).toBe(204);
+    const read = await api.request('GET', `/api/v1/environments/${created.body.id}`, { token: viewer });
+    expect(read.body).toMatchObject({ grid_id: null, grid_name: null });
   });
 });
 

@@ -4,9 +4,9 @@ import { defineRoute, type AnyRoute } from '../http/route.js';
 import { IdParams } from '../http/params.js';
 import { EnvironmentCreate, EnvironmentOut, EnvironmentUpdate } from './schema.js';
 import { environmentOut } from './serialize.js';
-import { createEnvironment, deleteEnvironment, getEnvironment, listEnvironments, updateEnvironment } from './service.js';
+import { createEnvironment, deleteEnvironment, getEnvironment, gridNamesOf, listEnvironments, updateEnvironment } from './service.js';
 
-/** A project's environments (PRD 9.1): base URL, variables, secret references, retention, dataset. */
+/** A project's environments (PRD 9.1): base URL, variables, secret references, retention, dataset, Selenium Grid. */
 export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
   return [
     defineRoute({
@@ -21,7 +21,8 @@ export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
       errors: [404],
       handler: async ({ em, principal, params, query }) => {
         const { items, total } = await listEnvironments(em, principal, params.id, query);
-        return { body: { items: items.map((e) => environmentOut(e)), total, limit: query.limit, offset: query.offset } };
+        const gridNames = await gridNamesOf(em, items);
+        return { body: { items: items.map((e) => environmentOut(e, gridNames)), total, limit: query.limit, offset: query.offset } };
       },
     }),
     defineRoute({
@@ -34,10 +35,10 @@ export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
       body: EnvironmentCreate,
       response: { status: 201, schema: EnvironmentOut },
       errors: [404, 409],
-      handler: async ({ em, principal, params, body, origin }) => ({
-        status: 201,
-        body: environmentOut(await createEnvironment(em, principal, params.id, body, origin)),
-      }),
+      handler: async ({ em, principal, params, body, origin }) => {
+        const environment = await createEnvironment(em, principal, params.id, body, origin);
+        return { status: 201, body: environmentOut(environment, await gridNamesOf(em, [environment])) };
+      },
     }),
     defineRoute({
       method: 'get',
@@ -48,7 +49,10 @@ export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
       params: IdParams,
       response: { status: 200, schema: EnvironmentOut },
       errors: [404],
-      handler: async ({ em, principal, params }) => ({ body: environmentOut(await getEnvironment(em, principal, params.id)) }),
+      handler: async ({ em, principal, params }) => {
+        const environment = await getEnvironment(em, principal, params.id);
+        return { body: environmentOut(environment, await gridNamesOf(em, [environment])) };
+      },
     }),
     defineRoute({
       method: 'put',
@@ -60,9 +64,10 @@ export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
       body: EnvironmentUpdate,
       response: { status: 200, schema: EnvironmentOut },
       errors: [404, 409],
-      handler: async ({ em, principal, params, body, origin }) => ({
-        body: environmentOut(await updateEnvironment(em, principal, params.id, body, origin)),
-      }),
+      handler: async ({ em, principal, params, body, origin }) => {
+        const environment = await updateEnvironment(em, principal, params.id, body, origin);
+        return { body: environmentOut(environment, await gridNamesOf(em, [environment])) };
+      },
     }),
     defineRoute({
       method: 'delete',

@@ -48,6 +48,12 @@ const retentionDays = z
   .nullable()
   .describe("Days to keep run artifacts; null for the kind's default");
 const datasetId = z.number().int().positive('must be a positive integer').nullable().describe('Test data set the runs use (FR-DATA)');
+const gridId = z
+  .number()
+  .int()
+  .positive('must be a positive integer')
+  .nullable()
+  .describe("Selenium Grid (an infrastructure resource of kind grid) its browser tests use; checked before a run's shards start (issue 16)");
 
 /** POST /api/v1/projects/:id/environments. */
 export const EnvironmentCreate = z.object({
@@ -58,6 +64,7 @@ export const EnvironmentCreate = z.object({
   secret_refs: secretRefs.default({}),
   retention_days: retentionDays.default(null),
   dataset_id: datasetId.default(null),
+  grid_id: gridId.default(null),
 });
 export type EnvironmentCreateInput = z.output<typeof EnvironmentCreate>;
 
@@ -70,6 +77,7 @@ export const EnvironmentUpdate = z.object({
   secret_refs: secretRefs.optional(),
   retention_days: retentionDays.optional(),
   dataset_id: datasetId.optional(),
+  grid_id: gridId.optional(),
 });
 export type EnvironmentUpdateInput = z.output<typeof EnvironmentUpdate>;
 
@@ -85,6 +93,8 @@ export const EnvironmentOut = z.object({
   retention_days: z.number().int().nullable(),
   effective_retention_days: z.number().int().describe('retention_days, or the default of the kind when it is null'),
   dataset_id: z.number().int().nullable(),
+  grid_id: z.number().int().nullable(),
+  grid_name: z.string().nullable().describe("The Grid's name; null when the environment has none"),
   created_at: z.iso.datetime(),
   updated_at: z.iso.datetime(),
 });

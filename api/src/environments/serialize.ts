@@ -3,8 +3,8 @@ import type { z } from 'zod';
 import { iso } from '../http/pagination.js';
 import type { EnvironmentOut } from './schema.js';
 
-/** An environment as the API answers it. */
-export function environmentOut(environment: Environment): z.output<typeof EnvironmentOut> {
+/** An environment as the API answers it; `gridNames` holds its Grid's name (see `gridNamesOf`). */
+export function environmentOut(environment: Environment, gridNames: ReadonlyMap<number, string>): z.output<typeof EnvironmentOut> {
   return {
     id: environment.id,
     organization_id: environment.organization,
@@ -17,6 +17,8 @@ export function environmentOut(environment: Environment): z.output<typeof Enviro
     retention_days: environment.retentionDays,
     effective_retention_days: environment.effectiveRetentionDays(),
     dataset_id: environment.dataset,
+    grid_id: environment.grid,
+    grid_name: environment.grid === null ? null : (gridNames.get(environment.grid) ?? null),
     created_at: iso(environment.createdAt),
     updated_at: iso(environment.updatedAt),
   };

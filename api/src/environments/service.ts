@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Dataset, Environment, Run, type StringMap } from '@qatron/domain';
+import { Dataset, Environment, InfrastructureResource, Run, type StringMap } from '@qatron/domain';
 import { actorOf, changes, recordAudit } from '../audit/record.js';
 import { conflict, notFound, validationFailed, type FieldError } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
@@ -41,7 +41,11 @@ export async function createEnvironment(
   origin: RequestOrigin,
 ): Promise<Environment> {
   const project = await findVisibleProject(em, principal, projectId);
-  const problems = [...overlapProblems(input.variables, input.secret_refs), ...(await datasetProblems(em, principal, project.id, input.dataset_id))];
+  const problems = [
+    ...overlapProblems(input.variables, input.secret_refs),
+    ...(await datasetProblems(em, principal, project.id, input.dataset_id)),
+    ...(await gridProblems(em, principal, input.grid_id)),
+  ];
   if (problems.length) throw validationFailed(problems);
   await assertNameFree(em, project.id, input.name);
 
@@ -51,6 +55,7 @@ export async function createEnvironment(
   environment.secretRefs = sortedMap(input.secret_refs);
   environment.retentionDays = input.retention_days;
   environment.dataset = input.dataset_id;
+  environment.grid = input.grid_id;
   await em.transactional(async (tx) => {
     tx.persist(environment);
     await tx.flush();
@@ -82,12 +87,14 @@ export async function updateEnvironment(
     secret_refs: sortedMap(input.secret_refs ?? environment.secretRefs),
     retention_days: input.retention_days !== undefined ? input.retention_days : environment.retentionDays,
     dataset_id: input.dataset_id !== undefined ? input.dataset_id : environment.dataset,
+    grid_id: input.grid_id !== undefined ? input.grid_id : environment.grid,
   };
   const diff = changes(before, next);
   if (Object.keys(diff).length === 0) return environment;
 
   const problems = overlapProblems(next.variables, next.secret_refs);
   if (diff.dataset_id) problems.push(...(await datasetProblems(em, principal, environment.project, next.dataset_id)));
+  if (diff.grid_id) problems.push(...(await gridProblems(em, principal, next.grid_id)));
   if (problems.length) throw validationFailed(problems);
   if (diff.name) await assertNameFree(em, environment.project, next.name);
 
@@ -99,6 +106,7 @@ export async function updateEnvironment(
   if (diff.secret_refs) environment.secretRefs = next.secret_refs;
   environment.retentionDays = next.retention_days;
   environment.dataset = next.dataset_id;
+  environment.grid = next.grid_id;
   const actor = actorOf(principal);
   recordAudit(em, actor, 'environment.updated', { type: 'environment', id }, diff, origin);
   if (diff.secret_refs) recordAudit(em, actor, 'environment.secret_ref_changed', { type: 'environment', id }, { secret_refs: diff.secret_refs }, origin);
@@ -136,6 +144,26 @@ async function datasetProblems(em: EntityManager, principal: Principal, projectI
   return found > 0 ? [] : [{ field: 'dataset_id', message: `dataset ${datasetId} does not exist` }];
 }
 
+/**
+ * The Grid must be a resource of kind grid in the caller's organization. Another organization's
+ * resource is answered like an id that exists nowhere, so the refusal tells nothing of it.
+ */
+async function gridProblems(em: EntityManager, principal: Principal, gridId: number | null): Promise<FieldError[]> {
+  if (gridId === null) return [];
+  const resource = await em.findOne(InfrastructureResource, { id: gridId, organization: principal.organizationId });
+  if (!resource) return [{ field: 'grid_id', message: `grid ${gridId} does not exist` }];
+  if (resource.kind !== 'grid') return [{ field: 'grid_id', message: `infrastructure resource ${gridId} is a ${resource.kind}, not a Grid` }];
+  return [];
+}
+
+/** The names of the environments' Grids, by id, in one query, for `environmentOut`. */
+export async function gridNamesOf(em: EntityManager, environments: readonly Environment[]): Promise<Map<number, string>> {
+  const ids = [...new Set(environments.map((e) => e.grid).filter((id) => id !== null))];
+  if (ids.length === 0) return new Map();
+  const grids = await em.find(InfrastructureResource, { id: { $in: ids } });
+  return new Map(grids.map((g) => [g.id, g.name]));
+}
+
 async function assertNameFree(em: EntityManager, projectId: number, name: string): Promise<void> {
   const clash = await em.count(Environment, { project: projectId, name });
   if (clash > 0) throw conflict(`This project already has an environment named ${name}`, 'already_exists');
@@ -151,5 +179,6 @@ function auditedFields(environment: Environment): Record<string, unknown> {
     secret_refs: sortedMap(environment.secretRefs),
     retention_days: environment.retentionDays,
     dataset_id: environment.dataset,
+    grid_id: environment.grid,
   };
 }
