@@ -243,6 +243,7 @@ export const PLACEHOLDER_REPO_HOST = 'git.example.com';
  * @property {Record<string, string>} [variables]
  * @property {Record<string, string>} [secret_refs]
  * @property {number|null} [retention_days]
+ * @property {string|null} [grid] the name of the Selenium Grid its browser tests use; null: none
  */
 
 /**
@@ -460,7 +461,7 @@ function join(path, key) {
 }
 
 const PROJECT_KEYS = ['name', 'description', 'repo_url', 'default_branch', 'auth_method', 'secret_ref'];
-const ENVIRONMENT_KEYS = ['name', 'kind', 'base_url', 'variables', 'secret_refs', 'retention_days'];
+const ENVIRONMENT_KEYS = ['name', 'kind', 'base_url', 'variables', 'secret_refs', 'retention_days', 'grid'];
 const SUITE_KEYS = [
   'name', 'description', 'layer', 'markers', 'keywords', 'paths', 'shards', 'workers_per_shard', 'retries', 'timeout_seconds',
   'coverage', 'coverage_threshold', 'allow_empty', 'install_command', 'python_version', 'require_dataset_health',
@@ -559,6 +560,9 @@ function checkEnvironment(check, item, path, names) {
       SECRET_REF_NAME.test(text) ? null : 'must be the NAME of a secret (a letter or _ first, then letters, digits, _ . or -), never its value',
     ));
   assign(environment, 'retention_days', check.number(e.retention_days, `${path}.retention_days`, { min: 1, max: 3650, integer: true, nullable: true }));
+  // A Grid is named, not numbered: apply looks its id up on the server (`grid: null` unsets it).
+  if (e.grid === null) environment.grid = null;
+  else assign(environment, 'grid', check.string(e.grid, `${path}.grid`, { max: 200, oneLine: true }));
   return environment;
 }
 

@@ -112,6 +112,16 @@ describe('parseProjectFile', () => {
     expect(file.suites).toEqual([]);
   });
 
+  it("reads an environment's grid by name, null to unset it, and refuses a grid that is not a name", () => {
+    const file = parseProjectFile('project:\n  name: p\n  repo_url: /srv/git/p\nenvironments:\n  - name: staging\n    grid: local\n  - name: production\n    grid: null\n  - name: development\n');
+    expect(file.environments).toEqual([
+      { name: 'staging', kind: 'staging', grid: 'local' },
+      { name: 'production', kind: 'production', grid: null },
+      { name: 'development', kind: 'development' },
+    ]);
+    expect(problemsOf('project:\n  name: p\n  repo_url: /srv/git/p\nenvironments:\n  - name: staging\n    grid: [a, b]\n')).toEqual(['6: environments[0].grid: must be a string']);
+  });
+
   it('refuses the placeholder repo_url that init writes', () => {
     expect(problemsOf(renderTemplate(TEMPLATE, { ...VALUES, repo_url: 'https://git.example.com/your-team/shop.git' }))).toEqual([
       "11: project.repo_url: is still the placeholder from `qatron init`: set it to your test repository's clone URL",

@@ -6,6 +6,7 @@ import { listAll } from '../resolve.js';
 /** @typedef {import('../types.js').Command} Command */
 /** @typedef {import('../types.js').CommandContext} CommandContext */
 /** @typedef {import('../project-file.js').ProjectFile} ProjectFile */
+/** @typedef {import('../project-file.js').EnvironmentSpec} EnvironmentSpec */
 /** @typedef {{ request(method: string, path: string, options?: { json?: unknown, query?: Record<string, any> }): Promise<any> }} Client */
 
 /**
@@ -46,6 +47,8 @@ export async function applyProjectFile(client, file, options = {}) {
     options.onResult?.(result);
   };
 
+  // Grid names are resolved before anything is written, so an unknown one changes nothing.
+  const environmentBodies = await environmentsWithGridIds(client, file.environments);
   const candidates = await listAll(/** @type {any} */ (client), '/api/v1/projects', { q: file.project.name });
   const existing = candidates.find((project) => project.name === file.project.name);
   const project = await upsert(client, {
@@ -61,7 +64,7 @@ export async function applyProjectFile(client, file, options = {}) {
 
   const projectId = project.id;
   const environments = projectId === null ? [] : await listAll(/** @type {any} */ (client), `/api/v1/projects/${projectId}/environments`);
-  for (const environment of file.environments) {
+  for (const environment of environmentBodies) {
     report(
       await upsert(client, {
         resource: 'environment',
@@ -90,6 +93,28 @@ export async function applyProjectFile(client, file, options = {}) {
     );
   }
   return results;
+}
+
+/**
+ * The environments as the API takes them: a `grid` name becomes the `grid_id` of the Selenium Grid
+ * registered under it (`grid: null` unsets it; no `grid` leaves the environment's Grid alone).
+ * @param {Client} client
+ * @param {EnvironmentSpec[]} environments
+ * @returns {Promise<(Omit<EnvironmentSpec, 'grid'> & { grid_id?: number | null })[]>}
+ * @throws {UsageError} naming the environment and the Grid when no Grid has that name
+ */
+async function environmentsWithGridIds(client, environments) {
+  const named = environments.some((e) => typeof e.grid === 'string');
+  const grids = named ? await listAll(/** @type {any} */ (client), '/api/v1/infrastructure', { kind: 'grid' }) : [];
+  return environments.map(({ grid, ...environment }) => {
+    if (grid === undefined) return environment;
+    if (grid === null) return { ...environment, grid_id: null };
+    const match = grids.find((g) => g.name === grid) ?? grids.find((g) => String(g.name).toLowerCase() === grid.toLowerCase());
+    if (!match) {
+      throw new UsageError(`environment ${environment.name}: no Selenium Grid is registered as "${grid}" (see \`qatron grids list\`, or register it with \`qatron grids add ${grid} URL\`)`);
+    }
+    return { ...environment, grid_id: match.id };
+  });
 }
 
 /**

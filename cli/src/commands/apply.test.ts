@@ -9,7 +9,7 @@ const FILE = {
 };
 
 /** A fake API: answers lists from `state`, records every request. */
-function fakeClient(state: { projects: any[]; environments: any[]; suites: any[] }) {
+function fakeClient(state: { projects: any[]; environments: any[]; suites: any[]; grids?: any[] }) {
   const calls: string[] = [];
   let nextId = 100;
   return {
@@ -17,7 +17,14 @@ function fakeClient(state: { projects: any[]; environments: any[]; suites: any[]
     async request(method: string, path: string, options: { json?: any; query?: any } = {}) {
       calls.push(`${method} ${path}${options.json ? ` ${JSON.stringify(options.json)}` : ''}`);
       if (method === 'GET') {
-        const items = path === '/api/v1/projects' ? state.projects.filter((p) => p.name.includes(options.query.q)) : path.endsWith('/environments') ? state.environments : state.suites;
+        const items =
+          path === '/api/v1/projects'
+            ? state.projects.filter((p) => p.name.includes(options.query.q))
+            : path === '/api/v1/infrastructure'
+              ? (state.grids ?? []).filter((g) => g.kind === options.query.kind)
+              : path.endsWith('/environments')
+                ? state.environments
+                : state.suites;
         return { items, total: items.length, limit: 200, offset: 0 };
       }
       return { id: nextId++, ...options.json };
@@ -97,5 +104,48 @@ describe('applyProjectFile', () => {
       'PUT /api/v1/suites/9 {"coverage":false,"coverage_threshold":null}',
     ]);
     expect(results.map((r) => describeResult(r))).toEqual(['project     shop: unchanged', 'suite       fast: created', 'suite       smoke: updated (coverage, coverage_threshold)']);
+  });
+
+  describe("an environment's grid", () => {
+    const file = (grids: string) =>
+      parseProjectFile(`project:\n  name: shop\n  repo_url: https://g.test/shop.git\nenvironments:\n${grids}`);
+    const state = () => ({
+      projects: [{ id: 7, name: 'shop', repo_url: 'https://g.test/shop.git' }],
+      environments: [
+        { id: 8, name: 'staging', kind: 'staging', grid_id: null },
+        { id: 9, name: 'production', kind: 'production', grid_id: 3 },
+        { id: 10, name: 'development', kind: 'development', grid_id: 3 },
+      ],
+      suites: [],
+      grids: [{ id: 3, name: 'local', kind: 'grid' }, { id: 4, name: 'ci-grid', kind: 'grid' }, { id: 5, name: 'worker-1', kind: 'worker' }],
+    });
+
+    it('is sent as the id of the Grid of that name; null unsets it and no grid leaves it alone', async () => {
+      const client = fakeClient(state());
+      const results = await applyProjectFile(client, file('  - name: staging\n    grid: ci-grid\n  - name: production\n    grid: null\n  - name: development\n  - name: qa\n    kind: staging\n    grid: local\n'));
+      expect(client.calls.filter((c) => !c.startsWith('GET /api/v1/projects'))).toEqual([
+        'GET /api/v1/infrastructure',
+        'PUT /api/v1/environments/8 {"grid_id":4}',
+        'PUT /api/v1/environments/9 {"grid_id":null}',
+        'POST /api/v1/projects/7/environments {"name":"qa","kind":"staging","grid_id":3}',
+      ]);
+      expect(results.map((r) => describeResult(r))).toEqual([
+        'project     shop: unchanged',
+        'environment staging: updated (grid_id)',
+        'environment production: updated (grid_id)',
+        'environment development: unchanged',
+        'environment qa: created',
+      ]);
+    });
+
+    it('refuses an unknown Grid in one line naming the environment and the Grid, before changing anything', async () => {
+      const client = fakeClient(state());
+      const applying = applyProjectFile(client, file('  - name: production\n    base_url: https://new.test\n  - name: staging\n    grid: worker-1\n'));
+      await expect(applying).rejects.toThrow(
+        'environment staging: no Selenium Grid is registered as "worker-1" (see `qatron grids list`, or register it with `qatron grids add worker-1 URL`)',
+      );
+      await expect(applying).rejects.toMatchObject({ exitCode: 3 });
+      expect(client.calls).toEqual(['GET /api/v1/infrastructure']);
+    });
   });
 });
