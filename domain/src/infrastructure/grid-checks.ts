@@ -26,8 +26,12 @@ export async function probeGrid(url: string): Promise<GridCheckResult> {
   }
 }
 
-/** Records `result` on the Grid and its outage history; answers whether this check changed its health. */
-export async function recordGridCheck(em: EntityManager, grid: InfrastructureResource, result: GridCheckResult, now: Date): Promise<{ changed: boolean }> {
+/**
+ * Records `result` on Grid `id` and its outage history; answers whether this check changed its
+ * health. The Grid is loaded through `em` (the caller's instance when `em` manages it already).
+ */
+export async function recordGridCheck(em: EntityManager, id: number, result: GridCheckResult, now: Date): Promise<{ changed: boolean }> {
+  const grid = await em.findOneOrFail(InfrastructureResource, { id });
   const wasHealthy = grid.checkedAt === null ? null : grid.checkError === null;
   grid.checkedAt = now;
   if (result.health) grid.gridHealth = result.health;
@@ -46,11 +50,11 @@ export async function recordGridCheck(em: EntityManager, grid: InfrastructureRes
   return { changed: wasHealthy !== result.ok };
 }
 
-/** Checks Grid `grid` now and records it. */
+/** Checks Grid `grid` at its URL now and records the result (on `grid` itself when `em` manages it). */
 export async function checkGridNow(em: EntityManager, grid: InfrastructureResource, now = new Date()): Promise<GridCheckResult> {
   if (!grid.url) return { ok: false, reason: 'has no URL to check', health: null };
   const result = await probeGrid(grid.url);
-  await recordGridCheck(em, grid, result, now);
+  await recordGridCheck(em, grid.id, result, now);
   return result;
 }
 
@@ -77,7 +81,7 @@ export async function checkDueGrids(em: EntityManager, now: Date, intervalSecond
       const grid = await fork.findOne(InfrastructureResource, { id });
       if (!grid?.url) return null;
       const result = await probeGrid(grid.url);
-      const { changed } = await recordGridCheck(fork, grid, result, new Date());
+      const { changed } = await recordGridCheck(fork, id, result, new Date());
       return changed ? { name: grid.name, organization: grid.organization, result } : null;
     }),
   );
