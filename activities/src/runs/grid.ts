@@ -8,7 +8,7 @@
  * not fail, their browser did.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { checkGridNow, InfrastructureResource, probeGrid, type Environment, type GridMetadata, type Run } from '@qatron/domain';
+import { checkGridNow, InfrastructureResource, probeGrid, Run, type Environment, type GridMetadata } from '@qatron/domain';
 import { activityFailure } from '../failures.js';
 
 /** How often a run waiting for a free slot asks the Grid again. */
@@ -60,7 +60,8 @@ export async function reserveRunGrid(db: EntityManager, run: Run, environment: E
 /** The run's status reason while it waits for the Grid (the Board and `qatron status` show it), cleared when it goes on. */
 async function setWaitingReason(db: EntityManager, run: Run, reason: string | null): Promise<void> {
   run.statusReason = reason;
-  await db.flush();
+  // Written at once and by itself: the rest of the run's row is provisioning's to write.
+  await db.nativeUpdate(Run, { id: run.id }, { statusReason: reason });
 }
 
 function pause(ms: number, signal: AbortSignal): Promise<void> {
