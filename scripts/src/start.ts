@@ -1,7 +1,8 @@
 /**
  * `npm start`: the whole embedded stack on one machine, with no external service (DESIGN
- * "Processes"): PostgreSQL, the Temporal dev server, the API (with the Board on its own port) and
- * a worker. DATABASE_URL or TEMPORAL_ADDRESS switch those parts to external services instead.
+ * "Processes"): PostgreSQL, the Temporal dev server, a Selenium Grid with Chromium (when the machine
+ * has Java), the API (with the Board on its own port) and a worker. DATABASE_URL, TEMPORAL_ADDRESS
+ * and QATRON_GRID_URL switch those parts to external services instead.
  * A child that dies is restarted with backoff (embedded/supervisor.ts); Ctrl-C or SIGTERM stops
  * every process in reverse order within 10 s; a SIGKILLed supervisor takes its children with it
  * (embedded/process.ts). All data, and the generated secrets, stay under QATRON_HOME.
@@ -14,6 +15,7 @@ import { ConfigError, DefaultCredentialsError, EMBEDDED_DATABASE, embeddedDataba
 import { buildAll } from './build.js';
 import { ensureDatabase, startEmbeddedPostgres } from './embedded/postgres.js';
 import { killAllSupervised, ORPHAN_GUARD, supervise, waitFor } from './embedded/process.js';
+import { chromiumMajor, detectGrid, gridSettings, startGrid, type GridSettings } from './embedded/selenium-grid.js';
 import { Supervisor, type Running } from './embedded/supervisor.js';
 import { REPO_ROOT, startEmbeddedTemporal } from './embedded/temporal.js';
 
@@ -111,7 +113,55 @@ async function startTemporal(config: QatronConfig): Promise<{ address: string; u
   return started;
 }
 
-async function main(config: QatronConfig): Promise<void> {
+/** A Grid the worker hands to browser tests, and what the banner says about it. */
+interface GridInUse {
+  readonly url: string;
+  readonly name: string;
+  readonly description: string;
+}
+
+/**
+ * The Selenium Grid, kept alive like the other children, when the machine can run one; otherwise
+ * one line says why and the stack runs without it (browser tests then have no Grid, the rest works).
+ */
+async function startSeleniumGrid(config: QatronConfig, settings: GridSettings): Promise<GridInUse | undefined> {
+  if (settings.mode === 'off') return void say('  Selenium Grid: off (QATRON_GRID=off)');
+  if (settings.mode === 'external') {
+    say(`  grid        external, ${settings.url} (QATRON_GRID_URL)`);
+    return { url: settings.url, name: settings.name, description: 'external, QATRON_GRID_URL' };
+  }
+  const detection = await detectGrid(process.env);
+  if (!detection.ok) return void say(`  Selenium Grid: not started, ${detection.reason}; running without a Grid (QATRON_GRID=off says this is meant)`);
+  const { machine } = detection;
+  let startupMs = 0;
+  try {
+    await supervisor.start({
+      name: 'grid',
+      launch: async () => {
+        const grid = await startGrid({ machine, port: settings.port, sessions: settings.sessions, dir: join(config.home, 'grid'), logFile: join(logs, 'grid.log') });
+        startupMs = grid.startupMs;
+        return grid;
+      },
+    });
+  } catch (err) {
+    return void say(`  Selenium Grid: did not start, ${(err as Error).message.split('\n')[0]}; running without a Grid`);
+  }
+  const description = `Chromium ${chromiumMajor(machine)}, ${settings.sessions} session${settings.sessions === 1 ? '' : 's'}`;
+  say(`  grid        Selenium Grid ${machine.seleniumVersion}, ${description}, ready in ${(startupMs / 1000).toFixed(1)} s (Java ${machine.javaMajor})`);
+  return { url: `http://127.0.0.1:${settings.port}`, name: settings.name, description };
+}
+
+/**
+ * What the worker learns about the Grid: it registers QATRON_GRID_URL as the infrastructure
+ * resource QATRON_GRID_NAME, and browser tests of environments that name no Grid get it as
+ * SELENIUM_REMOTE_URL, unless the user chose another one.
+ */
+function workerGridEnv(config: QatronConfig, grid: GridInUse | undefined): Record<string, string> {
+  if (!grid) return {};
+  return { QATRON_GRID_URL: grid.url, QATRON_GRID_NAME: grid.name, ...(config.worker.seleniumRemoteUrl ? {} : { SELENIUM_REMOTE_URL: grid.url }) };
+}
+
+async function main(config: QatronConfig, gridSetting: GridSettings): Promise<void> {
   logs = join(config.home, 'logs');
   await mkdir(logs, { recursive: true });
   say(`QAtron: starting the embedded stack (data in ${config.home})`);
@@ -127,6 +177,8 @@ async function main(config: QatronConfig): Promise<void> {
   let temporalUi: string | undefined;
   if (!temporalAddress) ({ address: temporalAddress, uiUrl: temporalUi } = await startTemporal(config));
   else say(`  temporal    external, ${temporalAddress}`);
+  // Started before the API and the worker, so it stops after them and before Temporal.
+  const grid = await startSeleniumGrid(config, gridSetting);
 
   const orm = await connectDatabase(databaseUrl);
   try {
@@ -151,13 +203,14 @@ async function main(config: QatronConfig): Promise<void> {
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
   await supervisor.start({ name: 'api', launch: () => launchNodeProcess('api', 'api/src/main.ts', ['--board'], env, () => httpOk(`${apiUrl}/healthz`)) });
   // A worker finishing its activities gets the largest share of the shutdown budget.
-  await supervisor.start({ name: 'worker', launch: () => launchNodeProcess('worker', 'worker/src/main.ts', [], env), stopWeight: 3 });
+  await supervisor.start({ name: 'worker', launch: () => launchNodeProcess('worker', 'worker/src/main.ts', [], { ...env, ...workerGridEnv(config, grid) }), stopWeight: 3 });
 
   say('');
   say('QAtron is running:');
   say(`  Board        ${config.board.publicUrl}`);
   say(`  API          ${apiUrl}   (OpenAPI: ${apiUrl}/api/v1/openapi.json)`);
   if (temporalUi) say(`  Temporal UI  ${temporalUi}`);
+  if (grid) say(`  Selenium Grid ${grid.url}   (${grid.description})`);
   say(`  Data         ${config.home}   (logs in ${logs})`);
   say(`  Local repos  under ${localRepoRoots.join(', ')}${config.localRepoRoots ? '' : ' (default; set QATRON_LOCAL_REPO_ROOTS to change)'}`);
   if (!config.auth.defaultAdminPassword) say('  Sign in      admin / admin  (change it: POST /api/v1/auth/password)');
@@ -170,7 +223,7 @@ process.on('SIGTERM', () => void shutdown(0));
 process.on('exit', () => killAllSupervised());
 
 try {
-  await main(loadConfig(process.env));
+  await main(loadConfig(process.env), gridSettings(process.env));
 } catch (err) {
   if (err instanceof ConfigError || err instanceof DefaultCredentialsError) say(`QAtron cannot start: ${err.message}`);
   else say(`QAtron failed to start: ${(err as Error).stack ?? String(err)}`);
