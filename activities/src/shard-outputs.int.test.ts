@@ -48,7 +48,7 @@ async function shardOnDisk(name: string, evidence: Record<string, string>): Prom
     outcome: 'failed',
     expectedTests: 1,
     sessionError: null,
-    counts: { passed: 0, failed: 1, skipped: 0, error: 0 },
+    counts: { passed: 0, failed: 1, skipped: 0, error: 0, xfailed: 0, xpassed: 0 },
     results: [],
     durationSeconds: 1,
     exitCode: 1,
