@@ -7,8 +7,34 @@ import { applyFile } from './apply.js';
 
 /** @typedef {import('../types.js').Command} Command */
 
-/** The template test repository that `qatron init` copies (FR-CLI-02). */
-export const TEMPLATE_DIR = fileURLToPath(new URL('../../templates/repository/', import.meta.url));
+/**
+ * The template test repositories `qatron init --template NAME` copies (FR-CLI-02), each the
+ * directory `templates/NAME/`, with the suite and environment its next steps run.
+ * @typedef {{ summary: string, suite: string, environment: string, install: string }} TemplateSpec
+ * @type {Record<string, TemplateSpec>}
+ */
+export const TEMPLATES = {
+  repository: { summary: 'pytest and pytest-bdd tests of a small Python package, CI examples', suite: 'smoke', environment: 'staging', install: ' pytest pytest-cov' },
+  web: { summary: 'browser tests of a tiny web app through the Selenium Grid, a pytest-bdd scenario', suite: 'ui', environment: 'local', install: ' -e /path/to/qatron/framework' },
+};
+
+/** The template `qatron init` copies without --template. */
+export const DEFAULT_TEMPLATE = 'repository';
+
+/**
+ * Template `name`, with its directory.
+ * @param {string} name
+ * @returns {TemplateSpec & { name: string, dir: string }}
+ * @throws {UsageError} naming the templates there are, when `name` is none of them
+ */
+export function chooseTemplate(name) {
+  const spec = Object.hasOwn(TEMPLATES, name) ? TEMPLATES[name] : undefined;
+  if (!spec) throw new UsageError(`unknown template "${name}": use one of ${Object.keys(TEMPLATES).join(', ')}`);
+  return { ...spec, name, dir: fileURLToPath(new URL(`../../templates/${name}/`, import.meta.url)) };
+}
+
+/** The template test repository that `qatron init` copies by default. */
+export const TEMPLATE_DIR = chooseTemplate(DEFAULT_TEMPLATE).dir;
 
 /**
  * Names `init` fills into the template: `{{name}}` the QAtron project name, `{{package}}` the
@@ -134,17 +160,39 @@ export async function originUrl(dir) {
   return url;
 }
 
+/**
+ * What to do after init, as shell lines: install and run the tests locally, commit, register, run on QAtron.
+ * @param {{ shown: string, template: TemplateSpec, hasGit: boolean, repoUrl: string, registered: boolean }} state
+ * @returns {string[]}
+ */
+function nextSteps({ shown, template, hasGit, repoUrl, registered }) {
+  return [
+    ...(shown === '.' ? [] : [`cd ${shown.includes(' ') ? JSON.stringify(shown) : shown}`]),
+    `python3 -m venv .venv && .venv/bin/pip install -r requirements.txt${template.install} && .venv/bin/pytest`,
+    ...(hasGit ? [] : ['git init -b main && git add . && git commit -m "QAtron tests"   # then push it']),
+    ...(repoUrl.includes(PLACEHOLDER_REPO_HOST) ? [`edit ${PROJECT_FILE}: set project.repo_url to where the repository is pushed`] : []),
+    ...(registered ? [] : ['qatron apply                                    # create the project, environments and suites']),
+    `qatron run --suite ${template.suite} --env ${template.environment} --wait`,
+  ];
+}
+
 /** @type {Command} */
 const init = {
   name: 'init',
-  summary: 'Create a working test repository (pytest, pytest-bdd, qatron.yaml, CI examples)',
-  usage: 'qatron init [DIR] [--name NAME] [--repo-url URL] [--force] [--register]',
+  summary: 'Create a working test repository (pytest, pytest-bdd, qatron.yaml, CI examples; --template web: browser tests)',
+  usage: 'qatron init [DIR] [--template repository|web] [--name NAME] [--repo-url URL] [--force] [--register]',
   examples: [
     'qatron init shop-tests',
+    'qatron init shop-ui-tests --template web',
     'qatron init . --name "Shop" --repo-url https://github.com/acme/shop-tests.git',
     'qatron init shop-tests --repo-url git@github.com:acme/shop-tests.git --register',
   ],
   options: {
+    template: {
+      type: 'string',
+      short: 't',
+      description: `What to start from (default ${DEFAULT_TEMPLATE}): ${Object.entries(TEMPLATES).map(([name, t]) => `${name}: ${t.summary}`).join('; ')}`,
+    },
     name: { type: 'string', short: 'n', description: 'Project name (default: the directory name)' },
     'repo-url': { type: 'string', description: "Where QAtron clones the repository from (default: the directory's git origin, else a placeholder to edit)" },
     force: { type: 'boolean', description: 'Write into a directory that is not empty (template files are overwritten)' },
@@ -155,6 +203,7 @@ const init = {
   async run(ctx) {
     const { args, options, io } = ctx;
     if (args.length > 1) throw new UsageError(`init takes one directory (got ${args.length}: ${args.join(' ')})`);
+    const template = chooseTemplate(options.template ?? DEFAULT_TEMPLATE);
     if (options.register && !(ctx.config?.url && ctx.config?.token)) throw new UsageError('run `qatron login` first (--register creates the project on the server)');
     const dir = resolve(args[0] ?? '.');
     /** @type {string[]} */
@@ -172,7 +221,7 @@ const init = {
       throw new UsageError('--register needs the repository URL the workers clone from: pass --repo-url URL');
     }
     const values = { ...names, repo_url: repoUrl };
-    const files = await renderRepository(values);
+    const files = await renderRepository(values, template.dir);
     for (const file of files) {
       const target = join(dir, file.path);
       await mkdir(dirname(target), { recursive: true });
@@ -180,7 +229,7 @@ const init = {
     }
 
     const structured = options.output === 'json' || options.output === 'yaml';
-    const summary = { directory: dir, project: names.name, package: names.package, repo_url: repoUrl, files: files.map((f) => f.path) };
+    const summary = { directory: dir, template: template.name, project: names.name, package: names.package, repo_url: repoUrl, files: files.map((f) => f.path) };
     if (structured && !options.register) {
       ctx.output.print(summary);
       return EXIT.OK;
@@ -194,14 +243,7 @@ const init = {
       const code = await applyFile(ctx, join(dir, PROJECT_FILE));
       if (code !== EXIT.OK) return code;
     }
-    const steps = [
-      ...(shown === '.' ? [] : [`cd ${shown.includes(' ') ? JSON.stringify(shown) : shown}`]),
-      'python3 -m venv .venv && .venv/bin/pip install -r requirements.txt pytest pytest-cov && .venv/bin/pytest',
-      ...(existing.includes('.git') ? [] : ['git init -b main && git add . && git commit -m "QAtron tests"   # then push it']),
-      ...(repoUrl.includes(PLACEHOLDER_REPO_HOST) ? [`edit ${PROJECT_FILE}: set project.repo_url to where the repository is pushed`] : []),
-      ...(options.register ? [] : ['qatron apply                                    # create the project, environments and suites']),
-      'qatron run --suite smoke --env staging --wait',
-    ];
+    const steps = nextSteps({ shown, template, hasGit: existing.includes('.git'), repoUrl, registered: Boolean(options.register) });
     out.write(`\nNext steps:\n${steps.map((step) => `  ${step}\n`).join('')}`);
     return EXIT.OK;
   },

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../errors.js';
 import { parseProjectFile } from '../project-file.js';
-import init, { originUrl, projectNames, renderRepository, renderTemplate, targetPath } from './init.js';
+import init, { chooseTemplate, originUrl, projectNames, renderRepository, renderTemplate, targetPath, TEMPLATE_DIR } from './init.js';
 
 const VALUES = { name: 'Shop Tests', package: 'shop_tests', slug: 'shop-tests', repo_url: 'https://github.com/acme/shop-tests.git' };
 
@@ -116,6 +116,48 @@ describe('renderRepository', () => {
   });
 });
 
+describe('the web template', () => {
+  it('renders a static site, browser tests, one pytest-bdd scenario and a qatron.yaml naming the Grid', async () => {
+    const files = await renderRepository(VALUES, chooseTemplate('web').dir);
+    expect(files.map((f) => f.path)).toEqual([
+      '.gitignore',
+      'README.md',
+      'conftest.py',
+      'features/sign_in.feature',
+      'pytest.ini',
+      'qatron.yaml',
+      'requirements.txt',
+      'site/about.html',
+      'site/index.html',
+      'site/sign-in.html',
+      'tests/test_pages.py',
+      'tests/test_sign_in.py',
+    ]);
+    for (const file of files) expect(file.content, file.path).not.toMatch(/\{\{|\}\}/);
+    const byPath = Object.fromEntries(files.map((f) => [f.path, f.content]));
+    // The pins of the repository template and of the worker's plugins (PLUGIN_VERSIONS), and the selenium the fixtures use.
+    expect(byPath['requirements.txt']!.split('\n').filter((line) => line && !line.startsWith('#'))).toEqual([
+      'pytest==9.2.0',
+      'pytest-bdd==9.0.1',
+      'selenium==4.51.0',
+      'allure-pytest==2.16.2',
+    ]);
+    expect(byPath['tests/test_sign_in.py']).toContain('scenarios("sign_in.feature")');
+    expect(byPath['README.md']).toContain('# Shop Tests');
+    const project = parseProjectFile(byPath['qatron.yaml']!);
+    expect(project.project).toMatchObject({ name: 'Shop Tests', repo_url: 'https://github.com/acme/shop-tests.git' });
+    expect(project.environments).toEqual([{ name: 'local', kind: 'development', grid: 'local', retention_days: 7, variables: { QATRON_BROWSER: 'chrome' } }]);
+    expect(project.suites.map((s) => [s.name, s.markers, s.shards, s.coverage])).toEqual([['ui', '', 2, false]]);
+  });
+
+  it('is the repository template by default, and an unknown name lists the templates', () => {
+    expect(chooseTemplate('repository').dir).toBe(TEMPLATE_DIR);
+    expect(() => chooseTemplate('mobile')).toThrow(new UsageError('unknown template "mobile": use one of repository, web'));
+    // Not a template, though an own property of every object.
+    expect(() => chooseTemplate('constructor')).toThrow(UsageError);
+  });
+});
+
 describe('qatron init', () => {
   let root: string;
   beforeEach(async () => {
@@ -137,6 +179,24 @@ describe('qatron init', () => {
     expect(stdout()).toContain('  qatron.yaml\n');
     expect(stdout()).toContain('edit qatron.yaml: set project.repo_url');
     expect(stdout()).toContain('qatron run --suite smoke --env staging --wait');
+  });
+
+  it('writes the web template with --template web, and its next steps run the ui suite on local', async () => {
+    const dir = join(root, 'shop-ui');
+    const { ctx, stdout } = fakeContext([dir], { template: 'web' });
+    expect(await init.run(ctx)).toBe(0);
+    expect(await readFile(join(dir, 'site/sign-in.html'), 'utf8')).toContain("'Welcome, '");
+    expect(await readFile(join(dir, 'qatron.yaml'), 'utf8')).toContain('name: "shop-ui"');
+    expect(stdout()).toContain('  features/sign_in.feature\n');
+    expect(stdout()).toContain('.venv/bin/pip install -r requirements.txt -e /path/to/qatron/framework && .venv/bin/pytest');
+    expect(stdout()).toContain('qatron run --suite ui --env local --wait');
+  });
+
+  it('exits 3 for an unknown --template, before writing anything', async () => {
+    const dir = join(root, 'demo');
+    const attempt = init.run(fakeContext([dir], { template: 'mobile' }).ctx);
+    await expect(attempt).rejects.toMatchObject({ exitCode: 3, message: 'unknown template "mobile": use one of repository, web' });
+    await expect(readFile(join(dir, 'qatron.yaml'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('takes --name and --repo-url', async () => {
@@ -185,7 +245,7 @@ describe('qatron init', () => {
   it('prints a summary object with --output json', async () => {
     const { ctx, printed } = fakeContext([join(root, 'demo')], { output: 'json' });
     expect(await init.run(ctx)).toBe(0);
-    expect(printed).toEqual([expect.objectContaining({ project: 'demo', package: 'demo', files: expect.arrayContaining(['qatron.yaml', 'Jenkinsfile']) })]);
+    expect(printed).toEqual([expect.objectContaining({ template: 'repository', project: 'demo', package: 'demo', files: expect.arrayContaining(['qatron.yaml', 'Jenkinsfile']) })]);
   });
 
   it('refuses two directories', async () => {
