@@ -4,18 +4,21 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stackPlace, startStack, type StartedStack } from './testing/npm-start.js';
+import { freePort } from './testing/ports.js';
 import { stackProcesses } from './testing/processes.js';
 
 /**
  * `npm start` from outside: the embedded stack comes up on free ports, a newcomer's curl session
  * works (issue "Done when"), a child killed with SIGKILL is restarted while the others keep
  * serving, SIGTERM stops every process within 10 s, a second start finds the data intact, and a
- * supervisor killed with SIGKILL leaves no process behind (issue 13 items 4 and 5).
+ * supervisor killed with SIGKILL leaves no process behind (issue 13 items 4 and 5). The first start
+ * has a Selenium Grid with Chromium, the second runs with QATRON_GRID=off (issue 16 item 1).
  */
 let place: Awaited<ReturnType<typeof stackPlace>>;
 let running: StartedStack | undefined;
 let ports: StartedStack['ports'];
 let token: string;
+let gridPort: number;
 const relocatedBefore = relocatedDataDirs();
 
 /** Data directories earlier versions moved to /var/lib/qatron (none may appear any more). */
@@ -72,11 +75,16 @@ describe('npm start', () => {
   it('brings the stack up with a generated database password under QATRON_HOME, and serves the curl flow', async () => {
     place = await stackPlace();
     ports = place.ports;
-    running = await startStack(place);
+    gridPort = await freePort();
+    running = await startStack(place, { QATRON_GRID_PORT: String(gridPort) });
     expect(running.output()).toContain(`Board        http://127.0.0.1:${ports.board}`);
     expect(running.output()).toContain(`API          http://127.0.0.1:${ports.api}`);
     expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.temporalUi}`);
     expect(running.output()).toContain('first start: created the Default Organization and the admin user');
+    expect(running.output()).toContain(`Selenium Grid http://127.0.0.1:${gridPort}   (Chromium `);
+    expect(running.output()).toMatch(/grid {8}Selenium Grid 4\.48\.0, Chromium \d+, 2 sessions, ready in \d+\.\d s/);
+    const grid = (await (await fetch(`http://127.0.0.1:${gridPort}/status`)).json()) as any;
+    expect(grid.value.ready).toBe(true);
 
     expect((await fetch(api('/healthz'))).status).toBe(200);
     expect((await fetch(api('/readyz'))).status).toBe(200);
@@ -152,14 +160,16 @@ describe('npm start', () => {
     const left = await until('every process of the stack to end', () => (stackProcesses(place.home).length === 0 ? [] : undefined), 10_000 - (Date.now() - began)).catch(() => stackProcesses(place.home));
     expect(left).toEqual([]);
     expect(Date.now() - began).toBeLessThan(10_000);
-    expect(stack.output()).toMatch(/worker stopped[\s\S]*api stopped[\s\S]*temporal stopped[\s\S]*postgres stopped/);
-    for (const port of [ports.api, ports.board, ports.temporalUi]) expect(await portClosed(port)).toBe(true);
+    expect(stack.output()).toMatch(/worker stopped[\s\S]*api stopped[\s\S]*grid stopped[\s\S]*temporal stopped[\s\S]*postgres stopped/);
+    for (const port of [ports.api, ports.board, ports.temporalUi, gridPort]) expect(await portClosed(port)).toBe(true);
     running = undefined;
   });
 
-  it('finds the data intact at the next start, and leaves no process behind when the supervisor is killed with SIGKILL', async () => {
-    running = await startStack(place);
+  it('finds the data intact at the next start (without a Grid: QATRON_GRID=off), and leaves no process behind when the supervisor is killed with SIGKILL', async () => {
+    running = await startStack(place, { QATRON_GRID: 'off', QATRON_GRID_PORT: String(gridPort) });
     expect(running.output()).not.toContain('first start');
+    expect(running.output()).toContain('  Selenium Grid: off (QATRON_GRID=off)\n');
+    expect(running.output()).not.toContain('Selenium Grid http');
     const again = await login();
     const projects = await call('GET', '/api/v1/projects', again);
     expect(projects.body.items.map((p: { name: string }) => p.name)).toEqual(['shop']);
@@ -170,6 +180,7 @@ describe('npm start', () => {
     for (const part of ['postgres -D', 'temporal server start-dev', 'api/src/main.ts', 'worker/src/main.ts']) {
       expect(before.some((p) => p.cmdline.includes(part)), part).toBe(true);
     }
+    expect(before.filter((p) => p.cmdline.includes('selenium-server'))).toEqual([]);
     running.child.kill('SIGKILL');
     await running.exited;
     const left = await until('the children to die with their supervisor', () => (stackProcesses(place.home).length === 0 ? [] : undefined), 5_000).catch(() => stackProcesses(place.home));
