@@ -68,6 +68,17 @@ export type Artifact = ItemOf<ArtifactPage>;
 export type TestResult = ItemOf<ResponseBody<'get_runs_id_tests'>>;
 
 export type Resource = ResponseBody<'get_infrastructure_id'>;
+/** A worker's or Grid's status, unhealthy included (a Grid whose latest check failed). */
+export type ResourceStatus = Resource['status'];
+export type ResourceInput = RequestBody<'post_infrastructure'>;
+/** The platform's latest check of a Grid: when, why it failed (null: it passed), and its health. */
+export type ResourceCheck = NonNullable<Resource['check']>;
+/** A Grid's health from its `/status`: readiness, nodes, slots and browsers. */
+export type GridHealth = NonNullable<ResourceCheck['health']>;
+export type GridBrowser = GridHealth['browsers'][number];
+export type GridOutagePage = ResponseBody<'get_infrastructure_id_outages'>;
+/** A stretch of time a Grid failed its checks; `ended_at` and `duration_seconds` are null while it lasts. */
+export type GridOutage = ItemOf<GridOutagePage>;
 export type AuditEntry = ItemOf<ResponseBody<'get_audit_logs'>>;
 
 export type Feature = ItemOf<ResponseBody<'get_features'>>;

@@ -762,7 +762,7 @@ export interface paths {
         /** List workers and grids with their status derived from the last heartbeat */
         get: operations["get_infrastructure"];
         put?: never;
-        /** Register a worker or grid, or re-register the one with the same name (admin only) */
+        /** Register a worker or grid, or re-register the one with the same name (admin only); a grid is checked at its URL at once */
         post: operations["post_infrastructure"];
         delete?: never;
         options?: never;
@@ -783,6 +783,40 @@ export interface paths {
         post?: never;
         /** Forget a worker or grid (admin only); a live worker registers again on its own */
         delete: operations["delete_infrastructure_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/infrastructure/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Check a grid's /status now and record its health, capacity and outages (admin only) */
+        post: operations["post_infrastructure_id_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/infrastructure/{id}/outages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a grid's outages, the newest first (a worker has none) */
+        get: operations["get_infrastructure_id_outages"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -9071,7 +9105,7 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                             /**
-                             * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
+                             * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown; unhealthy when the platform's latest check of it failed
                              * @enum {string}
                              */
                             status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
@@ -9079,6 +9113,32 @@ export interface operations {
                             /** @description Whole seconds since the last heartbeat; null if it never beat */
                             seconds_since_heartbeat: number | null;
                             stopped_at: string | null;
+                            /** @description The latest check by the platform (Grids are checked at their URL); null if it was never checked */
+                            check: {
+                                /**
+                                 * Format: date-time
+                                 * @description When the platform last asked it
+                                 */
+                                checked_at: string;
+                                /** @description Why that check failed ("connection refused", "not ready: …"); null when it passed */
+                                error: string | null;
+                                /** @description The Grid's health from its last answered /status (kept while it is unreachable: the last known); null if it never answered */
+                                health: {
+                                    ready: boolean;
+                                    message: string;
+                                    nodes: number;
+                                    nodes_up: number;
+                                    slots_total: number;
+                                    slots_free: number;
+                                    browsers: {
+                                        name: string;
+                                        version: string | null;
+                                        slots_total: number;
+                                        slots_free: number;
+                                    }[];
+                                    version: string | null;
+                                } | null;
+                            } | null;
                             /** Format: date-time */
                             created_at: string;
                             /** Format: date-time */
@@ -9160,9 +9220,9 @@ export interface operations {
                     name: string;
                     /** @enum {string} */
                     kind: "worker" | "grid";
-                    /** @description Where the resource answers (a grid hub URL, a worker status page) */
+                    /** @description Where the resource answers: a worker's status page, or a Grid's URL (required for a grid: its /status is checked at once and then on an interval) */
                     url?: string | null;
-                    /** @description Parallel slots it offers; 1 for a new resource when omitted */
+                    /** @description Parallel slots it offers; 1 for a new resource when omitted. A Grid's capacity follows its slots once checked */
                     capacity?: number;
                     /** @description Free-form facts it reports: version, host, task queues, browsers */
                     metadata?: {
@@ -9189,7 +9249,7 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         /**
-                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
+                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown; unhealthy when the platform's latest check of it failed
                          * @enum {string}
                          */
                         status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
@@ -9197,6 +9257,32 @@ export interface operations {
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
                         stopped_at: string | null;
+                        /** @description The latest check by the platform (Grids are checked at their URL); null if it was never checked */
+                        check: {
+                            /**
+                             * Format: date-time
+                             * @description When the platform last asked it
+                             */
+                            checked_at: string;
+                            /** @description Why that check failed ("connection refused", "not ready: …"); null when it passed */
+                            error: string | null;
+                            /** @description The Grid's health from its last answered /status (kept while it is unreachable: the last known); null if it never answered */
+                            health: {
+                                ready: boolean;
+                                message: string;
+                                nodes: number;
+                                nodes_up: number;
+                                slots_total: number;
+                                slots_free: number;
+                                browsers: {
+                                    name: string;
+                                    version: string | null;
+                                    slots_total: number;
+                                    slots_free: number;
+                                }[];
+                                version: string | null;
+                            } | null;
+                        } | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -9221,7 +9307,7 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         /**
-                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
+                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown; unhealthy when the platform's latest check of it failed
                          * @enum {string}
                          */
                         status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
@@ -9229,6 +9315,32 @@ export interface operations {
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
                         stopped_at: string | null;
+                        /** @description The latest check by the platform (Grids are checked at their URL); null if it was never checked */
+                        check: {
+                            /**
+                             * Format: date-time
+                             * @description When the platform last asked it
+                             */
+                            checked_at: string;
+                            /** @description Why that check failed ("connection refused", "not ready: …"); null when it passed */
+                            error: string | null;
+                            /** @description The Grid's health from its last answered /status (kept while it is unreachable: the last known); null if it never answered */
+                            health: {
+                                ready: boolean;
+                                message: string;
+                                nodes: number;
+                                nodes_up: number;
+                                slots_total: number;
+                                slots_free: number;
+                                browsers: {
+                                    name: string;
+                                    version: string | null;
+                                    slots_total: number;
+                                    slots_free: number;
+                                }[];
+                                version: string | null;
+                            } | null;
+                        } | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -9347,7 +9459,7 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         /**
-                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
+                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown; unhealthy when the platform's latest check of it failed
                          * @enum {string}
                          */
                         status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
@@ -9355,6 +9467,32 @@ export interface operations {
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
                         stopped_at: string | null;
+                        /** @description The latest check by the platform (Grids are checked at their URL); null if it was never checked */
+                        check: {
+                            /**
+                             * Format: date-time
+                             * @description When the platform last asked it
+                             */
+                            checked_at: string;
+                            /** @description Why that check failed ("connection refused", "not ready: …"); null when it passed */
+                            error: string | null;
+                            /** @description The Grid's health from its last answered /status (kept while it is unreachable: the last known); null if it never answered */
+                            health: {
+                                ready: boolean;
+                                message: string;
+                                nodes: number;
+                                nodes_up: number;
+                                slots_total: number;
+                                slots_free: number;
+                                browsers: {
+                                    name: string;
+                                    version: string | null;
+                                    slots_total: number;
+                                    slots_free: number;
+                                }[];
+                                version: string | null;
+                            } | null;
+                        } | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */
@@ -9510,6 +9648,252 @@ export interface operations {
             };
         };
     };
+    post_infrastructure_id_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        name: string;
+                        /** @enum {string} */
+                        kind: "worker" | "grid";
+                        url: string | null;
+                        capacity: number;
+                        metadata: {
+                            [key: string]: unknown;
+                        };
+                        /**
+                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown; unhealthy when the platform's latest check of it failed
+                         * @enum {string}
+                         */
+                        status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
+                        last_heartbeat_at: string | null;
+                        /** @description Whole seconds since the last heartbeat; null if it never beat */
+                        seconds_since_heartbeat: number | null;
+                        stopped_at: string | null;
+                        /** @description The latest check by the platform (Grids are checked at their URL); null if it was never checked */
+                        check: {
+                            /**
+                             * Format: date-time
+                             * @description When the platform last asked it
+                             */
+                            checked_at: string;
+                            /** @description Why that check failed ("connection refused", "not ready: …"); null when it passed */
+                            error: string | null;
+                            /** @description The Grid's health from its last answered /status (kept while it is unreachable: the last known); null if it never answered */
+                            health: {
+                                ready: boolean;
+                                message: string;
+                                nodes: number;
+                                nodes_up: number;
+                                slots_total: number;
+                                slots_free: number;
+                                browsers: {
+                                    name: string;
+                                    version: string | null;
+                                    slots_total: number;
+                                    slots_free: number;
+                                }[];
+                                version: string | null;
+                            } | null;
+                        } | null;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_infrastructure_id_outages: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** @description When a check passed again; null while the outage lasts */
+                            ended_at: string | null;
+                            /** @description The first failed check's reason */
+                            reason: string;
+                            /** @description Whole seconds from start to end; null while the outage lasts */
+                            duration_seconds: number | null;
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     post_infrastructure_id_heartbeat: {
         parameters: {
             query?: never;
@@ -9549,7 +9933,7 @@ export interface operations {
                             [key: string]: unknown;
                         };
                         /**
-                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown
+                         * @description Derived from the last heartbeat: online, stale, offline, or stopped after a clean shutdown; unhealthy when the platform's latest check of it failed
                          * @enum {string}
                          */
                         status: "online" | "stale" | "offline" | "stopped" | "unhealthy";
@@ -9557,6 +9941,32 @@ export interface operations {
                         /** @description Whole seconds since the last heartbeat; null if it never beat */
                         seconds_since_heartbeat: number | null;
                         stopped_at: string | null;
+                        /** @description The latest check by the platform (Grids are checked at their URL); null if it was never checked */
+                        check: {
+                            /**
+                             * Format: date-time
+                             * @description When the platform last asked it
+                             */
+                            checked_at: string;
+                            /** @description Why that check failed ("connection refused", "not ready: …"); null when it passed */
+                            error: string | null;
+                            /** @description The Grid's health from its last answered /status (kept while it is unreachable: the last known); null if it never answered */
+                            health: {
+                                ready: boolean;
+                                message: string;
+                                nodes: number;
+                                nodes_up: number;
+                                slots_total: number;
+                                slots_free: number;
+                                browsers: {
+                                    name: string;
+                                    version: string | null;
+                                    slots_total: number;
+                                    slots_free: number;
+                                }[];
+                                version: string | null;
+                            } | null;
+                        } | null;
                         /** Format: date-time */
                         created_at: string;
                         /** Format: date-time */

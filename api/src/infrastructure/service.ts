@@ -1,7 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { InfrastructureResource, recordHeartbeat, registerResource, resourceStatus, type ResourceHeartbeat, type ResourceKind, type ResourceStatus } from '@qatron/domain';
+import {
+  checkGridNow,
+  GridOutage,
+  InfrastructureResource,
+  recordHeartbeat,
+  registerResource,
+  resourceStatus,
+  type ResourceHeartbeat,
+  type ResourceKind,
+  type ResourceStatus,
+} from '@qatron/domain';
 import { actorOf, recordAudit } from '../audit/record.js';
-import { notFound } from '../http/problems.js';
+import { conflict, notFound } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { requireOrganizationWide } from '../http/scope.js';
 
@@ -41,7 +51,11 @@ export async function findVisibleResource(em: EntityManager, principal: Principa
   return resource;
 }
 
-/** Registers or re-registers a resource by name (FR-INF-01) and audits it in the same transaction. */
+/**
+ * Registers or re-registers a resource by name (FR-INF-01) and audits it in the same transaction.
+ * A Grid is then checked at once (issue 16 item 3), so the answer already says whether it takes
+ * sessions; one that is down stays registered, unhealthy, with the check's error and an open outage.
+ */
 export async function registerInfrastructure(
   em: EntityManager,
   principal: Principal,
@@ -50,7 +64,7 @@ export async function registerInfrastructure(
   now = new Date(),
 ): Promise<{ resource: InfrastructureResource; created: boolean }> {
   requireOrganizationWide(principal, 'register infrastructure');
-  return em.transactional(async (tx) => {
+  const registered = await em.transactional(async (tx) => {
     const result = await registerResource(
       tx,
       { organization: principal.organizationId, name: input.name, kind: input.kind, url: input.url, capacity: input.capacity, metadata: input.metadata },
@@ -67,6 +81,8 @@ export async function registerInfrastructure(
     );
     return result;
   });
+  if (registered.resource.kind === 'grid') await checkGridNow(em, registered.resource);
+  return registered;
 }
 
 /** A heartbeat on behalf of a resource that cannot reach the database itself (a grid, an external worker). */
@@ -85,4 +101,30 @@ export async function removeInfrastructure(em: EntityManager, principal: Princip
   const resource = await findVisibleResource(em, principal, id);
   recordAudit(em, actorOf(principal), 'infrastructure.removed', { type: 'infrastructure_resource', id }, { name: resource.name, kind: resource.kind }, origin);
   await em.remove(resource).flush();
+}
+
+/** Checks Grid `id` now and records the result (its status, health and outages); 409 for a worker or a Grid without a URL. */
+export async function checkInfrastructure(em: EntityManager, principal: Principal, id: number): Promise<InfrastructureResource> {
+  requireOrganizationWide(principal, 'check infrastructure');
+  const resource = await findVisibleResource(em, principal, id);
+  if (resource.kind !== 'grid') throw conflict(`Infrastructure resource ${id} is a ${resource.kind}: only a Grid is checked`, 'not_a_grid');
+  if (!resource.url) throw conflict(`Grid ${resource.name} has no URL to check; register it again with its URL`, 'grid_without_url');
+  await checkGridNow(em, resource);
+  return resource;
+}
+
+/** A visible resource's outages, the newest first; a worker has none. */
+export async function listGridOutages(
+  em: EntityManager,
+  principal: Principal,
+  id: number,
+  page: { limit: number; offset: number },
+): Promise<{ items: GridOutage[]; total: number }> {
+  await findVisibleResource(em, principal, id);
+  const [items, total] = await em.findAndCount(
+    GridOutage,
+    { organization: principal.organizationId, resource: id },
+    { orderBy: { startedAt: 'desc', id: 'desc' }, limit: page.limit, offset: page.offset },
+  );
+  return { items, total };
 }
