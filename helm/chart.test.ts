@@ -387,7 +387,7 @@ describe('rendered with helm', () => {
   });
 
   it.skipIf(!helm)(helmTitle('refuses an externalUrl beside the chart\'s own Grid'), () => {
-    const args = ['template', 'qa', chartDir, '--namespace', 'qa', '--set', 'seleniumGrid.externalUrl=http://elsewhere:4444'];
+    const args = ['template', 'qa', chartDir, '--namespace', 'qa', '--kube-version', '1.30.0', '--set', 'seleniumGrid.externalUrl=http://elsewhere:4444'];
     const result = spawnSync('helm', args, { encoding: 'utf8', timeout: 60_000 });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('set seleniumGrid.enabled=false');
