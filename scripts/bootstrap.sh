@@ -111,6 +111,19 @@ if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
       exit 1
     fi
   fi
+  # Java 11+ for Selenium Grid 4 (the browser e2e tests start a real Grid; npm start runs without
+  # one when Java is missing, so only the tests insist). Installed like Chromium.
+  if ! command -v java >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's openjdk-17-jre-headless (Selenium Grid)"
+      export DEBIAN_FRONTEND=noninteractive
+      { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; } >&2 \
+        || { log "apt-get could not install openjdk-17-jre-headless"; exit 1; }
+    else
+      log "the browser tests start a Selenium Grid, which needs Java 11+: apt-get install openjdk-17-jre-headless (as root)"
+      exit 1
+    fi
+  fi
 fi
 # bubblewrap: test code runs in its sandbox (activities/src/execution/sandbox.ts; WORKER_SANDBOX).
 # Workers and the execution tests need it on every machine, so it is installed like Chromium:

@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stackPlace, startStack, type StartedStack } from './testing/npm-start.js';
-import { freePort } from './testing/ports.js';
 import { stackProcesses } from './testing/processes.js';
 
 /**
@@ -75,8 +74,8 @@ describe('npm start', () => {
   it('brings the stack up with a generated database password under QATRON_HOME, and serves the curl flow', async () => {
     place = await stackPlace();
     ports = place.ports;
-    gridPort = await freePort();
-    running = await startStack(place, { QATRON_GRID_PORT: String(gridPort) });
+    gridPort = ports.grid;
+    running = await startStack(place, { QATRON_GRID: 'on' });
     expect(running.output()).toContain(`Board        http://127.0.0.1:${ports.board}`);
     expect(running.output()).toContain(`API          http://127.0.0.1:${ports.api}`);
     expect(running.output()).toContain(`Temporal UI  http://127.0.0.1:${ports.temporalUi}`);
@@ -166,7 +165,7 @@ describe('npm start', () => {
   });
 
   it('finds the data intact at the next start (without a Grid: QATRON_GRID=off), and leaves no process behind when the supervisor is killed with SIGKILL', async () => {
-    running = await startStack(place, { QATRON_GRID: 'off', QATRON_GRID_PORT: String(gridPort) });
+    running = await startStack(place, { QATRON_GRID: 'off' });
     expect(running.output()).not.toContain('first start');
     expect(running.output()).toContain('  Selenium Grid: off (QATRON_GRID=off)\n');
     expect(running.output()).not.toContain('Selenium Grid http');

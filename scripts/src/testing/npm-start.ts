@@ -9,7 +9,7 @@ import { freePort } from './ports.js';
 /** `npm start`'s stack (scripts/src/start.ts) in a temporary QATRON_HOME on free ports, for e2e tests. */
 export interface StartedStack {
   readonly home: string;
-  readonly ports: { pg: number; temporal: number; temporalUi: number; api: number; board: number };
+  readonly ports: { pg: number; temporal: number; temporalUi: number; api: number; board: number; grid: number };
   readonly apiUrl: string;
   readonly boardUrl: string;
   readonly child: ChildProcess;
@@ -24,7 +24,7 @@ export interface StartedStack {
 export async function stackPlace(): Promise<{ home: string; ports: StartedStack['ports']; remove: () => Promise<void> }> {
   // Private (0700), like a home directory: the stack itself lets the `postgres` user through.
   const home = await mkdtemp(join(tmpdir(), 'qatron-home-'));
-  const ports = { pg: await freePort(), temporal: await freePort(), temporalUi: await freePort(), api: await freePort(), board: await freePort() };
+  const ports = { pg: await freePort(), temporal: await freePort(), temporalUi: await freePort(), api: await freePort(), board: await freePort(), grid: await freePort() };
   return { home, ports, remove: () => rm(home, { recursive: true, force: true }) };
 }
 
@@ -44,6 +44,9 @@ export async function startStack(place: { home: string; ports: StartedStack['por
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
       QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,
+      // A Grid (a JVM and its Chromium slots) only where a test asks for one: `QATRON_GRID: 'on'`.
+      QATRON_GRID: 'off',
+      QATRON_GRID_PORT: String(ports.grid),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
