@@ -5,6 +5,7 @@ import datasets from './datasets.js';
 import environments from './environments.js';
 import failures from './failures.js';
 import features from './features.js';
+import grids from './grids.js';
 import init from './init.js';
 import organizations from './organizations.js';
 import { passwd } from './passwd.js';
@@ -20,4 +21,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...quarantine, tests, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...quarantine, tests, ...grids, ...tokens, ...organizations];
