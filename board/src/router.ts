@@ -17,6 +17,7 @@ const routes: RouteRecordRaw[] = [
     props: (r) => ({ projectId: Number(r.params.projectId), testId: Number(r.params.testId) }),
   },
   { path: '/infrastructure', name: 'infrastructure', component: () => import('./infrastructure/InfrastructurePage.vue') },
+  { path: '/infrastructure/grids/:gridId', name: 'grid', component: () => import('./infrastructure/GridPage.vue'), props: (r) => ({ gridId: Number(r.params.gridId) }) },
   { path: '/account', name: 'account', component: () => import('./account/AccountPage.vue') },
   { path: '/configuration', name: 'configuration', component: () => import('./configuration/ConfigurationPage.vue') },
   { path: '/:rest(.*)*', name: 'not-found', component: () => import('./ui/NotFoundPage.vue') },

@@ -14,6 +14,7 @@ import type {
   EnvironmentInput,
   Feature,
   FeatureDetail,
+  GridOutage,
   Me,
   Page,
   ProblemDetails,
@@ -23,6 +24,7 @@ import type {
   QuarantineInput,
   RerunRequest,
   Resource,
+  ResourceRegistration,
   Run,
   RunFailureGroups,
   RunTrigger,
@@ -220,6 +222,14 @@ export const api = {
   },
   infrastructure: {
     list: () => request<Page<Resource>>('GET', '/api/v1/infrastructure?limit=200'),
+    get: (id: number) => request<Resource>('GET', `/api/v1/infrastructure/${id}`),
+    /** Registers a Grid (or re-registers the one of that name); the API checks it before answering. */
+    register: (body: ResourceRegistration) => request<Resource>('POST', '/api/v1/infrastructure', body),
+    /** Checks a Grid now rather than at the next poll; answers it with the check's result. */
+    check: (id: number) => request<Resource>('POST', `/api/v1/infrastructure/${id}/check`),
+    remove: (id: number) => request<void>('DELETE', `/api/v1/infrastructure/${id}`),
+    outages: (id: number, query: { limit?: number; offset?: number } = {}) =>
+      request<Page<GridOutage>>('GET', `/api/v1/infrastructure/${id}/outages${queryString({ limit: 50, ...query })}`),
   },
   audit: {
     list: (filter: AuditFilter) => request<Page<AuditEntry>>('GET', `/api/v1/audit-logs${queryString({ ...filter })}`),

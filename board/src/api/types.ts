@@ -3,7 +3,7 @@
  * (@qatron/api-types, `npm run generate:api-types`), never copied by hand. Only what the Board
  * adds to them lives here.
  */
-import type { EnvironmentUpdate, Problem, SuiteUpdate } from '@qatron/api-types';
+import type { EnvironmentUpdate, Problem, RequestBody, ResponseBody, SuiteUpdate } from '@qatron/api-types';
 
 export type {
   Artifact,
@@ -64,3 +64,9 @@ export type EnvironmentInput = EnvironmentUpdate;
 
 /** What the suite forms send: a POST's fields, or a PUT's (only what changed). */
 export type SuiteInput = SuiteUpdate;
+
+/** A stretch of time a Selenium Grid failed its checks (issue 16 item 3), newest first in its history. */
+export type GridOutage = ResponseBody<'get_infrastructure_id_outages'>['items'][number];
+
+/** What registering a worker or a Grid sends (the Board registers Grids: name, kind grid, URL). */
+export type ResourceRegistration = RequestBody<'post_infrastructure'>;
