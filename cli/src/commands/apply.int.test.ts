@@ -127,6 +127,26 @@ describe('qatron apply against the API', () => {
     expect(project).toMatchObject({ environment_count: 3, suite_count: 2 });
   });
 
+  it("sets an environment's Grid by name, then leaves it; an unknown Grid is refused naming both, changing nothing", async () => {
+    // A Grid where nothing listens is registered all the same (unhealthy); apply only needs its id.
+    const grid = await client.request('POST', '/api/v1/infrastructure', { json: { name: 'local', kind: 'grid', url: 'http://127.0.0.1:9' } });
+    const head = 'project:\n  name: demo\n  repo_url: https://github.com/acme/demo-tests.git\nenvironments:\n  - name: development\n';
+    await writeFile(file, `${head}    grid: local\n`);
+    expect((await runApply()).stdout).toBe('project     demo: unchanged\nenvironment development: updated (grid_id)\n');
+    expect((await runApply()).stdout).toBe('project     demo: unchanged\nenvironment development: unchanged\n');
+    const project = (await client.request('GET', '/api/v1/projects', { query: { q: 'demo' } })).items[0];
+    const development = () => client.request('GET', `/api/v1/projects/${project.id}/environments`).then((page) => page.items.find((e: { name: string }) => e.name === 'development'));
+    expect(await development()).toMatchObject({ grid_id: grid.id, grid_name: 'local' });
+
+    await writeFile(file, `${head}    base_url: http://localhost:9999\n    grid: nowhere\n`);
+    await expect(runApply()).rejects.toThrow('environment development: no Selenium Grid is registered as "nowhere"');
+    expect(await development()).toMatchObject({ base_url: 'http://localhost:8080', grid_id: grid.id });
+
+    await writeFile(file, `${head}    grid: null\n`);
+    expect((await runApply()).stdout).toBe('project     demo: unchanged\nenvironment development: updated (grid_id)\n');
+    expect(await development()).toMatchObject({ grid_id: null, grid_name: null });
+  });
+
   it('exits 3 with the line of an invalid key, before calling the API', async () => {
     await writeFile(file, 'project:\n  name: demo\n  repo_url: https://github.com/acme/demo-tests.git\nsuites:\n  - name: smoke\n    shards: 0\n');
     const { code, stderr } = await runApply();
