@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { GridOutage } from '../entities/grid-outage.js';
 import { InfrastructureResource } from '../entities/infrastructure-resource.js';
-import { checkGrid, GridUnavailableError, readGridHealth, type GridHealth } from './grid-status.js';
+import { gridProblem, GridUnavailableError, readGridHealth, type GridHealth } from './grid-status.js';
 
 /**
  * The platform's checks of registered Selenium Grids (issue 16 item 3). Control workers call
@@ -14,16 +14,18 @@ import { checkGrid, GridUnavailableError, readGridHealth, type GridHealth } from
 /** One check's result: the Grid's health, or why it cannot take sessions (with what it answered, if anything). */
 export type GridCheckResult = { ok: true; health: GridHealth } | { ok: false; reason: string; health: GridHealth | null };
 
-/** Checks the Grid at `url` without recording anything. */
+/** Checks the Grid at `url` (one request) without recording anything. */
 export async function probeGrid(url: string): Promise<GridCheckResult> {
+  let health: GridHealth;
   try {
-    return { ok: true, health: await checkGrid(url) };
+    health = await readGridHealth(url);
   } catch (err) {
     if (!(err instanceof GridUnavailableError)) throw err;
-    // A Grid that answered (not ready, no slots) still tells what it has.
-    const health = await readGridHealth(url).catch(() => null);
-    return { ok: false, reason: err.message, health };
+    return { ok: false, reason: err.message, health: null };
   }
+  // A Grid that answered but cannot take sessions still tells what it has.
+  const problem = gridProblem(health);
+  return problem ? { ok: false, reason: problem, health } : { ok: true, health };
 }
 
 /**

@@ -99,6 +99,13 @@ export function gridBaseUrl(url: string): string {
   return url.replace(/\/+$/, '').replace(/\/wd\/hub$/, '');
 }
 
+/** Why a Grid that answered cannot take sessions (not ready, no slots); null when it can. */
+export function gridProblem(health: GridHealth): string | null {
+  if (!health.ready) return `not ready: ${health.message || 'no node offers a slot'}`;
+  if (health.slots_total === 0) return 'ready, but no node offers a browser slot';
+  return null;
+}
+
 /**
  * Asks the Grid at `url` for its status. Answers the health when the Grid is ready and has at
  * least one slot.
@@ -106,8 +113,8 @@ export function gridBaseUrl(url: string): string {
  */
 export async function checkGrid(url: string, timeoutMs = GRID_CHECK_TIMEOUT_MS): Promise<GridHealth> {
   const health = await readGridHealth(url, timeoutMs);
-  if (!health.ready) throw new GridUnavailableError(`not ready: ${health.message || 'no node offers a slot'}`);
-  if (health.slots_total === 0) throw new GridUnavailableError('ready, but no node offers a browser slot');
+  const problem = gridProblem(health);
+  if (problem) throw new GridUnavailableError(problem);
   return health;
 }
 
