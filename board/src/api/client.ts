@@ -221,7 +221,8 @@ export const api = {
     list: (projectId: number) => request<Page<Dataset>>('GET', `/api/v1/datasets${queryString({ project_id: projectId, limit: 200 })}`),
   },
   infrastructure: {
-    list: () => request<Page<Resource>>('GET', '/api/v1/infrastructure?limit=200'),
+    /** Every registered resource, or only one kind (the environment form lists the Grids). */
+    list: (query: { kind?: Resource['kind'] } = {}) => request<Page<Resource>>('GET', `/api/v1/infrastructure${queryString({ limit: 200, ...query })}`),
     get: (id: number) => request<Resource>('GET', `/api/v1/infrastructure/${id}`),
     /** Registers a Grid (or re-registers the one of that name); the API checks it before answering. */
     register: (body: ResourceRegistration) => request<Resource>('POST', '/api/v1/infrastructure', body),

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { DOMWrapper } from '@vue/test-utils';
+import type { DOMWrapper, VueWrapper } from '@vue/test-utils';
 import { fakeApi, me } from '../testing/fake-api';
 import { mountBoard, settle } from '../testing/mount';
 
@@ -21,6 +21,8 @@ const environment = {
   retention_days: null,
   effective_retention_days: 30,
   dataset_id: null,
+  grid_id: null,
+  grid_name: null,
   created_at: '2026-12-01T00:00:00Z',
   updated_at: '2026-12-01T00:00:00Z',
 };
@@ -48,6 +50,11 @@ const suite = {
   updated_at: '2026-12-01T00:00:00Z',
 };
 const dataset = { id: 11, name: 'customers', description: '', project_id: null, created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z', latest_version: null };
+/** A registered Selenium Grid as the infrastructure list answers it. */
+const grid = {
+  id: 21, name: 'local', kind: 'grid', url: 'http://localhost:4444', capacity: 2, metadata: {}, status: 'online', last_heartbeat_at: null, seconds_since_heartbeat: null, stopped_at: null, check: null,
+  created_at: '2026-12-01T00:00:00Z', updated_at: '2026-12-01T00:00:00Z',
+};
 const page = (items: unknown[]) => ({ items, total: items.length, limit: 200, offset: 0 });
 
 function answerProject(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin') {
@@ -56,6 +63,7 @@ function answerProject(api: ReturnType<typeof fakeApi>, role: 'viewer' | 'admin'
   api.answer('GET /api/v1/projects/1/environments', { body: page([environment]) });
   api.answer('GET /api/v1/projects/1/suites', { body: page([suite]) });
   api.answer('GET /api/v1/datasets', { body: page([dataset]) });
+  api.answer('GET /api/v1/infrastructure', { body: page([grid, { ...grid, id: 22, name: 'ci-grid', status: 'unhealthy' }]) });
 }
 
 /** The PUT answers as the API does: the stored row with the sent fields applied. */
@@ -65,6 +73,19 @@ function answerUpdate(api: ReturnType<typeof fakeApi>, route: string, stored: ob
 
 const puts = (api: ReturnType<typeof fakeApi>) => api.calls.filter((c) => c.method === 'PUT');
 const posts = (api: ReturnType<typeof fakeApi>) => api.calls.filter((c) => c.method === 'POST');
+/** The text of an environment's cell under the given column heading. */
+function environmentCell(wrapper: VueWrapper, name: string, heading: string): string {
+  const column = wrapper.findAll('[data-testid=environments] th').findIndex((th) => th.text() === heading);
+  return wrapper.findAll(`[data-testid=environments] tr[data-environment=${name}] td`)[column]!.text();
+}
+const optionLabels = (form: DOMWrapper<Element>, name: string) => form.findAll(`select[name=${name}] option`).map((o) => o.text());
+
+/** Picks a select's option by its label, which also reaches the "none" option whose value is null. */
+async function choose(form: DOMWrapper<Element>, name: string, label: string) {
+  const option = form.findAll(`select[name=${name}] option`).find((o) => o.text() === label)!;
+  (option.element as HTMLOptionElement).selected = true;
+  await form.find(`select[name=${name}]`).trigger('change');
+}
 const input = (form: DOMWrapper<Element>, name: string) => form.find(`input[name=${name}]`).element as HTMLInputElement;
 
 /** Fills the last row of a variables or secret references editor, after adding it. */
@@ -296,12 +317,73 @@ describe('editing environments and suites on the project page', () => {
       base_url: null,
       retention_days: 90,
       dataset_id: null,
+      grid_id: null,
       variables: {},
       secret_refs: { API_TOKEN: 'SHOP_PROD_API_TOKEN' },
     });
     const fresh = wrapper.find('[data-testid=environment-form]');
     expect((fresh.find('input[name=environment_name]').element as HTMLInputElement).value).toBe('');
     expect(fresh.findAll('input[name=secret_ref_name]')).toHaveLength(0);
+  });
+
+  it("creates an environment on a Grid picked by name and status, and shows the Grid's name in the table", async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    const created = { ...environment, id: 4, name: 'browsers', grid_id: 21, grid_name: 'local' };
+    let environments: unknown[] = [environment];
+    api.answer('GET /api/v1/projects/1/environments', () => ({ body: page(environments) }));
+    api.answer('POST /api/v1/projects/1/environments', () => {
+      environments = [environment, created];
+      return { status: 201, body: created };
+    });
+    const { wrapper } = await mountBoard('/projects/1');
+    expect(api.calls.filter((c) => c.url.startsWith('/api/v1/infrastructure')).map((c) => c.url)).toEqual(['/api/v1/infrastructure?limit=200&kind=grid']);
+    expect(environmentCell(wrapper, 'staging', 'Grid')).toBe('—');
+    const form = wrapper.find('[data-testid=environment-form]');
+    expect(optionLabels(form, 'grid_id')).toEqual(['none', 'local (online)', 'ci-grid (unhealthy)']);
+    await form.find('input[name=environment_name]').setValue('browsers');
+    await choose(form, 'grid_id', 'local (online)');
+    await form.trigger('submit');
+    await settle();
+
+    expect(posts(api).map((c) => [c.url, c.body])).toEqual([
+      ['/api/v1/projects/1/environments', { name: 'browsers', kind: 'staging', base_url: null, retention_days: null, dataset_id: null, grid_id: 21, variables: {}, secret_refs: {} }],
+    ]);
+    expect(environmentCell(wrapper, 'browsers', 'Grid')).toBe('local');
+  });
+
+  it('edits an environment off its Grid: grid_id null is sent and the Grid column empties', async () => {
+    const stored = { ...environment, grid_id: 21, grid_name: 'local' };
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('GET /api/v1/projects/1/environments', { body: page([stored]) });
+    api.answer('PUT /api/v1/environments/3', () => ({ body: { ...stored, grid_id: null, grid_name: null } }));
+    const { wrapper } = await mountBoard('/projects/1');
+    expect(environmentCell(wrapper, 'staging', 'Grid')).toBe('local');
+    await wrapper.find('[data-testid=edit-environment]').trigger('click');
+    const form = wrapper.find('[data-testid=environment-edit-form]');
+    expect((form.find('select[name=grid_id]').element as HTMLSelectElement).selectedOptions[0]!.text).toBe('local (online)');
+    await choose(form, 'grid_id', 'none');
+    await form.trigger('submit');
+    await settle();
+
+    expect(puts(api).map((c) => [c.url, c.body])).toEqual([['/api/v1/environments/3', { grid_id: null }]]);
+    expect(environmentCell(wrapper, 'staging', 'Grid')).toBe('—');
+  });
+
+  it('keeps the page working when the Grids cannot be listed: the select offers none and the current Grid by id', async () => {
+    const api = fakeApi();
+    answerProject(api, 'admin');
+    api.answer('GET /api/v1/projects/1/environments', { body: page([{ ...environment, grid_id: 21, grid_name: 'local' }]) });
+    api.answer('GET /api/v1/infrastructure', { status: 500, body: 'infrastructure unavailable' });
+    const { wrapper } = await mountBoard('/projects/1');
+    expect(wrapper.find('[role=alert]').exists()).toBe(false);
+    expect(environmentCell(wrapper, 'staging', 'Grid')).toBe('local');
+    expect(optionLabels(wrapper.find('[data-testid=environment-form]'), 'grid_id')).toEqual(['none']);
+    await wrapper.find('[data-testid=edit-environment]').trigger('click');
+    const form = wrapper.find('[data-testid=environment-edit-form]');
+    expect(optionLabels(form, 'grid_id')).toEqual(['none', '#21']);
+    expect((form.find('select[name=grid_id]').element as HTMLSelectElement).selectedOptions[0]!.text).toBe('#21');
   });
 
   it('triggers a run of the first suite and environment once a new project has both', async () => {

@@ -1,6 +1,6 @@
 import { reactive, ref, type Ref } from 'vue';
 import { api } from '../api/client';
-import type { Dataset, Environment, EnvironmentInput, Suite, SuiteInput } from '../api/types';
+import type { Dataset, Environment, EnvironmentInput, Resource, Suite, SuiteInput } from '../api/types';
 import { messageOf } from '../ui/load';
 
 /**
@@ -12,6 +12,7 @@ export function useProjectSetup(projectId: number) {
   const environments = ref<Environment[]>([]);
   const suites = ref<Suite[]>([]);
   const datasets = ref<Dataset[]>([]);
+  const grids = ref<Resource[]>([]);
   const childError = ref<string | null>(null);
   const actionError = ref<string | null>(null);
   const environmentEditError = ref<string | null>(null);
@@ -40,6 +41,17 @@ export function useProjectSetup(projectId: number) {
    */
   async function loadDatasets() {
     datasets.value = await api.datasets.list(projectId).then(
+      (page) => page.items,
+      () => [],
+    );
+  }
+
+  /**
+   * The Selenium Grids an environment may name (issue 16 item 4), for the Grid select. Like the
+   * datasets, they are a convenience: without them the select offers none and the current Grid.
+   */
+  async function loadGrids() {
+    grids.value = await api.infrastructure.list({ kind: 'grid' }).then(
       (page) => page.items,
       () => [],
     );
@@ -111,6 +123,7 @@ export function useProjectSetup(projectId: number) {
     environments,
     suites,
     datasets,
+    grids,
     childError,
     actionError,
     environmentEditError,
@@ -121,6 +134,7 @@ export function useProjectSetup(projectId: number) {
     created,
     loadChildren,
     loadDatasets,
+    loadGrids,
     act,
     addEnvironment,
     addSuite,
