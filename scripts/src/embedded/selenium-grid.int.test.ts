@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGridForTests, type TestGrid } from '../testing/selenium-grid.js';
-import { waitFor } from './process.js';
-import { detectGrid, gridStatus, portOpen } from './selenium-grid.js';
+import { portOpen, waitFor } from './process.js';
+import { detectGrid, gridStatus } from './selenium-grid.js';
 
 /**
  * A real Selenium Grid 4 with the machine's Chromium (issue 16 item 1), as `npm start` and the

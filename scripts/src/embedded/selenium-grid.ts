@@ -2,10 +2,9 @@ import { execFile } from 'node:child_process';
 import { constants } from 'node:fs';
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createConnection } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { ConfigError } from '@qatron/domain';
-import { supervise, waitFor } from './process.js';
+import { portOpen, supervise, waitFor } from './process.js';
 
 /**
  * Selenium Grid 4 in standalone mode (hub and one node in one JVM) with the distribution's Chromium,
@@ -252,18 +251,6 @@ export async function gridStatus(url: string): Promise<{ ready: boolean; message
 /** The readiness probe: /status answers `"ready": true` (the node has registered its slots). */
 export async function gridReady(url: string): Promise<boolean> {
   return (await gridStatus(url)).ready;
-}
-
-/** Whether something listens on 127.0.0.1:`port`. */
-export function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 export interface EmbeddedGrid {

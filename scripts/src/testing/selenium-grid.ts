@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEFAULT_GRID_SESSIONS, detectGrid, portOpen, startGrid } from '../embedded/selenium-grid.js';
-import { waitFor } from '../embedded/process.js';
+import { portOpen, waitFor } from '../embedded/process.js';
+import { DEFAULT_GRID_SESSIONS, detectGrid, startGrid } from '../embedded/selenium-grid.js';
 import { freePort } from './ports.js';
 
 /** A real Selenium Grid with Chromium started for a test (embedded/selenium-grid.ts). */
