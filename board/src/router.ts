@@ -16,6 +16,8 @@ const routes: RouteRecordRaw[] = [
     component: () => import('./tests/TestPage.vue'),
     props: (r) => ({ projectId: Number(r.params.projectId), testId: Number(r.params.testId) }),
   },
+  { path: '/datasets', name: 'datasets', component: () => import('./datasets/DatasetsPage.vue') },
+  { path: '/datasets/:datasetId', name: 'dataset', component: () => import('./datasets/DatasetPage.vue'), props: (r) => ({ datasetId: Number(r.params.datasetId) }) },
   { path: '/infrastructure', name: 'infrastructure', component: () => import('./infrastructure/InfrastructurePage.vue') },
   { path: '/infrastructure/grids/:gridId', name: 'grid', component: () => import('./infrastructure/GridPage.vue'), props: (r) => ({ gridId: Number(r.params.gridId) }) },
   { path: '/account', name: 'account', component: () => import('./account/AccountPage.vue') },

@@ -40,6 +40,7 @@ import type {
   TokenResponse,
   User,
 } from './types';
+import type { ResponseBody } from '@qatron/api-types';
 
 export class ApiError extends Error {
   constructor(
@@ -85,16 +86,25 @@ async function problemOf(res: Response): Promise<ProblemDetails> {
   return { title: res.statusText || 'Request failed', status: res.status, detail: `The server answered ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}` };
 }
 
+/** Content sent as the request body itself, not as JSON (a dataset version's file). */
+export interface RawBody {
+  content: Blob;
+  contentType: string;
+}
+
 /** One API call; `body` is sent as JSON. Resolves with the parsed JSON (or undefined for 204). */
-export async function request<T>(method: string, path: string, body?: unknown, init: { auth?: boolean; form?: Record<string, string> } = {}): Promise<T> {
+export async function request<T>(method: string, path: string, body?: unknown, init: { auth?: boolean; form?: Record<string, string>; raw?: RawBody } = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const auth = init.auth ?? true;
   const token = auth ? session.token() : null;
   if (token) headers.Authorization = `Bearer ${token}`;
-  let payload: string | undefined;
+  let payload: string | Blob | undefined;
   if (init.form) {
     headers['Content-Type'] = 'application/x-www-form-urlencoded';
     payload = new URLSearchParams(init.form).toString();
+  } else if (init.raw) {
+    headers['Content-Type'] = init.raw.contentType;
+    payload = init.raw.content;
   } else if (body !== undefined) {
     headers['Content-Type'] = 'application/json';
     payload = JSON.stringify(body);
@@ -219,6 +229,23 @@ export const api = {
   datasets: {
     /** The datasets a project's environments may use: its own and the organization's shared ones. */
     list: (projectId: number) => request<Page<Dataset>>('GET', `/api/v1/datasets${queryString({ project_id: projectId, limit: 200 })}`),
+    /** Every dataset of the organization, shared or a project's, by name (the Datasets page). */
+    all: () => request<Page<Dataset>>('GET', '/api/v1/datasets?limit=200'),
+    /** A dataset with its versions, newest first, each with its validation report. */
+    get: (id: number) => request<ResponseBody<'get_datasets_id'>>('GET', `/api/v1/datasets/${id}`),
+    /** Uploads a new immutable version: the file's bytes are the request body (FR-DATA-01). */
+    upload: (id: number, version: string, content: Blob, fileName?: string) =>
+      request<ResponseBody<'put_datasets_id_versions_version', 201>>(
+        'PUT',
+        `/api/v1/datasets/${id}/versions/${encodeURIComponent(version)}${queryString({ file_name: fileName })}`,
+        undefined,
+        { raw: { content, contentType: content.type || 'application/octet-stream' } },
+      ),
+    /** Validates a version against its stored suite (or the newest earlier one's); the API answers 202 while still pending. */
+    validate: (id: number, version: string) => request<ResponseBody<'post_datasets_id_versions_version_validate'>>('POST', `/api/v1/datasets/${id}/versions/${encodeURIComponent(version)}/validate`, {}),
+    /** Who uploaded each version and how large it was, from the audit trail (admins only). */
+    uploads: (id: number) =>
+      request<Page<AuditEntry>>('GET', `/api/v1/audit-logs${queryString({ action: 'dataset.version_uploaded', resource_type: 'dataset', resource_id: String(id), limit: 200 })}`),
   },
   infrastructure: {
     /** Every registered resource, or only one kind (the environment form lists the Grids). */
