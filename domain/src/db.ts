@@ -30,10 +30,39 @@ export async function connectDatabase(databaseUrl: string, overrides: Partial<Op
   return MikroORM.init(ormOptions(databaseUrl, overrides));
 }
 
-/** Applies pending migrations in one transaction; returns the names applied. */
+/**
+ * The advisory lock every migrator of a database takes (bytes of "qatronmg"). Advisory locks are
+ * per database, so migrators of different databases never wait for each other.
+ */
+export const MIGRATION_LOCK_KEY = 0x7161_7472_6f6e_6d67n;
+
+/**
+ * Applies pending migrations in one transaction, once however many processes start together;
+ * returns the names applied. Every API replica started with --migrate runs this (the Helm chart
+ * runs two or more), and so does `npm start`. Each first takes a session-level advisory lock on a
+ * pooled connection of its own, so a second migrator waits until the first has committed and let
+ * go, then finds nothing pending and returns []. Without the lock both would create the migrations
+ * table and apply the same migrations at once, and one would fail. A migrator that dies loses its
+ * session, and the lock with it.
+ * The pool needs two connections: one holds the lock while the migrator works on another.
+ */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.migrator.up();
-  return applied.map((m) => m.name);
+  const pool = await orm.em.getConnection().getNativeClient();
+  const session = await pool.connect();
+  const key = MIGRATION_LOCK_KEY.toString();
+  let unlocked = false;
+  try {
+    await session.query('select pg_advisory_lock($1::bigint)', [key]);
+    try {
+      return (await orm.migrator.up()).map((m) => m.name);
+    } finally {
+      await session.query('select pg_advisory_unlock($1::bigint)', [key]);
+      unlocked = true;
+    }
+  } finally {
+    // A session that may still hold the lock is closed rather than pooled: closing releases it.
+    session.release(!unlocked);
+  }
 }
 
 export type { MikroORM };
