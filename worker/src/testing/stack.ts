@@ -13,8 +13,12 @@ import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
 import { recordHistories } from './histories.js';
 
-/** Where e2e workers keep git mirrors and venvs: shared across test files and runs (ignored by git). */
-export const E2E_WORKER_CACHE = join(REPO_ROOT, '.tools', 'cache', 'e2e-worker');
+/**
+ * Where e2e workers keep git mirrors and venvs: shared across test files and runs (ignored by git),
+ * one per e2e lane (vitest.config.ts): lanes run side by side on databases whose run ids both start
+ * at 1, and a worker's run directories are named by run id.
+ */
+export const E2E_WORKER_CACHE = join(REPO_ROOT, '.tools', 'cache', process.env.QATRON_E2E_LANE ? `e2e-worker-${process.env.QATRON_E2E_LANE}` : 'e2e-worker');
 
 export interface WorkerProcess {
   readonly name: string;
