@@ -34,6 +34,11 @@ const EnvSchema = z.object({
   TRUST_PROXY: flag.default(false),
   BOARD_PORT: port.default(3000),
   PUBLIC_URL: optionalString,
+  SMTP_HOST: optionalString,
+  SMTP_PORT: port.default(587),
+  SMTP_FROM: optionalString,
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD_SECRET: optionalString,
   JWT_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   JWT_EXPIRES_MINUTES: positiveInt.default(30),
   DEFAULT_ADMIN_PASSWORD: optionalString,
@@ -91,6 +96,19 @@ export type ArtifactStoreConfig =
       forcePathStyle: boolean;
     };
 
+/**
+ * SMTP_HOST, SMTP_PORT (465: TLS from the start, else STARTTLS when offered), SMTP_FROM, and the
+ * login: SMTP_USER with the NAME of the secret holding its password (SMTP_PASSWORD_SECRET),
+ * resolved on the worker like every other secret.
+ */
+export interface SmtpConfig {
+  host: string;
+  port: number;
+  from: string;
+  user: string | undefined;
+  passwordSecret: string | undefined;
+}
+
 export interface QatronConfig {
   env: 'development' | 'production' | 'test';
   home: string;
@@ -98,6 +116,8 @@ export interface QatronConfig {
   temporal: { address: string | undefined; namespace: string; port: number; uiPort: number };
   api: { host: string; port: number; corsOrigins: string[]; metricsToken: string | undefined; trustProxy: boolean };
   board: { port: number; publicUrl: string };
+  /** The SMTP server workers send notification emails through (issue 17 item 3); null: email channels cannot deliver. */
+  smtp: SmtpConfig | null;
   auth: {
     jwtSecret: string | undefined;
     jwtExpiresMinutes: number;
@@ -185,6 +205,13 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** The SMTP settings when SMTP_HOST is set; a host without a sender is refused at start. */
+function smtpOf(e: z.output<typeof EnvSchema>): SmtpConfig | null {
+  if (!e.SMTP_HOST) return null;
+  if (!e.SMTP_FROM) throw new ConfigError('Invalid configuration: SMTP_FROM: is required when SMTP_HOST is set (the sender of notification emails)');
+  return { host: e.SMTP_HOST, port: e.SMTP_PORT, from: e.SMTP_FROM, user: e.SMTP_USER, passwordSecret: e.SMTP_PASSWORD_SECRET };
+}
+
 /** Parses and validates the environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): QatronConfig {
   const parsed = EnvSchema.safeParse(env);
@@ -223,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       trustProxy: e.TRUST_PROXY,
     },
     board: { port: e.BOARD_PORT, publicUrl: e.PUBLIC_URL ?? `http://127.0.0.1:${e.BOARD_PORT}` },
+    smtp: smtpOf(e),
     auth: {
       jwtSecret: e.JWT_SECRET,
       jwtExpiresMinutes: e.JWT_EXPIRES_MINUTES,

@@ -4,6 +4,8 @@ import { EnvironmentSchema } from './environment.js';
 import { FeatureSchema, ScenarioSchema, StepSchema } from './feature.js';
 import { GridOutageSchema } from './grid-outage.js';
 import { InfrastructureResourceSchema } from './infrastructure-resource.js';
+import { NotificationChannelSchema } from './notification-channel.js';
+import { NotificationDeliverySchema } from './notification-delivery.js';
 import { OrganizationSchema } from './organization.js';
 import { ProjectSchema } from './project.js';
 import { QuarantineSchema } from './quarantine.js';
@@ -24,6 +26,8 @@ export * from './environment.js';
 export * from './feature.js';
 export * from './grid-outage.js';
 export * from './infrastructure-resource.js';
+export * from './notification-channel.js';
+export * from './notification-delivery.js';
 export * from './organization.js';
 export * from './project.js';
 export * from './quarantine.js';
@@ -60,4 +64,6 @@ export const ENTITY_SCHEMAS = [
   TestHealthSchema,
   QuarantineSchema,
   GridOutageSchema,
+  NotificationChannelSchema,
+  NotificationDeliverySchema,
 ];

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261207000200_notifications } from './Migration20261207000200_notifications.js';
 import { Migration20261206230000_selenium_grids } from './Migration20261206230000_selenium_grids.js';
 import { Migration20261206213000_reruns } from './Migration20261206213000_reruns.js';
 import { Migration20261206212000_failure_fingerprints } from './Migration20261206212000_failure_fingerprints.js';
@@ -30,4 +31,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206212000_failure_fingerprints', class: Migration20261206212000_failure_fingerprints },
   { name: 'Migration20261206213000_reruns', class: Migration20261206213000_reruns },
   { name: 'Migration20261206230000_selenium_grids', class: Migration20261206230000_selenium_grids },
+  { name: 'Migration20261207000200_notifications', class: Migration20261207000200_notifications },
 ];
