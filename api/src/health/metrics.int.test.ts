@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunArtifact, type Run } from '@qatron/domain';
 import { buildProject, buildRun, buildSuite, buildEnvironment } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
 
@@ -75,5 +76,36 @@ describe('GET /metrics', () => {
 
     await buildRun(em, { project, suite, environment, status: 'queued' });
     expect(sample(await scrape(), 'qatron_runs{status="queued"}')).toBe(4);
+  });
+
+  it('reads runs by project, suite and status, tests of the last 24 h by outcome and artifact bytes from the database', async () => {
+    const em = api.orm.em.fork();
+    const project = await buildProject(em, { organization: api.organization, name: 'metrics-shop' });
+    const suite = await buildSuite(em, { project, name: 'checkout' });
+    const environment = await buildEnvironment(em, { project });
+    /** A finished run with its counts, `hoursAgo` before now. */
+    const finished = async (status: 'completed' | 'failed', counts: Partial<Pick<Run, 'passedTests' | 'failedTests' | 'errorTests' | 'skippedTests'>>, hoursAgo: number) => {
+      const run = await buildRun(em, { project, suite, environment, status });
+      Object.assign(run, counts, { completedAt: new Date(Date.now() - hoursAgo * 3600_000) });
+      await em.flush();
+      return run;
+    };
+    const recent = await finished('completed', { passedTests: 9, skippedTests: 1 }, 1);
+    await finished('failed', { passedTests: 7, failedTests: 2, errorTests: 1 }, 2);
+    await finished('failed', { passedTests: 100, failedTests: 50 }, 30);
+    await em.persist([
+      new RunArtifact(api.organization.id, recent.id, 'junit', `${api.organization.id}/m/junit.xml`, 'junit.xml', 'application/xml', 1200),
+      new RunArtifact(api.organization.id, recent.id, 'log', `${api.organization.id}/m/shard-0.log`, 'shard-0.log', 'text/plain', 34),
+    ]).flush();
+
+    const text = await scrape();
+    const named = `organization="${api.organization.slug}",project="metrics-shop"`;
+    expect(sample(text, `qatron_project_runs{${named},suite="checkout",status="completed"}`)).toBe(1);
+    expect(sample(text, `qatron_project_runs{${named},suite="checkout",status="failed"}`)).toBe(2);
+    // The run of 30 hours ago is outside the window.
+    const outcomes = Object.fromEntries(['passed', 'failed', 'error', 'skipped', 'xfailed', 'xpassed'].map((o) => [o, sample(text, `qatron_tests_last_24h{${named},suite="checkout",outcome="${o}"}`)]));
+    expect(outcomes).toEqual({ passed: 16, failed: 2, error: 1, skipped: 1, xfailed: 0, xpassed: 0 });
+    expect(sample(text, `qatron_artifact_bytes_stored{${named}}`)).toBe(1234);
+    expect(text).not.toMatch(/run_id=|run="\d/);
   });
 });
