@@ -18,6 +18,7 @@ const EVERY_WORKFLOW = Object.keys({
   sweepWorkflow: true,
   featureIngestionWorkflow: true,
   datasetValidationWorkflow: true,
+  notifyRunWorkflow: true,
 } satisfies Record<WorkflowType, true>);
 /** The run workflow's endings that take different paths through it. */
 const RUN_SCENARIOS = ['completed', 'failed', 'partial-failed', 'cancelled', 'timed-out', 'infra-failed', 'no-worker', 'nothing-selected', 'shard-retried'];

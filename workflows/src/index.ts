@@ -6,11 +6,13 @@
 import type { QatronWorkflows } from '@qatron/domain/contract';
 import { datasetValidationWorkflow } from './dataset-validation.js';
 import { featureIngestionWorkflow } from './features.js';
+import { notifyRunWorkflow } from './notify-run.js';
 import { retentionWorkflow } from './retention.js';
 import { runWorkflow } from './run.js';
 import { sweepWorkflow } from './sweep.js';
 
 export { datasetValidationWorkflow, featureIngestionWorkflow, retentionWorkflow, runWorkflow, sweepWorkflow };
+export { notifyRunWorkflow };
 
 /** Fails to compile when an exported workflow's name or signature drifts from the contract's. */
 type Implements<T extends QatronWorkflows> = T;
@@ -20,4 +22,5 @@ export type RegisteredWorkflows = Implements<{
   sweepWorkflow: typeof sweepWorkflow;
   featureIngestionWorkflow: typeof featureIngestionWorkflow;
   datasetValidationWorkflow: typeof datasetValidationWorkflow;
+  notifyRunWorkflow: typeof notifyRunWorkflow;
 }>;

@@ -25,6 +25,7 @@ export interface QatronWorkflows {
   sweepWorkflow: () => Promise<SweepResult>;
   featureIngestionWorkflow: (input: FeatureIngestionInput) => Promise<IngestionRecord>;
   datasetValidationWorkflow: (input: DatasetValidationInput) => Promise<DatasetValidationOutcome>;
+  notifyRunWorkflow: (input: NotifyRunInput) => Promise<NotifyRunResult>;
 }
 /** A workflow type name, as clients start it (`client.workflow.start<QatronWorkflows[T]>(T, …)`). */
 export type WorkflowType = keyof QatronWorkflows;
@@ -37,6 +38,10 @@ export const retentionWorkflowId = (runId: number) => `retention-${runId}`;
 export const featureIngestionWorkflowId = (projectId: number) => `features-${projectId}`;
 /** One validation per dataset version at a time: a second request while one runs joins it. */
 export const datasetValidationWorkflowId = (versionId: number) => `dataset-version-${versionId}-validation`;
+/** A run's notifications, started by its finalize activity: one per run however often finalizing is retried. */
+export const notifyRunWorkflowId = (runId: number) => `notify-run-${runId}`;
+/** A test message an admin asked for: one workflow per request. */
+export const notificationTestWorkflowId = (channelId: number, requestId: string) => `notify-test-${channelId}-${requestId}`;
 
 /** Fixed at trigger time, so that a suite edited mid-run does not change a running run. */
 export interface RunWorkflowInput {
@@ -100,6 +105,31 @@ export interface DatasetValidationInput {
 export interface DatasetValidationOutcome {
   versionId: number;
   status: 'pending' | 'passed' | 'failed';
+}
+
+/** What the notify workflow tells (issue 17 item 3): a run that reached its verdict, or a test message to one channel. */
+export type NotifyRunInput = { kind: 'run'; runId: number } | { kind: 'test'; channelId: number };
+
+/** One notification to deliver: which channel, about what, under one delivery id for all its attempts. */
+export interface PlannedNotification {
+  channelId: number;
+  /** Null for a test message. */
+  runId: number | null;
+  event: 'run.failed' | 'run.recovered' | 'run.finished' | 'test';
+  deliveryId: string;
+}
+
+/** How one notification ended after its attempts (each attempt is a row of the delivery log). */
+export interface NotificationOutcome {
+  channelId: number;
+  deliveryId: string;
+  delivered: boolean;
+  /** The last attempt's error; null when delivered. */
+  error: string | null;
+}
+
+export interface NotifyRunResult {
+  deliveries: NotificationOutcome[];
 }
 
 // ---- The run workflow's signal, query and updates ----------------------------------------------
@@ -279,6 +309,14 @@ export interface DatasetValidationActivities {
   recordDatasetValidationError: (input: { versionId: number; message: string }) => Promise<DatasetValidationOutcome>;
 }
 
+/** The notify workflow's activities (activities/src/notifications/). */
+export interface NotificationActivities {
+  /** The channels whose rules match the run's verdict (or the one channel tested), each with a new delivery id. */
+  planNotifications: (input: NotifyRunInput) => Promise<PlannedNotification[]>;
+  /** One attempt to deliver one notification, recorded in the delivery log; throws when it was not accepted. */
+  deliverNotification: (input: PlannedNotification) => Promise<NotificationOutcome>;
+}
+
 // ---- Error types -------------------------------------------------------------------------------
 
 /**
@@ -310,6 +348,9 @@ export const NON_RETRYABLE_ERRORS = [
   // The environment's Selenium Grid cannot take sessions (issue 16 item 4): the run ends infra_failed
   // at once, naming the Grid, instead of running browser tests that can only error.
   'GridUnavailable',
+  // A notification's receiver refused it for good (HTTP 4xx other than 408/429, SMTP 5xx), or the worker
+  // cannot send that kind at all (no SMTP server configured): the same attempt is refused again.
+  'NotificationRejected',
 ] as const;
 export type NonRetryableError = (typeof NON_RETRYABLE_ERRORS)[number];
 
@@ -323,6 +364,8 @@ export const RETRYABLE_ERRORS = [
   'RetentionSweepIncomplete',
   // Validating a dataset version failed (QAtron's own validation environment, the script, the store).
   'DatasetValidationError',
+  // A notification's receiver was unreachable or failed (HTTP 5xx, 408, 429, SMTP 4xx): retried with backoff.
+  'NotificationUndelivered',
 ] as const;
 export type RetryableError = (typeof RETRYABLE_ERRORS)[number];
 
