@@ -5,6 +5,7 @@
 export { createRunActivities } from './runs/index.js';
 export type { ActivityDeps } from './deps.js';
 export { createRetentionActivities } from './retention.js';
+export { createPurgeActivities } from './purge/index.js';
 export { createFeatureActivities, ingestCheckout, ingestionRecord, readFeatureFiles, scenarioLabels } from './features.js';
 export { createDatasetValidationActivities, type DatasetValidationResult, type ValidationReport } from './dataset-validation.js';
 export { pruneWorkerCaches } from './worker-caches.js';

@@ -7,12 +7,14 @@ import type { QatronWorkflows } from '@qatron/domain/contract';
 import { datasetValidationWorkflow } from './dataset-validation.js';
 import { featureIngestionWorkflow } from './features.js';
 import { notifyRunWorkflow } from './notify-run.js';
+import { purgeWorkflow } from './purge.js';
 import { retentionWorkflow } from './retention.js';
 import { runWorkflow } from './run.js';
 import { sweepWorkflow } from './sweep.js';
 
 export { datasetValidationWorkflow, featureIngestionWorkflow, retentionWorkflow, runWorkflow, sweepWorkflow };
 export { notifyRunWorkflow };
+export { purgeWorkflow };
 
 /** Fails to compile when an exported workflow's name or signature drifts from the contract's. */
 type Implements<T extends QatronWorkflows> = T;
@@ -23,4 +25,5 @@ export type RegisteredWorkflows = Implements<{
   featureIngestionWorkflow: typeof featureIngestionWorkflow;
   datasetValidationWorkflow: typeof datasetValidationWorkflow;
   notifyRunWorkflow: typeof notifyRunWorkflow;
+  purgeWorkflow: typeof purgeWorkflow;
 }>;

@@ -8,6 +8,7 @@ import { NotificationChannelSchema } from './notification-channel.js';
 import { NotificationDeliverySchema } from './notification-delivery.js';
 import { OrganizationSchema } from './organization.js';
 import { ProjectSchema } from './project.js';
+import { PurgeSchema } from './purge.js';
 import { QuarantineSchema } from './quarantine.js';
 import { RevokedSessionSchema } from './revoked-session.js';
 import { RunArtifactSchema } from './run-artifact.js';
@@ -30,6 +31,7 @@ export * from './notification-channel.js';
 export * from './notification-delivery.js';
 export * from './organization.js';
 export * from './project.js';
+export * from './purge.js';
 export * from './quarantine.js';
 export * from './revoked-session.js';
 export * from './run-artifact.js';
@@ -66,4 +68,5 @@ export const ENTITY_SCHEMAS = [
   GridOutageSchema,
   NotificationChannelSchema,
   NotificationDeliverySchema,
+  PurgeSchema,
 ];

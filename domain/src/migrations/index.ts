@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261207000300_purges } from './Migration20261207000300_purges.js';
 import { Migration20261207000200_notifications } from './Migration20261207000200_notifications.js';
 import { Migration20261206230000_selenium_grids } from './Migration20261206230000_selenium_grids.js';
 import { Migration20261206213000_reruns } from './Migration20261206213000_reruns.js';
@@ -32,4 +33,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206213000_reruns', class: Migration20261206213000_reruns },
   { name: 'Migration20261206230000_selenium_grids', class: Migration20261206230000_selenium_grids },
   { name: 'Migration20261207000200_notifications', class: Migration20261207000200_notifications },
+  { name: 'Migration20261207000300_purges', class: Migration20261207000300_purges },
 ];

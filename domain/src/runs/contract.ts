@@ -26,6 +26,7 @@ export interface QatronWorkflows {
   featureIngestionWorkflow: (input: FeatureIngestionInput) => Promise<IngestionRecord>;
   datasetValidationWorkflow: (input: DatasetValidationInput) => Promise<DatasetValidationOutcome>;
   notifyRunWorkflow: (input: NotifyRunInput) => Promise<NotifyRunResult>;
+  purgeWorkflow: (input: PurgeWorkflowInput) => Promise<PurgeResult>;
 }
 /** A workflow type name, as clients start it (`client.workflow.start<QatronWorkflows[T]>(T, …)`). */
 export type WorkflowType = keyof QatronWorkflows;
@@ -38,6 +39,8 @@ export const retentionWorkflowId = (runId: number) => `retention-${runId}`;
 export const featureIngestionWorkflowId = (projectId: number) => `features-${projectId}`;
 /** One validation per dataset version at a time: a second request while one runs joins it. */
 export const datasetValidationWorkflowId = (versionId: number) => `dataset-version-${versionId}-validation`;
+/** The purge of what a deleted project, suite or environment left in the artifact store (a `purges` row). */
+export const purgeWorkflowId = (purgeId: number) => `purge-${purgeId}`;
 /** A run's notifications, started by its finalize activity: one per run however often finalizing is retried. */
 export const notifyRunWorkflowId = (runId: number) => `notify-run-${runId}`;
 /** A test message an admin asked for: one workflow per request. */
@@ -130,6 +133,26 @@ export interface NotificationOutcome {
 
 export interface NotifyRunResult {
   deliveries: NotificationOutcome[];
+}
+
+export interface PurgeWorkflowInput {
+  purgeId: number;
+}
+
+/** How a purge ended. */
+export interface PurgeResult {
+  /** False when the purge was never recorded (the deletion that started it rolled back): nothing was deleted. */
+  purged: boolean;
+  /** Objects removed from the artifact store by this purge, over every attempt. */
+  objects: number;
+}
+
+/** What one batch of a purge did. */
+export interface PurgeBatch {
+  /** Prefixes still to delete after this batch; 0 when the store holds nothing of the purge any more. */
+  remaining: number;
+  /** Objects this batch removed. */
+  objects: number;
 }
 
 // ---- The run workflow's signal, query and updates ----------------------------------------------
@@ -317,6 +340,16 @@ export interface NotificationActivities {
   deliverNotification: (input: PlannedNotification) => Promise<NotificationOutcome>;
 }
 
+/** The purge workflow's activities (activities/src/purge/). */
+export interface PurgeActivities {
+  /** The purge's prefix count once its row is committed; fails (retried, PurgeNotRecorded) until it is. */
+  awaitPurgeRecorded: (input: { purgeId: number }) => Promise<{ prefixes: number }>;
+  /** Deletes the next batch of the purge's prefixes from the store, heartbeating after each, and moves its cursor. */
+  purgeArtifactBatch: (input: { purgeId: number }) => Promise<PurgeBatch>;
+  /** Marks the purge `purged` and audits `<resource>.purged` (once, however often it is called). */
+  finishPurge: (input: { purgeId: number }) => Promise<PurgeResult>;
+}
+
 // ---- Error types -------------------------------------------------------------------------------
 
 /**
@@ -366,6 +399,8 @@ export const RETRYABLE_ERRORS = [
   'DatasetValidationError',
   // A notification's receiver was unreachable or failed (HTTP 5xx, 408, 429, SMTP 4xx): retried with backoff.
   'NotificationUndelivered',
+  // A purge's row is not committed yet (the API starts the workflow inside the deleting transaction).
+  'PurgeNotRecorded',
 ] as const;
 export type RetryableError = (typeof RETRYABLE_ERRORS)[number];
 
