@@ -7,6 +7,7 @@ export type { ActivityDeps } from './deps.js';
 export { createRetentionActivities } from './retention.js';
 export { createPurgeActivities } from './purge/index.js';
 export { createFeatureActivities, ingestCheckout, ingestionRecord, readFeatureFiles, scenarioLabels } from './features.js';
+export { createNotificationActivities, type NotificationSettings } from './notifications/index.js';
 export { createDatasetValidationActivities, type DatasetValidationResult, type ValidationReport } from './dataset-validation.js';
 export { pruneWorkerCaches } from './worker-caches.js';
 export { ridingDatabaseOutages, untilDatabaseAnswers } from './database-outage.js';

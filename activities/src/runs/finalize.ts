@@ -6,9 +6,10 @@
 import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isDatabaseUnavailable, isFinalStatus, Run, Suite, type FinalRunStatus, type QuarantinedReports, type RunActivities, type RunConclusion, type RunEnding, type ShardRecord, type ShardSummary } from '@qatron/domain';
 import { quarantinedFailuresByShard } from '@qatron/domain/quarantine/active';
 import type { RunContext } from './context.js';
+import { notifyRunEnded } from '../notifications/start.js';
 import { recordTestHealth, testHealthPolicy } from './test-health.js';
 
-export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & { deps?: Pick<RunContext['deps'], 'testHealthWindow'> }) {
+export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & { deps?: Pick<RunContext['deps'], 'testHealthWindow'> & Partial<Pick<RunContext['deps'], 'temporal'>> }) {
   return {
     /** Writes the verdict once; a run already final (cancelled through the API) keeps its status. */
     async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
@@ -32,6 +33,8 @@ export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & 
       });
       // After the verdict is committed, in its own transaction: the run's results join its tests' health windows.
       await recordHealthOf(conclusion.runId, () => recordTestHealth(em(), conclusion.runId, testHealthPolicy(deps?.testHealthWindow)));
+      // The verdict is written: the project's notification channels hear of it (issue 17 item 3).
+      if (deps?.temporal) await notifyRunEnded(deps.temporal, conclusion.runId);
       return finalStatus;
     },
   } satisfies Pick<RunActivities, 'finalizeRun'>;
