@@ -17,6 +17,7 @@ import { requestTargetHygiene, undeclaredMethods } from './http/input-hygiene.js
 import { problemMiddleware } from './http/problems.js';
 import { defineRoute, mountRoutes, type AnyRoute, type RequestState } from './http/route.js';
 import { infrastructureRoutes } from './infrastructure/routes.js';
+import { notificationRoutes } from './notifications/routes.js';
 import { openApiDocument } from './openapi/document.js';
 import { refusingDeactivatedOrganizations } from './organizations/guard.js';
 import { organizationRoutes } from './organizations/routes.js';
@@ -56,6 +57,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...featureIngestionRoutes(deps),
     ...dashboardRoutes(deps),
     ...quarantineRoutes(deps),
+    ...notificationRoutes(deps),
   ];
   routes.push(
     defineRoute({

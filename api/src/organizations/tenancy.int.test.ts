@@ -75,6 +75,8 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/organizations/{id}': { name: 'walked' },
   'post /api/v1/runs/{id}/rerun': { scope: 'failed' },
   'post /api/v1/projects/{id}/quarantine': { node_id: 'tests/test_walk.py::test_walk', reason: 'walked', owner: 'walker' },
+  'post /api/v1/projects/{id}/notification-channels': { name: 'walker-channel', kind: 'email', recipients: ['walker@b.test'] },
+  'put /api/v1/notification-channels/{id}': { enabled: false },
 };
 
 interface Fixtures {
@@ -94,6 +96,7 @@ interface Fixtures {
   infrastructure: number;
   serviceToken: number;
   user: number;
+  notificationChannel: number;
 }
 
 /** Which fixture a path's `{id}` names, by the path's resource. */
@@ -109,6 +112,7 @@ const ID_OF_PATH: [RegExp, keyof Fixtures][] = [
   [/^\/api\/v1\/auth\/service-tokens\/\{id\}/, 'serviceToken'],
   [/^\/api\/v1\/users\/\{id\}/, 'user'],
   [/^\/api\/v1\/organizations\/\{id\}/, 'organization'],
+  [/^\/api\/v1\/notification-channels\/\{id\}/, 'notificationChannel'],
 ];
 
 /** Query filters that name a resource by id get the first organization's. */
@@ -169,6 +173,8 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
   const serviceToken = await api.request('POST', '/api/v1/auth/service-tokens', { token: adminA, json: { name: `${MARKER}-token` } });
   expect(serviceToken.status).toBe(201);
   const user = await buildUser(em(), { organization, username: `${MARKER}-user`, role: 'user' });
+  const channel = await api.request('POST', `/api/v1/projects/${project.id}/notification-channels`, { token: adminA, json: { name: `${MARKER}-channel`, kind: 'webhook', url: 'https://hooks.example.test/tenanta', secret_ref: 'TENANTA_HOOK_KEY' } });
+  expect(channel.status).toBe(201);
   const features = await api.request('GET', `/api/v1/features?project_id=${project.id}`, { token: adminA });
   const detail = await api.request('GET', `/api/v1/features/${features.body.items[0].id}`, { token: adminA });
   return {
@@ -188,6 +194,7 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
     infrastructure: infrastructure.body.id,
     serviceToken: serviceToken.body.id,
     user: user.id,
+    notificationChannel: channel.body.id,
   };
 }
 
