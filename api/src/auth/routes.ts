@@ -6,6 +6,7 @@ import { pageOf } from '../http/pagination.js';
 import { IdParams } from '../http/params.js';
 import { LoginForm, PasswordChange, MeOut, RegisterBody, ServiceTokenCreate, ServiceTokenCreated, ServiceTokenOut, TokenResponse, UserOut } from './schema.js';
 import { serviceTokenOut, userOut } from './serialize.js';
+import { oidcRoutes } from './oidc/routes.js';
 import { changePassword, createServiceToken, listServiceTokens, login, logout, refreshSession, registerUser, revokeServiceToken } from './service.js';
 
 /** PRD 16.1: login, register, me, logout, service tokens. */
@@ -139,6 +140,7 @@ export function authRoutes(deps: ApiDeps): AnyRoute[] {
       errors: [404],
       handler: async ({ em, principal, params, origin }) => ({ body: serviceTokenOut(await revokeServiceToken(em, principal, params.id, origin)) }),
     }),
+    ...oidcRoutes(deps),
   ];
 }
 

@@ -73,6 +73,7 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/users/{id}': { role: 'viewer' },
   'post /api/v1/users/{id}/password': { new_password: 'walked-password-1' },
   'put /api/v1/organizations/{id}': { name: 'walked' },
+  'put /api/v1/organizations/{id}/sso': { issuer: 'https://idp.example.test', client_id: 'walker', client_secret_name: 'WALKER_SECRET' },
   'post /api/v1/runs/{id}/rerun': { scope: 'failed' },
   'post /api/v1/projects/{id}/quarantine': { node_id: 'tests/test_walk.py::test_walk', reason: 'walked', owner: 'walker' },
   'post /api/v1/projects/{id}/notification-channels': { name: 'walker-channel', kind: 'email', recipients: ['walker@b.test'] },

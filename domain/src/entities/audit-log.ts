@@ -5,6 +5,7 @@ import { Organization } from './organization.js';
 export const AUDIT_ACTIONS = [
   'user.login',
   'user.login_failed',
+  'auth.sso_login',
   'user.logout',
   'user.registered',
   'user.role_changed',
@@ -51,6 +52,7 @@ export const AUDIT_ACTIONS = [
   'organization.updated',
   'organization.deactivated',
   'organization.activated',
+  'organization.sso_updated',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -7,6 +7,7 @@ import { InfrastructureResourceSchema } from './infrastructure-resource.js';
 import { NotificationChannelSchema } from './notification-channel.js';
 import { NotificationDeliverySchema } from './notification-delivery.js';
 import { OrganizationSchema } from './organization.js';
+import { OrganizationSsoSchema } from './organization-sso.js';
 import { ProjectSchema } from './project.js';
 import { PurgeSchema } from './purge.js';
 import { QuarantineSchema } from './quarantine.js';
@@ -15,6 +16,7 @@ import { RunArtifactSchema } from './run-artifact.js';
 import { RunSchema } from './run.js';
 import { ScenarioResultSchema } from './scenario-result.js';
 import { ServiceTokenSchema } from './service-token.js';
+import { SsoLoginSchema } from './sso-login.js';
 import { SuiteSchema } from './suite.js';
 import { TestHealthSchema } from './test-health.js';
 import { TestResultSchema } from './test-result.js';
@@ -30,6 +32,7 @@ export * from './infrastructure-resource.js';
 export * from './notification-channel.js';
 export * from './notification-delivery.js';
 export * from './organization.js';
+export * from './organization-sso.js';
 export * from './project.js';
 export * from './purge.js';
 export * from './quarantine.js';
@@ -38,6 +41,7 @@ export * from './run-artifact.js';
 export * from './run.js';
 export * from './scenario-result.js';
 export * from './service-token.js';
+export * from './sso-login.js';
 export * from './suite.js';
 export * from './test-health.js';
 export * from './test-result.js';
@@ -69,4 +73,6 @@ export const ENTITY_SCHEMAS = [
   NotificationChannelSchema,
   NotificationDeliverySchema,
   PurgeSchema,
+  OrganizationSsoSchema,
+  SsoLoginSchema,
 ];

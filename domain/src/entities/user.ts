@@ -21,6 +21,9 @@ export class User extends BaseEntity {
   platformAdmin = false;
   /** Set when an admin reset the password: the user must choose a new one before anything else. */
   mustChangePassword = false;
+  /** The OpenID issuer and subject (`sub`) of a user created by single sign-on; null for a password user. */
+  ssoIssuer: string | null = null;
+  ssoSubject: string | null = null;
 
   constructor(organization: number, username: string, email: string, passwordHash: string, role: Role) {
     super();
@@ -48,5 +51,9 @@ export const UserSchema = defineEntity({
     lastLoginAt: p.datetime().nullable(),
     platformAdmin: p.boolean().default(false),
     mustChangePassword: p.boolean().default(false),
+    ssoIssuer: p.string().length(500).nullable(),
+    ssoSubject: p.string().length(255).nullable(),
   },
+  // A signed-in identity is one user per organization (issue 17 item 6); password users have none.
+  uniques: [{ properties: ['organization', 'ssoIssuer', 'ssoSubject'] }],
 });
