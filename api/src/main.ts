@@ -31,7 +31,7 @@ try {
       process.exit(0);
     }
   }
-  const deps = buildApiDeps(config, orm, await resolveJwtSecret(config), log);
+  const deps = buildApiDeps(config, orm, await resolveJwtSecret(config), log, process.env);
   const api = await startApiServer(deps, config.api.host, config.api.port);
   // The Board on its own port, its API calls answered by this process's Koa app; its static files
   // come from `npm run build` (`npm start` runs it), never from this process.

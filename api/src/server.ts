@@ -53,7 +53,7 @@ function engineDeps(config: QatronConfig, orm: MikroORM, log: ApiDeps['log']): P
   };
 }
 
-export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: string, log: ApiDeps['log']): ApiDeps {
+export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: string, log: ApiDeps['log'], environment: ApiDeps['environment'] = {}): ApiDeps {
   return {
     orm,
     config,
@@ -65,6 +65,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     store: createArtifactStore(config.artifacts),
     ...engineDeps(config, orm, log),
     log,
+    environment,
   };
 }
 

@@ -30,4 +30,6 @@ export interface ApiDeps {
   /** Where run artifacts are read from (a local directory or S3, by configuration). */
   store: ArtifactStore;
   log: (message: string, err?: unknown) => void;
+  /** The API's environment, where SSO client secrets are looked up by name (then SECRETS_DIR). */
+  environment: Record<string, string | undefined>;
 }

@@ -32,6 +32,10 @@ const NOT_WALKED: Record<string, string> = {
   'post /api/v1/auth/logout': "revokes the caller's own session",
   'post /api/v1/auth/password': "changes the caller's own password",
   'post /api/v1/auth/refresh': "exchanges the caller's own session for a new one (the old one is revoked)",
+  'get /api/v1/auth/oidc/{organization_slug}/options': 'public; says only whether a slug signs in with SSO (unknown slugs answer like ones without)',
+  'get /api/v1/auth/oidc/{organization_slug}/login': "public; redirects a browser to the organization's identity provider",
+  'get /api/v1/auth/oidc/callback': "public; completes a sign-in started in the same browser (state cookie), nothing else",
+  'post /api/v1/auth/oidc/session': 'public; exchanges a one-time sign-in code for its own session',
 };
 
 /**
