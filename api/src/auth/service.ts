@@ -16,6 +16,7 @@ import type { Principal, RequestOrigin } from '../http/principal.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { SessionSigner } from './sessions.js';
 import { requireActiveOrganization } from '../organizations/service.js';
+import { passwordLoginDisabled } from './oidc/settings.js';
 
 const INVALID = 'Incorrect username or password';
 
@@ -61,6 +62,12 @@ export async function login(
   }
   // Checked only after the password: the organization's state tells nothing to a guesser.
   await requireActiveOrganization(em, user.organization);
+  // The platform administrator keeps password login whatever their organization says (break-glass).
+  if (!user.platformAdmin && (await passwordLoginDisabled(em, user.organization))) {
+    recordAudit(em, actor, 'user.login_failed', { type: 'user', id: user.id }, { reason: 'password_login_disabled', locked: false }, origin);
+    await em.flush();
+    throw new Problem(403, 'password_login_disabled', 'Forbidden', 'Your organization signs in with single sign-on only: use "Sign in with SSO"');
+  }
   throttle.recordSuccess(account, ip);
   user.failedLogins = 0;
   user.lockedUntil = null;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SsoLogin } from '@qatron/domain';
+import { buildUser } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../../testing/harness.js';
 import { CALLBACK_PATH } from './settings.js';
 import { TestBrowser } from './testing/browser.js';
@@ -182,5 +183,41 @@ describe('SSO sign-in (authorization code with PKCE)', () => {
     const callback = await browser.get(await callbackOf(browser, authorize));
     expect(callback.status).toBe(400);
     expect(JSON.parse(callback.text)).toMatchObject({ status: 400, code: 'sso_nonce_mismatch' });
+  });
+});
+
+describe('password login disabled', () => {
+  it("answers 403 password_login_disabled to the organization's users; its admin's session still reads the settings", async () => {
+    const res = await api.request('PUT', `/api/v1/organizations/${organizationId}/sso`, { token: orgAdmin, json: ssoSettings({ password_login_disabled: true }) });
+    expect(res.status).toBe(200);
+    const audit = await api.request('GET', '/api/v1/audit-logs?action=organization.sso_updated', { token: orgAdmin });
+    expect(audit.body.items[0].details).toMatchObject({ password_login_disabled: { from: false, to: true }, created: false });
+    const refused = await api.request('POST', '/api/v1/auth/login', { form: { username: 'acme-sso-admin', password: 'chosen-password' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatchObject({ code: 'password_login_disabled', status: 403 });
+    // A wrong password still says only that: the setting is told to the account's holder alone.
+    const wrong = await api.request('POST', '/api/v1/auth/login', { form: { username: 'acme-sso-admin', password: 'not-it' } });
+    expect(wrong.status).toBe(401);
+    const read = await api.request('GET', `/api/v1/organizations/${organizationId}/sso`, { token: orgAdmin });
+    expect(read.status).toBe(200);
+    expect(read.body.password_login_disabled).toBe(true);
+    expect((await api.request('GET', '/api/v1/auth/oidc/acme-sso/options')).body.password_login_enabled).toBe(false);
+    // SSO still signs in.
+    idp.account = ALICE;
+    expect((await api.request('GET', '/api/v1/auth/me', { token: (await signIn()).token })).status).toBe(200);
+  });
+
+  it('keeps password login for the platform administrator (break-glass), not for the other users of its organization', async () => {
+    const own = api.organization.id;
+    const res = await api.request('PUT', `/api/v1/organizations/${own}/sso`, { token: platformAdmin, json: ssoSettings({ password_login_disabled: true }) });
+    expect(res.status).toBe(200);
+    const member = await buildUser(api.orm.em.fork(), { organization: api.organization, role: 'admin', password: 'password123' });
+    const refused = await api.request('POST', '/api/v1/auth/login', { form: { username: member.username, password: 'password123' } });
+    expect(refused.status).toBe(403);
+    expect(refused.body.code).toBe('password_login_disabled');
+    expect(await api.login('admin', 'admin')).toEqual(expect.any(String));
+    const removed = await api.request('DELETE', `/api/v1/organizations/${own}/sso`, { token: platformAdmin });
+    expect(removed.status).toBe(204);
+    expect((await api.request('POST', '/api/v1/auth/login', { form: { username: member.username, password: 'password123' } })).status).toBe(200);
   });
 });
