@@ -50,3 +50,32 @@ describe('signing in', () => {
     expect(sessionStorage.getItem('qatron.token')).toBeNull();
   });
 });
+
+describe('signing in with SSO', () => {
+  it("offers \"Sign in with SSO\" for an organization that has it (?organization=), and not for one without", async () => {
+    const api = fakeApi();
+    api.answer('GET /api/v1/auth/oidc/acme/options', { body: { sso_enabled: true, password_login_enabled: false, login_url: '/api/v1/auth/oidc/acme/login' } });
+    api.answer('GET /api/v1/auth/oidc/plain/options', { body: { sso_enabled: false, password_login_enabled: true, login_url: null } });
+    const { wrapper } = await mountBoard('/login?organization=acme', null);
+    const link = wrapper.find('a[data-sso]');
+    expect(link.text()).toBe('Sign in with SSO');
+    expect(link.attributes('href')).toBe('/api/v1/auth/oidc/acme/login');
+    expect(wrapper.find('[data-password-disabled]').exists()).toBe(true);
+
+    await wrapper.find('input[name=organization]').setValue('plain');
+    await settle();
+    expect(wrapper.find('a[data-sso]').exists()).toBe(false);
+    expect(api.calls.map((c) => c.url)).toEqual(['/api/v1/auth/oidc/acme/options', '/api/v1/auth/oidc/plain/options']);
+  });
+
+  it('exchanges the one-time code the callback left in the fragment for a session, then opens the Board', async () => {
+    const api = fakeApi();
+    api.answer('POST /api/v1/auth/oidc/session', { body: { access_token: 'sso-token', token_type: 'bearer', expires_in: 1800, password_change_required: false } });
+    api.answer('GET /api/v1/auth/me', { body: me('user') });
+    const { router } = await mountBoard('/login#sso_code=one-time', null);
+    // The dashboard's code is loaded only now (nothing prefetched it): wait for the navigation.
+    await vi.waitFor(() => expect(router.currentRoute.value.name).toBe('dashboard'), { timeout: 5000 });
+    expect(api.calls[0]).toMatchObject({ method: 'POST', url: '/api/v1/auth/oidc/session', body: { code: 'one-time' }, authorization: null });
+    expect(sessionStorage.getItem('qatron.token')).toBe('sso-token');
+  });
+});

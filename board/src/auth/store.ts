@@ -3,6 +3,7 @@ import { computed, ref } from 'vue';
 import { api, ApiError, bindSession } from '../api/client';
 import type { Me, Role } from '../api/types';
 import { refreshDelayMs } from '../account/session-refresh';
+import { redeemSsoCode } from './sso';
 
 const TOKEN_KEY = 'qatron.token';
 const RANK: Record<Role, number> = { viewer: 0, user: 1, admin: 2 };
@@ -71,6 +72,14 @@ export const useAuthStore = defineStore('auth', () => {
     me.value = answer.password_change_required ? null : await api.auth.me();
   }
 
+  /** Signs in with the one-time code single sign-on handed the Board. */
+  async function loginWithSsoCode(code: string): Promise<void> {
+    const answer = await redeemSsoCode(code);
+    setToken(answer.access_token);
+    passwordChangeRequired.value = answer.password_change_required;
+    me.value = answer.password_change_required ? null : await api.auth.me();
+  }
+
   /** Changes the caller's password; a forced change ends here and the Board opens up again. */
   async function changePassword(currentPassword: string, newPassword: string): Promise<void> {
     await api.auth.changePassword({ current_password: currentPassword, new_password: newPassword });
@@ -106,5 +115,5 @@ export const useAuthStore = defineStore('auth', () => {
     onExpired = handler;
   }
 
-  return { token, me, role, signedIn, returnTo, passwordChangeRequired, can, login, logout, changePassword, refresh, ensureMe, whenExpired };
+  return { token, me, role, signedIn, returnTo, passwordChangeRequired, can, login, loginWithSsoCode, logout, changePassword, refresh, ensureMe, whenExpired };
 });
