@@ -25,6 +25,7 @@ import { projectRoutes } from './projects/routes.js';
 import { quarantineRoutes } from './quarantine/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
+import { scheduleRoutes } from './schedules/routes.js';
 import { suiteRoutes } from './suites/routes.js';
 import { testHealthRoutes } from './test-health/routes.js';
 import { testResultRoutes } from './test-results/routes.js';
@@ -45,6 +46,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...datasetRoutes(deps),
     ...suiteRoutes(deps),
     ...runRoutes(deps),
+    ...scheduleRoutes(deps),
     ...testResultRoutes(deps),
     ...failureGroupRoutes(deps),
     ...testHealthRoutes(deps),

@@ -16,6 +16,7 @@ import { failedStartRecorder } from './audit/failed-start.js';
 import { datasetValidationWithoutEngine, temporalDatasetValidation } from './datasets/validation-starter.js';
 import { featureIngestionWithoutEngine, temporalFeatureIngestion } from './features/ingestion-starter.js';
 import { createTemporalRunEngine, detachedRunEngine } from './runs/engine.js';
+import { runSchedulerFor } from './schedules/temporal-schedule.js';
 import { connectTemporal } from './temporal.js';
 
 /**
@@ -64,6 +65,7 @@ export function buildApiDeps(config: QatronConfig, orm: MikroORM, jwtSecret: str
     readiness: createReadinessProbe(orm, config.temporal.address, config.temporal.namespace),
     store: createArtifactStore(config.artifacts),
     ...engineDeps(config, orm, log),
+    scheduler: runSchedulerFor(config),
     log,
     environment,
   };
@@ -99,6 +101,7 @@ export async function startApiServer(deps: ApiDeps, host: string, port: number):
       });
       await deps.readiness.close();
       await deps.closeEngine();
+      await deps.scheduler.close();
     },
   };
 }

@@ -18,6 +18,7 @@ const EVERY_WORKFLOW = Object.keys({
   sweepWorkflow: true,
   featureIngestionWorkflow: true,
   datasetValidationWorkflow: true,
+  scheduledRunWorkflow: true,
   notifyRunWorkflow: true,
 } satisfies Record<WorkflowType, true>);
 /** The run workflow's endings that take different paths through it. */

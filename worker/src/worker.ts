@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkflowBundleOption } from '@temporalio/worker';
-import { createDatasetValidationActivities, createFeatureActivities, createNotificationActivities, createPurgeActivities, createRetentionActivities, createRunActivities, pruneWorkerCaches, ridingDatabaseOutages } from '@qatron/activities';
+import { createDatasetValidationActivities, createFeatureActivities, createNotificationActivities, createPurgeActivities, createRetentionActivities, createRunActivities, createScheduleActivities, pruneWorkerCaches, ridingDatabaseOutages } from '@qatron/activities';
 import { checkSandbox } from '@qatron/activities/execution/sandbox';
 import { connectDatabase } from '@qatron/domain/db';
 import {
@@ -91,7 +91,7 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
   };
   // A database outage is waited out by every activity (the shard guards its own steps: its tests must not run twice).
   const activities = ridingDatabaseOutages(
-    { ...createRunActivities(deps), ...createRetentionActivities(deps), ...createFeatureActivities(deps), ...createDatasetValidationActivities(deps), ...createPurgeActivities(deps), ...createNotificationActivities(deps, { publicUrl: config.board.publicUrl, smtp: config.smtp }) },
+    { ...createRunActivities(deps), ...createRetentionActivities(deps), ...createFeatureActivities(deps), ...createDatasetValidationActivities(deps), ...createScheduleActivities({ ...deps, shards: config.shards }), ...createPurgeActivities(deps), ...createNotificationActivities(deps, { publicUrl: config.board.publicUrl, smtp: config.smtp }) },
     ['executeShard'],
     log,
   );

@@ -10,9 +10,10 @@ import { notifyRunWorkflow } from './notify-run.js';
 import { purgeWorkflow } from './purge.js';
 import { retentionWorkflow } from './retention.js';
 import { runWorkflow } from './run.js';
+import { scheduledRunWorkflow } from './scheduled-run.js';
 import { sweepWorkflow } from './sweep.js';
 
-export { datasetValidationWorkflow, featureIngestionWorkflow, retentionWorkflow, runWorkflow, sweepWorkflow };
+export { datasetValidationWorkflow, featureIngestionWorkflow, retentionWorkflow, runWorkflow, scheduledRunWorkflow, sweepWorkflow };
 export { notifyRunWorkflow };
 export { purgeWorkflow };
 
@@ -24,6 +25,7 @@ export type RegisteredWorkflows = Implements<{
   sweepWorkflow: typeof sweepWorkflow;
   featureIngestionWorkflow: typeof featureIngestionWorkflow;
   datasetValidationWorkflow: typeof datasetValidationWorkflow;
+  scheduledRunWorkflow: typeof scheduledRunWorkflow;
   notifyRunWorkflow: typeof notifyRunWorkflow;
   purgeWorkflow: typeof purgeWorkflow;
 }>;

@@ -8,6 +8,7 @@ import type { ReportTokenSigner } from '../reports/tokens.js';
 import type { DatasetValidationStarter } from '../datasets/validation-starter.js';
 import type { FeatureIngestionStarter } from '../features/ingestion-starter.js';
 import type { RunEngine } from '../runs/engine.js';
+import type { RunScheduler } from '../schedules/temporal-schedule.js';
 
 /** Everything the API's routes depend on, built once at start-up (or per test). */
 export interface ApiDeps {
@@ -25,6 +26,8 @@ export interface ApiDeps {
   featureIngestion: FeatureIngestionStarter;
   /** Starts dataset validation on request and for uploads. */
   datasetValidation: DatasetValidationStarter;
+  /** Creates, changes and removes the Temporal Schedules of run schedules (issue 17 item 2). */
+  scheduler: RunScheduler;
   /** Closes the connection to Temporal the three above share. */
   closeEngine(): Promise<void>;
   /** Where run artifacts are read from (a local directory or S3, by configuration). */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestFeatureFiles, Quarantine, recordScenarioResults, RunArtifact, runPrefix, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
+import { ingestFeatureFiles, Quarantine, recordScenarioResults, RunArtifact, runPrefix, RunSchedule, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
 import { DEFAULT_TEST_HEALTH_POLICY } from '@qatron/domain/test-health/classify';
 import { buildEnvironment, buildProject, buildRun, buildSuite, buildUser } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
@@ -80,6 +80,8 @@ const BODIES: Record<string, unknown> = {
   'put /api/v1/organizations/{id}/sso': { issuer: 'https://idp.example.test', client_id: 'walker', client_secret_name: 'WALKER_SECRET' },
   'post /api/v1/runs/{id}/rerun': { scope: 'failed' },
   'post /api/v1/projects/{id}/quarantine': { node_id: 'tests/test_walk.py::test_walk', reason: 'walked', owner: 'walker' },
+  'post /api/v1/suites/{id}/schedules': { cron: '0 2 * * *', environment: 'walker-env' },
+  'put /api/v1/schedules/{id}': { cron: '0 3 * * *' },
   'post /api/v1/projects/{id}/notification-channels': { name: 'walker-channel', kind: 'email', recipients: ['walker@b.test'] },
   'put /api/v1/notification-channels/{id}': { enabled: false },
 };
@@ -101,6 +103,7 @@ interface Fixtures {
   infrastructure: number;
   serviceToken: number;
   user: number;
+  schedule: number;
   notificationChannel: number;
 }
 
@@ -117,6 +120,7 @@ const ID_OF_PATH: [RegExp, keyof Fixtures][] = [
   [/^\/api\/v1\/auth\/service-tokens\/\{id\}/, 'serviceToken'],
   [/^\/api\/v1\/users\/\{id\}/, 'user'],
   [/^\/api\/v1\/organizations\/\{id\}/, 'organization'],
+  [/^\/api\/v1\/schedules\/\{id\}/, 'schedule'],
   [/^\/api\/v1\/notification-channels\/\{id\}/, 'notificationChannel'],
 ];
 
@@ -178,6 +182,9 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
   const serviceToken = await api.request('POST', '/api/v1/auth/service-tokens', { token: adminA, json: { name: `${MARKER}-token` } });
   expect(serviceToken.status).toBe(201);
   const user = await buildUser(em(), { organization, username: `${MARKER}-user`, role: 'user' });
+  // Written directly: this API has no Temporal to create its Temporal Schedule with, and the walk never reaches it.
+  const schedule = new RunSchedule(suite, environment.id, { cron: '0 2 * * *', intervalSeconds: null }, `${MARKER}-branch`, { userId: null, name: 'admin' });
+  await em().persist(schedule).flush();
   const channel = await api.request('POST', `/api/v1/projects/${project.id}/notification-channels`, { token: adminA, json: { name: `${MARKER}-channel`, kind: 'webhook', url: 'https://hooks.example.test/tenanta', secret_ref: 'TENANTA_HOOK_KEY' } });
   expect(channel.status).toBe(201);
   const features = await api.request('GET', `/api/v1/features?project_id=${project.id}`, { token: adminA });
@@ -199,6 +206,7 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
     infrastructure: infrastructure.body.id,
     serviceToken: serviceToken.body.id,
     user: user.id,
+    schedule: schedule.id,
     notificationChannel: channel.body.id,
   };
 }

@@ -1,5 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import { CONTROL_TASK_QUEUE, progressQuery, runWorkflowId, type QatronConfig, type QatronWorkflows, type Run, type RunProgressView, type RunWorkflowInput, type Suite } from '@qatron/domain';
+import { progressQuery, runWorkflowId, type QatronConfig, type QatronWorkflows, type Run, type RunProgressView, type Suite } from '@qatron/domain';
+import { runWorkflowStart } from '@qatron/domain/runs/trigger';
 import { within, type TemporalConnection } from '../temporal.js';
 
 const PROGRESS_QUERY_TIMEOUT_MS = 2000;
@@ -22,20 +23,8 @@ export interface RunEngine {
 export function createTemporalRunEngine(temporal: TemporalConnection, config: QatronConfig): RunEngine {
   return {
     async start(run, suite) {
-      const input: RunWorkflowInput = {
-        runId: run.id,
-        timeoutSeconds: suite.timeoutSeconds,
-        scheduleToStartSeconds: config.shards.scheduleToStartSeconds,
-        heartbeatTimeoutSeconds: config.shards.heartbeatTimeoutSeconds,
-        shardAttempts: config.shards.attempts,
-      };
       try {
-        await (await temporal.client()).workflow.start<QatronWorkflows['runWorkflow']>('runWorkflow', {
-          taskQueue: CONTROL_TASK_QUEUE,
-          workflowId: runWorkflowId(run.id),
-          args: [input],
-          memo: { project_id: run.project, suite_id: run.suite, environment_id: run.environment },
-        });
+        await (await temporal.client()).workflow.start<QatronWorkflows['runWorkflow']>('runWorkflow', runWorkflowStart(run, suite, config.shards));
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }

@@ -2,8 +2,6 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   canTransition,
-  Dataset,
-  DatasetVersion,
   Environment,
   isFinalStatus,
   nextStatuses,
@@ -12,6 +10,7 @@ import {
   Run,
   Suite,
 } from '@qatron/domain';
+import { DatasetUnhealthy, engineUnreachable, queueRun } from '@qatron/domain/runs/trigger';
 import { actorOf, recordAudit } from '../audit/record.js';
 import { conflict, type FieldError, forbidden, engineUnavailable, notFound, validationFailed } from '../http/problems.js';
 import type { RunEngine } from './engine.js';
@@ -47,33 +46,12 @@ export async function triggerRun(
   const suite = await resolveSuite(em, project, input, errors);
   const environment = await resolveEnvironment(em, project, input, errors);
   if (!suite || !environment) throw validationFailed(errors);
-  const datasetVersion = await pinDatasetVersion(em, suite, environment);
-
-  const run = new Run(project.organization, project.id, suite.id, environment.id, input.branch ?? project.defaultBranch, {
-    userId: principal.userId,
-    serviceTokenId: principal.serviceTokenId,
-    name: principal.name,
-  });
-  run.commit = input.commit ?? null;
-  run.datasetVersion = datasetVersion?.id ?? null;
-  await em.transactional(async (tx) => {
-    tx.persist(run);
-    await tx.flush();
-    recordAudit(
-      tx,
-      actorOf(principal),
-      'run.triggered',
-      { type: 'run', id: run.id },
-      {
-        project_id: project.id,
-        suite: suite.name,
-        environment: environment.name,
-        branch: run.branch,
-        commit: run.commit,
-        dataset_version_id: run.datasetVersion,
-      },
-      origin,
-    );
+  const trigger = { userId: principal.userId, serviceTokenId: principal.serviceTokenId, name: principal.name };
+  const run = await queueRun(em, { project, suite, environment, branch: input.branch ?? project.defaultBranch, commit: input.commit ?? null, trigger }, (tx, queued, details) =>
+    recordAudit(tx, actorOf(principal), 'run.triggered', { type: 'run', id: queued.id }, details, origin),
+  ).catch((err: unknown) => {
+    if (err instanceof DatasetUnhealthy) throw conflict(err.message, 'dataset_unhealthy');
+    throw err;
   });
   await handOverToEngine(em, engine, run, suite);
   return { run, names: { project: project.name, suite: suite.name, environment: environment.name, reruns: [] } };
@@ -89,9 +67,7 @@ export async function handOverToEngine(em: EntityManager, engine: RunEngine, run
   try {
     await engine.start(run, suite);
   } catch (err) {
-    run.status = 'infra_failed';
-    run.statusReason = `The run engine could not be reached: ${(err as Error).message}`;
-    run.completedAt = new Date();
+    engineUnreachable(run, err);
     await em.flush();
     throw engineUnavailable(`Run ${run.id} could not be started: the run engine (Temporal) is unreachable; the run was marked infra_failed`);
   }
@@ -125,25 +101,6 @@ async function resolveEnvironment(em: EntityManager, project: Project, input: Ru
   const environment = await em.findOne(Environment, { project: project.id, name: input.environment ?? '' });
   if (!environment) errors.push({ field: 'environment', message: `project ${project.name} has no environment named ${JSON.stringify(input.environment)}` });
   return environment;
-}
-
-/**
- * The dataset version a run pins (FR-DATA-03): the newest version of the environment's dataset.
- * An environment without a dataset pins nothing, and a suite's health requirement has nothing to
- * check then; with a dataset, a suite that requires health refuses a version that has not passed.
- */
-async function pinDatasetVersion(em: EntityManager, suite: Suite, environment: Environment): Promise<DatasetVersion | null> {
-  if (environment.dataset === null) return null;
-  const version = await em.findOne(DatasetVersion, { dataset: environment.dataset }, { orderBy: { id: 'desc' } });
-  if (suite.requireDatasetHealth && version?.validationStatus !== 'passed') {
-    const dataset = await em.findOneOrFail(Dataset, { id: environment.dataset });
-    const state = version ? `version ${version.version} has validation status ${version.validationStatus}` : 'has no version yet';
-    throw conflict(
-      `Suite ${suite.name} requires a dataset that passed validation, but dataset ${dataset.name} ${state}; validate a version first`,
-      'dataset_unhealthy',
-    );
-  }
-  return version;
 }
 
 /**

@@ -13,6 +13,7 @@ import { PurgeSchema } from './purge.js';
 import { QuarantineSchema } from './quarantine.js';
 import { RevokedSessionSchema } from './revoked-session.js';
 import { RunArtifactSchema } from './run-artifact.js';
+import { RunScheduleSchema } from './run-schedule.js';
 import { RunSchema } from './run.js';
 import { ScenarioResultSchema } from './scenario-result.js';
 import { ServiceTokenSchema } from './service-token.js';
@@ -38,6 +39,7 @@ export * from './purge.js';
 export * from './quarantine.js';
 export * from './revoked-session.js';
 export * from './run-artifact.js';
+export * from './run-schedule.js';
 export * from './run.js';
 export * from './scenario-result.js';
 export * from './service-token.js';
@@ -75,4 +77,5 @@ export const ENTITY_SCHEMAS = [
   PurgeSchema,
   OrganizationSsoSchema,
   SsoLoginSchema,
+  RunScheduleSchema,
 ];

@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261207000100_run_schedules } from './Migration20261207000100_run_schedules.js';
 import { Migration20261207000400_sso } from './Migration20261207000400_sso.js';
 import { Migration20261207000300_purges } from './Migration20261207000300_purges.js';
 import { Migration20261207000200_notifications } from './Migration20261207000200_notifications.js';
@@ -33,6 +34,7 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261206212000_failure_fingerprints', class: Migration20261206212000_failure_fingerprints },
   { name: 'Migration20261206213000_reruns', class: Migration20261206213000_reruns },
   { name: 'Migration20261206230000_selenium_grids', class: Migration20261206230000_selenium_grids },
+  { name: 'Migration20261207000100_run_schedules', class: Migration20261207000100_run_schedules },
   { name: 'Migration20261207000200_notifications', class: Migration20261207000200_notifications },
   { name: 'Migration20261207000300_purges', class: Migration20261207000300_purges },
   { name: 'Migration20261207000400_sso', class: Migration20261207000400_sso },

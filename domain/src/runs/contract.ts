@@ -25,6 +25,7 @@ export interface QatronWorkflows {
   sweepWorkflow: () => Promise<SweepResult>;
   featureIngestionWorkflow: (input: FeatureIngestionInput) => Promise<IngestionRecord>;
   datasetValidationWorkflow: (input: DatasetValidationInput) => Promise<DatasetValidationOutcome>;
+  scheduledRunWorkflow: (input: ScheduledRunInput) => Promise<ScheduledRunOutcome>;
   notifyRunWorkflow: (input: NotifyRunInput) => Promise<NotifyRunResult>;
   purgeWorkflow: (input: PurgeWorkflowInput) => Promise<PurgeResult>;
 }
@@ -154,6 +155,23 @@ export interface PurgeBatch {
   /** Objects this batch removed. */
   objects: number;
 }
+
+/** What a run schedule's Temporal Schedule passes to the workflow it starts (issue 17 item 2). */
+export interface ScheduledRunInput {
+  /** The run_schedules row id. */
+  scheduleId: number;
+}
+
+/** What one firing of a run schedule did: shown as the workflow's result in the Temporal UI. */
+export type ScheduledRunOutcome =
+  /** A run was queued and its workflow started (or it ended infra_failed at once when Temporal refused the start). */
+  | { kind: 'triggered'; runId: number }
+  /** The schedule's previous run is still live: overlap is skipped (see the policy in api/src/schedules/temporal-schedule.ts). */
+  | { kind: 'skipped'; liveRunId: number }
+  /** The suite refused the environment's dataset version (FR-DATA-04/05): no run, as for a manual trigger's 409. */
+  | { kind: 'refused'; reason: string }
+  /** The row is gone (deleted with its suite, environment or project): the Temporal Schedule was removed. */
+  | { kind: 'orphaned' };
 
 // ---- The run workflow's signal, query and updates ----------------------------------------------
 
@@ -348,6 +366,12 @@ export interface PurgeActivities {
   purgeArtifactBatch: (input: { purgeId: number }) => Promise<PurgeBatch>;
   /** Marks the purge `purged` and audits `<resource>.purged` (once, however often it is called). */
   finishPurge: (input: { purgeId: number }) => Promise<PurgeResult>;
+}
+
+/** The scheduled run workflow's one activity (activities/src/schedules/). */
+export interface ScheduledRunActivities {
+  /** Queues a run of the schedule's suite the way a manual trigger does, and starts its run workflow. */
+  triggerScheduledRun: (input: ScheduledRunInput) => Promise<ScheduledRunOutcome>;
 }
 
 // ---- Error types -------------------------------------------------------------------------------

@@ -1,0 +1,1 @@
+export { createScheduleActivities, type ScheduleActivityDeps } from './trigger.js';
