@@ -30,4 +30,11 @@ export interface ActivityDeps {
   /** Runs in each test's health window (config TEST_HEALTH_WINDOW); absent: 30. */
   testHealthWindow?: number;
   log: (message: string) => void;
+  /** The worker's run metrics (worker/src/metrics.ts); absent: none recorded. */
+  runMetrics?: RunMetricsRecorder;
+}
+
+/** Where the finalize activity reports a run that has just become final (issue 17 item 1). */
+export interface RunMetricsRecorder {
+  runFinished(runId: number): Promise<void>;
 }

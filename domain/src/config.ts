@@ -82,6 +82,7 @@ const EnvSchema = z.object({
   SHARD_ATTEMPTS: positiveInt.default(3),
   TEST_HEALTH_WINDOW: positiveInt.default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  WORKER_METRICS_PORT: port.optional(),
 });
 
 export type ArtifactStoreConfig =
@@ -156,6 +157,11 @@ export interface QatronConfig {
      * default; the worker refuses to start where it does not work) or `off` (the operator's choice).
      */
     sandbox: 'bwrap' | 'off';
+    /**
+     * Where the worker serves Prometheus metrics (`/metrics`, METRICS_TOKEN as bearer token):
+     * WORKER_METRICS_PORT, 9464 in compose and Helm; unset: no listener.
+     */
+    metricsPort: number | undefined;
   };
   /** How run workflows treat their shards; fixed per run when the run starts. */
   shards: { scheduleToStartSeconds: number; heartbeatTimeoutSeconds: number; attempts: number };
@@ -272,6 +278,7 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
       gridCheckIntervalSeconds: e.GRID_CHECK_INTERVAL_SECONDS,
       pythons: e.WORKER_PYTHONS,
       sandbox: e.WORKER_SANDBOX,
+      metricsPort: e.WORKER_METRICS_PORT,
     },
     shards: {
       scheduleToStartSeconds: e.SHARD_SCHEDULE_TO_START_SECONDS,

@@ -20,6 +20,7 @@ import {
   type QatronConfig,
 } from '@qatron/domain';
 import { registerConfiguredGrid, startGridChecks } from './grids.js';
+import { createWorkerMetrics, installSdkMetrics, serveWorkerMetrics } from './metrics.js';
 import { ensureSweepSchedule } from './schedules.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -31,6 +32,8 @@ const WORKFLOWS_ENTRY = join(HERE, '..', '..', 'workflows', 'src', 'index.ts');
 
 export interface RunningWorker {
   readonly name: string;
+  /** Where this worker serves its Prometheus metrics (WORKER_METRICS_PORT); undefined when it does not. */
+  readonly metricsUrl: string | undefined;
   /** Resolves when both task-queue workers have stopped. */
   readonly done: Promise<void>;
   /** Graceful shutdown: stop polling, let running activities finish or be cancelled, deregister. */
@@ -72,6 +75,10 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
   if (config.worker.sandbox === 'off') log('WORKER_SANDBOX=off: test code runs as this worker\'s user, with its view of the machine');
   const orm = await connectDatabase(config.database.url, { pool: { min: 0, max: 6 } });
   const store = createArtifactStore(config.artifacts);
+  // Before the first connection: the SDK's runtime (and its metrics exporter) is made with it.
+  const metricsPort = config.worker.metricsPort;
+  const sdkMetricsUrl = metricsPort === undefined ? undefined : await installSdkMetrics(log);
+  const metrics = metricsPort === undefined ? undefined : createWorkerMetrics(orm, config.worker.shardSlots, log);
   const native = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
   const client = new Client({ connection: clientConnection, namespace: config.temporal.namespace });
@@ -88,13 +95,15 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     sandbox: config.worker.sandbox,
     testHealthWindow: config.testHealthWindow,
     log,
+    runMetrics: metrics,
   };
   // A database outage is waited out by every activity (the shard guards its own steps: its tests must not run twice).
-  const activities = ridingDatabaseOutages(
+  const riding = ridingDatabaseOutages(
     { ...createRunActivities(deps), ...createRetentionActivities(deps), ...createFeatureActivities(deps), ...createDatasetValidationActivities(deps), ...createScheduleActivities({ ...deps, shards: config.shards }), ...createPurgeActivities(deps), ...createNotificationActivities(deps, { publicUrl: config.board.publicUrl, smtp: config.smtp }) },
     ['executeShard'],
     log,
   );
+  const activities = metrics ? metrics.instrument(riding) : riding;
   const common = {
     connection: native,
     namespace: config.temporal.namespace,
@@ -151,17 +160,22 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     })().catch((err: unknown) => log(`heartbeat failed: ${(err as Error).message}`));
   }, config.heartbeatIntervalSeconds * 1000);
 
+  metrics?.watchTaskQueues(client, config.temporal.namespace);
+  const metricsListener = metrics && metricsPort !== undefined ? await serveWorkerMetrics(metrics, { port: metricsPort, token: config.api.metricsToken, sdkMetricsUrl }) : undefined;
+  if (metricsListener) log(`metrics on port ${metricsPort} (/metrics${config.api.metricsToken ? '' : '; refused to everyone until METRICS_TOKEN is set'})`);
   const done = Promise.all(pollers.map((w) => w.run())).then(() => undefined);
   log(`worker ${name} polling ${config.worker.taskQueues.join(' and ')} (${config.worker.shardSlots} shard slots)`);
   let stopping: Promise<void> | undefined;
   return {
     name,
+    metricsUrl: metricsListener?.url,
     done,
     stop() {
       stopping ??= (async () => {
         clearInterval(beat);
         clearInterval(pruning);
         gridChecks?.stop();
+        await metricsListener?.close();
         for (const w of pollers) if (w.getState() === 'RUNNING') w.shutdown();
         await done.catch((err: unknown) => log(`worker stopped with an error: ${(err as Error).message}`));
         await markStopped(orm.em.fork(), resource.id, new Date()).catch(() => undefined);

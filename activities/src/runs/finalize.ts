@@ -7,12 +7,14 @@ import { addCounts, decideVerdict, effectiveShardOutcome, emptyCounts, isDatabas
 import { quarantinedFailuresByShard } from '@qatron/domain/quarantine/active';
 import type { RunContext } from './context.js';
 import { notifyRunEnded } from '../notifications/start.js';
+import type { RunMetricsRecorder } from '../deps.js';
 import { recordTestHealth, testHealthPolicy } from './test-health.js';
 
-export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & { deps?: Pick<RunContext['deps'], 'testHealthWindow'> & Partial<Pick<RunContext['deps'], 'temporal'>> }) {
+export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & { deps?: Pick<RunContext['deps'], 'testHealthWindow' | 'runMetrics'> & Partial<Pick<RunContext['deps'], 'temporal'>> }) {
   return {
     /** Writes the verdict once; a run already final (cancelled through the API) keeps its status. */
     async finalizeRun(conclusion: RunConclusion): Promise<FinalRunStatus> {
+      let firstVerdict = false;
       const finalStatus = await em().transactional(async (tx) => {
         const run = await tx.findOneOrFail(Run, { id: conclusion.runId }, { lockMode: 4 });
         const suite = await tx.findOneOrFail(Suite, { id: run.suite });
@@ -28,11 +30,14 @@ export function createFinalizeActivities({ em, deps }: Pick<RunContext, 'em'> & 
         run.status = status;
         run.completedAt ??= new Date();
         run.statusReason = run.statusReason ?? verdict.reason;
+        // The shards' records are written here only: without them this is the run's first verdict, not a retry.
+        firstVerdict = run.runMetadata.shards === undefined;
         recordCounts(run, conclusion, quarantined);
         return status;
       });
       // After the verdict is committed, in its own transaction: the run's results join its tests' health windows.
       await recordHealthOf(conclusion.runId, () => recordTestHealth(em(), conclusion.runId, testHealthPolicy(deps?.testHealthWindow)));
+      if (firstVerdict && deps?.runMetrics) await recordMetricsOf(conclusion.runId, deps.runMetrics);
       // The verdict is written: the project's notification channels hear of it (issue 17 item 3).
       if (deps?.temporal) await notifyRunEnded(deps.temporal, conclusion.runId);
       return finalStatus;
@@ -52,6 +57,11 @@ async function recordHealthOf(runId: number, record: () => Promise<unknown>): Pr
     if (isDatabaseUnavailable(err)) throw err;
     console.warn(`test health of run ${runId} was not recorded: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/** Metrics are bookkeeping too: a run ends whether or not they could be recorded (issue 17 item 1). */
+async function recordMetricsOf(runId: number, runMetrics: RunMetricsRecorder): Promise<void> {
+  await runMetrics.runFinished(runId).catch((err: unknown) => console.warn(`metrics of run ${runId} were not recorded: ${err instanceof Error ? err.message : String(err)}`));
 }
 
 /** The run's counts, duration, plan and shard metadata (PRD 12.2) from the shards that finished. */
