@@ -124,6 +124,20 @@ if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
       exit 1
     fi
   fi
+  # Prometheus: the metrics test (worker/src/metrics.int.test.ts) scrapes a test API and worker
+  # with a real one and evaluates every Grafana dashboard query against it. Installed like Chromium.
+  if ! command -v prometheus >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+      log "installing Debian's prometheus (the dashboards' queries are tested against it)"
+      export DEBIAN_FRONTEND=noninteractive
+      # --no-install-recommends: only the server binary, not the node exporter service it recommends.
+      { apt-get update -qq && apt-get install -y -qq --no-install-recommends prometheus; } >&2 \
+        || { log "apt-get could not install prometheus"; exit 1; }
+    else
+      log "the metrics test runs a real Prometheus: apt-get install prometheus (as root)"
+      exit 1
+    fi
+  fi
 fi
 # bubblewrap: test code runs in its sandbox (activities/src/execution/sandbox.ts; WORKER_SANDBOX).
 # Workers and the execution tests need it on every machine, so it is installed like Chromium:
