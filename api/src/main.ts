@@ -5,17 +5,21 @@
  */
 import { connectDatabase, migrate } from '@qatron/domain/db';
 import { ConfigError, databaseUrlOf, DefaultCredentialsError, loadConfig, seedDefaults, temporalAddressOf } from '@qatron/domain';
+import { formatLogLine, type LogFormat } from '@qatron/domain/logging';
 import { buildApiDeps, resolveJwtSecret, startApiServer } from './server.js';
 import { createApp } from './app.js';
 import { serveBoard } from './board.js';
 
+// Text until the configuration says otherwise (LOG_FORMAT, or json in production).
+let format: LogFormat = 'text';
 const log = (message: string, err?: unknown) => {
   const detail = err instanceof Error ? `: ${err.stack ?? err.message}` : err ? `: ${String(err)}` : '';
-  process.stderr.write(`[api] ${new Date().toISOString()} ${message}${detail}\n`);
+  process.stderr.write(formatLogLine('api', format, err ? 'error' : 'info', `${message}${detail}`));
 };
 
 try {
   const config = loadConfig(process.env);
+  format = config.logFormat;
   // Without DATABASE_URL / TEMPORAL_ADDRESS the api joins the embedded stack on this machine.
   config.database.url = databaseUrlOf(config);
   config.temporal.address = temporalAddressOf(config);

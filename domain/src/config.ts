@@ -82,6 +82,7 @@ const EnvSchema = z.object({
   SHARD_ATTEMPTS: positiveInt.default(3),
   TEST_HEALTH_WINDOW: positiveInt.default(30),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_FORMAT: z.enum(['text', 'json']).optional(),
   WORKER_METRICS_PORT: port.optional(),
 });
 
@@ -168,6 +169,8 @@ export interface QatronConfig {
   /** How many of the most recent runs of a suite and environment each test's health looks at (issue 15 item 1). */
   testHealthWindow: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** One JSON object per log line (LOG_FORMAT=json; always in production, for Loki and other collectors), else text. */
+  logFormat: 'text' | 'json';
 }
 
 /**
@@ -287,5 +290,6 @@ export function loadConfig(env: Record<string, string | undefined>): QatronConfi
     },
     testHealthWindow: e.TEST_HEALTH_WINDOW,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (e.QATRON_ENV === 'production' ? 'json' : 'text'),
   };
 }

@@ -3,12 +3,15 @@
  * (running shards are cancelled through Temporal and retried by another worker).
  */
 import { ConfigError, databaseUrlOf, loadConfig, temporalAddressOf } from '@qatron/domain';
+import { workerLog } from './log.js';
 import { startWorker } from './worker.js';
 
-const log = (message: string) => process.stderr.write(`[worker] ${new Date().toISOString()} ${message}\n`);
+// Text until the configuration says otherwise (LOG_FORMAT, or json in production).
+let log = workerLog('text');
 
 try {
   const config = loadConfig(process.env);
+  log = workerLog(config.logFormat);
   // Without DATABASE_URL / TEMPORAL_ADDRESS the worker joins the embedded stack on this machine.
   config.database.url = databaseUrlOf(config);
   config.temporal.address = temporalAddressOf(config);

@@ -20,6 +20,7 @@ import {
   type QatronConfig,
 } from '@qatron/domain';
 import { registerConfiguredGrid, startGridChecks } from './grids.js';
+import { withLogContext } from './log.js';
 import { createWorkerMetrics, installSdkMetrics, serveWorkerMetrics } from './metrics.js';
 import { ensureSweepSchedule } from './schedules.js';
 
@@ -103,7 +104,8 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     ['executeShard'],
     log,
   );
-  const activities = metrics ? metrics.instrument(riding) : riding;
+  // Outermost: the log scope covers the metrics and the outage retries too.
+  const activities = withLogContext(metrics ? metrics.instrument(riding) : riding);
   const common = {
     connection: native,
     namespace: config.temporal.namespace,
