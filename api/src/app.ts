@@ -22,6 +22,7 @@ import { openApiDocument } from './openapi/document.js';
 import { refusingDeactivatedOrganizations } from './organizations/guard.js';
 import { organizationRoutes } from './organizations/routes.js';
 import { projectRoutes } from './projects/routes.js';
+import { purgeRoutes } from './purges/routes.js';
 import { quarantineRoutes } from './quarantine/routes.js';
 import { reportRoutes } from './reports/routes.js';
 import { runRoutes } from './runs/routes.js';
@@ -60,6 +61,7 @@ export function allRoutes(deps: ApiDeps): AnyRoute[] {
     ...dashboardRoutes(deps),
     ...quarantineRoutes(deps),
     ...notificationRoutes(deps),
+    ...purgeRoutes(deps),
   ];
   routes.push(
     defineRoute({

@@ -15,6 +15,7 @@ import { ReportTokenSigner } from './reports/tokens.js';
 import { failedStartRecorder } from './audit/failed-start.js';
 import { datasetValidationWithoutEngine, temporalDatasetValidation } from './datasets/validation-starter.js';
 import { featureIngestionWithoutEngine, temporalFeatureIngestion } from './features/ingestion-starter.js';
+import { purgesWithoutEngine, temporalPurges } from './purges/starter.js';
 import { createTemporalRunEngine, detachedRunEngine } from './runs/engine.js';
 import { runSchedulerFor } from './schedules/temporal-schedule.js';
 import { connectTemporal } from './temporal.js';
@@ -39,10 +40,10 @@ export async function resolveJwtSecret(config: QatronConfig): Promise<string> {
  * TEMPORAL_ADDRESS (the API-only tests) gets their engine-less forms, which answer 503 where a
  * request needs the engine and leave runs queued.
  */
-function engineDeps(config: QatronConfig, orm: MikroORM, log: ApiDeps['log']): Pick<ApiDeps, 'engine' | 'featureIngestion' | 'datasetValidation' | 'closeEngine'> {
+function engineDeps(config: QatronConfig, orm: MikroORM, log: ApiDeps['log']): Pick<ApiDeps, 'engine' | 'featureIngestion' | 'datasetValidation' | 'purges' | 'closeEngine'> {
   const address = config.temporal.address;
   if (!address) {
-    return { engine: detachedRunEngine, featureIngestion: featureIngestionWithoutEngine, datasetValidation: datasetValidationWithoutEngine, closeEngine: async () => undefined };
+    return { engine: detachedRunEngine, featureIngestion: featureIngestionWithoutEngine, datasetValidation: datasetValidationWithoutEngine, purges: purgesWithoutEngine, closeEngine: async () => undefined };
   }
   const temporal = connectTemporal(address, config);
   const recordFailedStart = failedStartRecorder(orm, log);
@@ -50,6 +51,7 @@ function engineDeps(config: QatronConfig, orm: MikroORM, log: ApiDeps['log']): P
     engine: createTemporalRunEngine(temporal, config),
     featureIngestion: temporalFeatureIngestion(temporal, recordFailedStart),
     datasetValidation: temporalDatasetValidation(temporal, recordFailedStart),
+    purges: temporalPurges(temporal),
     closeEngine: () => temporal.close(),
   };
 }

@@ -391,7 +391,8 @@ describe('DELETE /api/v1/environments/:id', () => {
     const environment = await buildEnvironment(em(), { project, kind: 'development', name: 'dev' });
     const run = await buildRun(em(), { project, environment, status: 'failed' });
     const res = await del(environment.id);
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ project_id: project.id, resource_type: 'environment', resource_id: environment.id, resource_name: 'dev', status: 'pending', prefixes: 1 });
     expect(await em().count(Environment, { id: environment.id })).toBe(0);
     expect(await em().count(Run, { id: run.id })).toBe(0);
     const [entry] = await auditOf('environment.deleted', environment.id);
@@ -409,7 +410,7 @@ describe('DELETE /api/v1/environments/:id', () => {
     expect(await em().count(Environment, { id: environment.id })).toBe(1);
     expect(await auditOf('environment.deleted', environment.id)).toEqual([]);
     await em().nativeUpdate(Run, { id: run.id }, { status: 'completed' });
-    expect((await del(environment.id)).status).toBe(204);
+    expect((await del(environment.id)).status).toBe(202);
   });
 
   it('is for admins, within the organization and the token scope', async () => {

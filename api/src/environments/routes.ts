@@ -5,9 +5,11 @@ import { IdParams } from '../http/params.js';
 import { EnvironmentCreate, EnvironmentOut, EnvironmentUpdate } from './schema.js';
 import { environmentOut } from './serialize.js';
 import { createEnvironment, deleteEnvironment, getEnvironment, gridNamesOf, listEnvironments, updateEnvironment } from './service.js';
+import { PurgeOut } from '../purges/schema.js';
+import { purgeOut } from '../purges/serialize.js';
 
 /** A project's environments (PRD 9.1): base URL, variables, secret references, retention, dataset, Selenium Grid. */
-export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
+export function environmentRoutes(deps: ApiDeps): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -72,16 +74,15 @@ export function environmentRoutes(_deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'delete',
       path: '/api/v1/environments/:id',
-      summary: 'Delete an environment and its runs; refused while one of its runs is in progress (admin)',
+      summary:
+        "Delete an environment and its runs; refused while one of its runs is in progress (admin). Answers its purge: the runs' artifacts are deleted from the store in the background (GET /api/v1/purges/{id})",
       tag: 'environments',
       role: 'admin',
       params: IdParams,
-      response: { status: 204 },
-      errors: [404, 409],
-      handler: async ({ em, principal, params, origin }) => {
-        await deleteEnvironment(em, principal, params.id, origin);
-        return { status: 204 };
-      },
+      response: { status: 202, schema: PurgeOut },
+      // 503 engine_unavailable: the purge could not be started, so nothing was deleted.
+      errors: [404, 409, 503],
+      handler: async ({ em, principal, params, origin }) => ({ status: 202, body: purgeOut(await deleteEnvironment(em, deps.purges, principal, params.id, origin)) }),
     }),
   ];
 }

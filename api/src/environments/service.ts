@@ -1,11 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Dataset, Environment, InfrastructureResource, Run, type StringMap } from '@qatron/domain';
+import { Dataset, Environment, InfrastructureResource, Run, type Purge, type StringMap } from '@qatron/domain';
 import { actorOf, changes, recordAudit } from '../audit/record.js';
 import { conflict, notFound, validationFailed, type FieldError } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, projectChildFilter } from '../http/scope.js';
 import { LIVE_RUN_FILTER } from '../projects/service.js';
+import { recordPurge } from '../purges/service.js';
+import type { PurgeStarter } from '../purges/starter.js';
 import type { EnvironmentCreateInput, EnvironmentUpdateInput } from './schema.js';
 import { sortedMap } from './serialize.js';
 
@@ -114,16 +116,21 @@ export async function updateEnvironment(
   return environment;
 }
 
-/** Deletes an environment with its finished runs; refused while one of its runs is live. */
-export async function deleteEnvironment(em: EntityManager, principal: Principal, id: number, origin: RequestOrigin): Promise<void> {
-  await em.transactional(async (tx) => {
+/**
+ * Deletes an environment with its finished runs; refused while one of its runs is live. Their
+ * artifacts are recorded for purging in the same transaction (issue 17 item 4); the purge is returned.
+ */
+export async function deleteEnvironment(em: EntityManager, purges: PurgeStarter, principal: Principal, id: number, origin: RequestOrigin): Promise<Purge> {
+  return em.transactional(async (tx) => {
     // The row lock waits for a transaction inserting a run of this environment, so the count sees it.
     const environment = await tx.findOne(Environment, { ...projectChildFilter(principal), id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!environment) throw notFound('Environment', id);
     const live = await tx.count(Run, { environment: id, ...LIVE_RUN_FILTER });
     if (live > 0) throw conflict(`Environment ${id} is used by ${live} run(s) in progress; cancel them or let them finish first`, 'runs_in_progress');
     recordAudit(tx, actorOf(principal), 'environment.deleted', { type: 'environment', id }, { project_id: environment.project, name: environment.name, kind: environment.kind }, origin);
+    const purge = await recordPurge(tx, purges, { type: 'environment', id, name: environment.name, organization: environment.organization, project: environment.project }, principal);
     tx.remove(environment);
+    return purge;
   });
 }
 

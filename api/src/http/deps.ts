@@ -7,6 +7,7 @@ import type { ReadinessProbe } from '../health/readiness.js';
 import type { ReportTokenSigner } from '../reports/tokens.js';
 import type { DatasetValidationStarter } from '../datasets/validation-starter.js';
 import type { FeatureIngestionStarter } from '../features/ingestion-starter.js';
+import type { PurgeStarter } from '../purges/starter.js';
 import type { RunEngine } from '../runs/engine.js';
 import type { RunScheduler } from '../schedules/temporal-schedule.js';
 
@@ -26,6 +27,8 @@ export interface ApiDeps {
   featureIngestion: FeatureIngestionStarter;
   /** Starts dataset validation on request and for uploads. */
   datasetValidation: DatasetValidationStarter;
+  /** Starts the purge of the artifacts a deleted project, suite or environment leaves in the store. */
+  purges: PurgeStarter;
   /** Creates, changes and removes the Temporal Schedules of run schedules (issue 17 item 2). */
   scheduler: RunScheduler;
   /** Closes the connection to Temporal the three above share. */

@@ -7,6 +7,8 @@ import { assertLocalRepositoryAllowed } from './repository.js';
 import { ProjectCreate, ProjectListQuery, ProjectOut, ProjectUpdate } from './schema.js';
 import { projectOut } from './serialize.js';
 import { createProject, deleteProject, getProject, listProjects, updateProject } from './service.js';
+import { PurgeOut } from '../purges/schema.js';
+import { purgeOut } from '../purges/serialize.js';
 
 /** PRD 16.2: projects (FR-PRJ-01..04); writes are for admins and audited (FR-AUD-03, FR-AUD-04). */
 export function projectRoutes(deps: ApiDeps): AnyRoute[] {
@@ -75,16 +77,15 @@ export function projectRoutes(deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'delete',
       path: '/api/v1/projects/:id',
-      summary: 'Delete a project with its environments, suites and runs; refused while a run is in progress (admin)',
+      summary:
+        "Delete a project with its environments, suites and runs; refused while a run is in progress (admin). Answers its purge: the runs' artifacts and the datasets' files are deleted from the store in the background (GET /api/v1/purges/{id})",
       tag: 'projects',
       role: 'admin',
       params: IdParams,
-      response: { status: 204 },
-      errors: [404, 409],
-      handler: async ({ em, principal, params, origin }) => {
-        await deleteProject(em, principal, params.id, origin);
-        return { status: 204 };
-      },
+      response: { status: 202, schema: PurgeOut },
+      // 503 engine_unavailable: the purge could not be started, so nothing was deleted.
+      errors: [404, 409, 503],
+      handler: async ({ em, principal, params, origin }) => ({ status: 202, body: purgeOut(await deleteProject(em, deps.purges, principal, params.id, origin)) }),
     }),
   ];
 }

@@ -1,10 +1,12 @@
 import { LockMode, raw, type FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Environment, FINAL_RUN_STATUSES, Project, Run, Suite, type AuthMethod } from '@qatron/domain';
+import { Environment, FINAL_RUN_STATUSES, Project, Run, Suite, type AuthMethod, type Purge } from '@qatron/domain';
 import { actorOf, changes, recordAudit } from '../audit/record.js';
 import { conflict, notFound, validationFailed, type FieldError } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, projectFilter, requireOrganizationWide } from '../http/scope.js';
+import { recordPurge } from '../purges/service.js';
+import type { PurgeStarter } from '../purges/starter.js';
 import type { ProjectCreateInput, ProjectUpdateInput } from './schema.js';
 import type { ProjectCounts } from './serialize.js';
 
@@ -101,12 +103,14 @@ export async function updateProject(
 
 /**
  * Deletes a project with its environments, suites, runs and datasets (FR-PRJ-03). Refused while a
- * run is live: its workers would report into rows that no longer exist.
+ * run is live: its workers would report into rows that no longer exist. Its artifacts and dataset
+ * files are recorded for purging in the same transaction and deleted from the store by the purge
+ * workflow (issue 17 item 4); the purge is returned.
  */
-export async function deleteProject(em: EntityManager, principal: Principal, id: number, origin: RequestOrigin): Promise<void> {
+export async function deleteProject(em: EntityManager, purges: PurgeStarter, principal: Principal, id: number, origin: RequestOrigin): Promise<Purge> {
   // A scoped token's filter pins its own project's id; any other id must not override it below.
   if (principal.projectId !== null && principal.projectId !== id) throw notFound('Project', id);
-  await em.transactional(async (tx) => {
+  return em.transactional(async (tx) => {
     // The row lock waits for any transaction that is inserting a run of this project (its foreign
     // key holds a share lock on the row), so the count below cannot miss a run created meanwhile.
     const project = await tx.findOne(Project, { ...projectFilter(principal), id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
@@ -123,8 +127,10 @@ export async function deleteProject(em: EntityManager, principal: Principal, id:
       { name: project.name, repo_url: project.repoUrl, environments: counts.environments, suites: counts.suites, runs },
       origin,
     );
+    const purge = await recordPurge(tx, purges, { type: 'project', id, name: project.name, organization: project.organization, project: id }, principal);
     // Environments, suites, runs, datasets and scoped service tokens go with it (ON DELETE CASCADE).
     tx.remove(project);
+    return purge;
   });
 }
 

@@ -5,9 +5,11 @@ import { IdParams } from '../http/params.js';
 import { SuiteCreate, SuiteOut, SuiteUpdate } from './schema.js';
 import { suiteOut } from './serialize.js';
 import { createSuite, deleteSuite, getSuite, listSuites, updateSuite } from './service.js';
+import { PurgeOut } from '../purges/schema.js';
+import { purgeOut } from '../purges/serialize.js';
 
 /** A project's suites (PRD 9.1): which tests to run (layer, markers, keywords, paths) and how (shards, retries, timeout). */
-export function suiteRoutes(_deps: ApiDeps): AnyRoute[] {
+export function suiteRoutes(deps: ApiDeps): AnyRoute[] {
   return [
     defineRoute({
       method: 'get',
@@ -62,16 +64,14 @@ export function suiteRoutes(_deps: ApiDeps): AnyRoute[] {
     defineRoute({
       method: 'delete',
       path: '/api/v1/suites/:id',
-      summary: 'Delete a suite and its runs; refused while one of its runs is in progress (admin)',
+      summary: "Delete a suite and its runs; refused while one of its runs is in progress (admin). Answers its purge: the runs' artifacts are deleted from the store in the background (GET /api/v1/purges/{id})",
       tag: 'suites',
       role: 'admin',
       params: IdParams,
-      response: { status: 204 },
-      errors: [404, 409],
-      handler: async ({ em, principal, params, origin }) => {
-        await deleteSuite(em, principal, params.id, origin);
-        return { status: 204 };
-      },
+      response: { status: 202, schema: PurgeOut },
+      // 503 engine_unavailable: the purge could not be started, so nothing was deleted.
+      errors: [404, 409, 503],
+      handler: async ({ em, principal, params, origin }) => ({ status: 202, body: purgeOut(await deleteSuite(em, deps.purges, principal, params.id, origin)) }),
     }),
   ];
 }

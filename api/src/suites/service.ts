@@ -1,11 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Run, Suite } from '@qatron/domain';
+import { Run, Suite, type Purge } from '@qatron/domain';
 import { actorOf, changes, recordAudit } from '../audit/record.js';
 import { conflict, notFound, validationFailed } from '../http/problems.js';
 import type { Principal, RequestOrigin } from '../http/principal.js';
 import { findVisibleProject, projectChildFilter } from '../http/scope.js';
 import { LIVE_RUN_FILTER } from '../projects/service.js';
+import { recordPurge } from '../purges/service.js';
+import type { PurgeStarter } from '../purges/starter.js';
 import type { SuiteCreateInput, SuiteUpdateInput } from './schema.js';
 import { suiteSettings, type SuiteSettings } from './serialize.js';
 
@@ -63,16 +65,21 @@ export async function updateSuite(em: EntityManager, principal: Principal, id: n
   return suite;
 }
 
-/** Deletes a suite with its finished runs; refused while one of its runs is live. */
-export async function deleteSuite(em: EntityManager, principal: Principal, id: number, origin: RequestOrigin): Promise<void> {
-  await em.transactional(async (tx) => {
+/**
+ * Deletes a suite with its finished runs; refused while one of its runs is live. Their artifacts are
+ * recorded for purging in the same transaction (issue 17 item 4); the purge is returned.
+ */
+export async function deleteSuite(em: EntityManager, purges: PurgeStarter, principal: Principal, id: number, origin: RequestOrigin): Promise<Purge> {
+  return em.transactional(async (tx) => {
     // The row lock waits for a transaction inserting a run of this suite, so the count sees it.
     const suite = await tx.findOne(Suite, { ...projectChildFilter(principal), id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
     if (!suite) throw notFound('Suite', id);
     const live = await tx.count(Run, { suite: id, ...LIVE_RUN_FILTER });
     if (live > 0) throw conflict(`Suite ${id} is used by ${live} run(s) in progress; cancel them or let them finish first`, 'runs_in_progress');
     recordAudit(tx, actorOf(principal), 'suite.deleted', { type: 'suite', id }, { project_id: suite.project, name: suite.name }, origin);
+    const purge = await recordPurge(tx, purges, { type: 'suite', id, name: suite.name, organization: suite.organization, project: suite.project }, principal);
     tx.remove(suite);
+    return purge;
   });
 }
 

@@ -273,7 +273,8 @@ describe('DELETE /api/v1/suites/:id', () => {
     const suite = await buildSuite(em(), { project, name: 'smoke' });
     const run = await buildRun(em(), { project, suite, status: 'partial_failed' });
     const res = await del(suite.id);
-    expect(res.status).toBe(204);
+    expect(res.status).toBe(202);
+    expect(res.body).toMatchObject({ project_id: project.id, resource_type: 'suite', resource_id: suite.id, resource_name: 'smoke', status: 'pending', prefixes: 1 });
     expect(await em().count(Suite, { id: suite.id })).toBe(0);
     expect(await em().count(Run, { id: run.id })).toBe(0);
     const [entry] = await auditOf('suite.deleted', suite.id);
@@ -293,7 +294,7 @@ describe('DELETE /api/v1/suites/:id', () => {
       await em().nativeUpdate(Run, { id: run.id }, { status: 'timed_out' });
     }
     expect(await auditOf('suite.deleted', suite.id)).toEqual([]);
-    expect((await del(suite.id)).status).toBe(204);
+    expect((await del(suite.id)).status).toBe(202);
   });
 
   it('is for admins, within the organization and the token scope', async () => {
