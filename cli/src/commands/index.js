@@ -13,6 +13,7 @@ import projects from './projects.js';
 import quarantine from './quarantine.js';
 import rerun from './rerun.js';
 import runs from './runs.js';
+import schedules from './schedules.js';
 import suites from './suites.js';
 import tests from './tests.js';
 import tokens from './tokens.js';
@@ -21,4 +22,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...datasets, ...features, ...quarantine, tests, ...grids, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...schedules, ...datasets, ...features, ...quarantine, tests, ...grids, ...tokens, ...organizations];
