@@ -1,5 +1,7 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DATASOURCE_UID, dashboardProblems, dashboardQueries, readDashboardFiles } from './dashboards.js';
+import { DASHBOARD_DIR, DATASOURCE_UID, dashboardProblems, dashboardQueries, readDashboardFiles } from './dashboards.js';
 
 /**
  * The shipped dashboards load in Grafana (issue 17 item 1): the schema check of the fields Grafana
@@ -23,6 +25,12 @@ describe('Grafana dashboards', () => {
   it('are valid: every panel has queries on the provisioned datasource, ids are unique', () => {
     expect(dashboardProblems(files)).toEqual([]);
     expect(dashboardQueries(files).length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('are the ones the Helm chart ships (helm/qatron/dashboards: copies, helm reads nothing outside the chart)', () => {
+    const chartDir = join(DASHBOARD_DIR, '..', '..', '..', 'helm', 'qatron', 'dashboards');
+    expect(readdirSync(chartDir).sort()).toEqual([...files.keys()]);
+    for (const file of files.keys()) expect(readFileSync(join(chartDir, file), 'utf8'), file).toBe(readFileSync(join(DASHBOARD_DIR, file), 'utf8'));
   });
 
   it('refuses a panel without a query, a duplicate id, another datasource and a duplicate uid', () => {
