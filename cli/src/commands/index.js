@@ -7,6 +7,7 @@ import failures from './failures.js';
 import features from './features.js';
 import grids from './grids.js';
 import init from './init.js';
+import notifications from './notifications.js';
 import organizations from './organizations.js';
 import { passwd } from './passwd.js';
 import projects from './projects.js';
@@ -22,4 +23,4 @@ import tokens from './tokens.js';
 
 /** Every `qatron` command, in the order `qatron --help` lists them. */
 /** @type {Command[]} */
-export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...schedules, ...datasets, ...features, ...quarantine, tests, ...grids, ...tokens, ...organizations];
+export const commands = [login, logout, whoami, passwd, init, apply, ...runs, rerun, failures, ...artifacts, ...projects, ...environments, ...suites, ...schedules, ...datasets, ...features, ...quarantine, ...notifications, tests, ...grids, ...tokens, ...organizations];
