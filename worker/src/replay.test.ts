@@ -20,6 +20,7 @@ const EVERY_WORKFLOW = Object.keys({
   datasetValidationWorkflow: true,
   scheduledRunWorkflow: true,
   notifyRunWorkflow: true,
+  purgeWorkflow: true,
 } satisfies Record<WorkflowType, true>);
 /** The run workflow's endings that take different paths through it. */
 const RUN_SCENARIOS = ['completed', 'failed', 'partial-failed', 'cancelled', 'timed-out', 'infra-failed', 'no-worker', 'nothing-selected', 'shard-retried'];
