@@ -40,7 +40,11 @@ import type {
   TokenResponse,
   User,
 } from './types';
-import type { ResponseBody } from '@qatron/api-types';
+import type { RequestBody, ResponseBody } from '@qatron/api-types';
+
+/** A run schedule (issue 17 item 2), as the API answers it, and what creating one sends. */
+export type RunSchedule = ResponseBody<'get_schedules_id'>;
+export type RunScheduleInput = RequestBody<'post_suites_id_schedules'>;
 
 export class ApiError extends Error {
   constructor(
@@ -211,6 +215,14 @@ export const api = {
   tests: {
     list: (projectId: number, query: TestHealthQuery = {}) => request<Page<TestHealth>>('GET', `/api/v1/projects/${projectId}/tests${queryString({ ...query })}`),
     get: (projectId: number, testId: number) => request<TestHealthDetail>('GET', `/api/v1/projects/${projectId}/tests/${testId}`),
+  },
+  /** Suites run on a timetable by Temporal Schedules (issue 17 item 2). */
+  schedules: {
+    list: (suiteId: number) => request<Page<RunSchedule>>('GET', `/api/v1/suites/${suiteId}/schedules?limit=200`),
+    create: (suiteId: number, body: RunScheduleInput) => request<RunSchedule>('POST', `/api/v1/suites/${suiteId}/schedules`, body),
+    pause: (id: number) => request<RunSchedule>('POST', `/api/v1/schedules/${id}/pause`),
+    resume: (id: number) => request<RunSchedule>('POST', `/api/v1/schedules/${id}/resume`),
+    remove: (id: number) => request<void>('DELETE', `/api/v1/schedules/${id}`),
   },
   /** Tests whose failures leave the project's run verdicts alone (issue 15 item 2). */
   quarantine: {
