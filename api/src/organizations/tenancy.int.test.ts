@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestFeatureFiles, Quarantine, recordScenarioResults, RunArtifact, runPrefix, RunSchedule, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
+import { ingestFeatureFiles, Purge, Quarantine, recordScenarioResults, RunArtifact, runPrefix, RunSchedule, storeRunArtifact, TestHealth, TestResult } from '@qatron/domain';
 import { DEFAULT_TEST_HEALTH_POLICY } from '@qatron/domain/test-health/classify';
 import { buildEnvironment, buildProject, buildRun, buildSuite, buildUser } from '@qatron/domain/testing';
 import { startTestApi, type TestApi } from '../testing/harness.js';
@@ -105,6 +105,7 @@ interface Fixtures {
   user: number;
   schedule: number;
   notificationChannel: number;
+  purge: number;
 }
 
 /** Which fixture a path's `{id}` names, by the path's resource. */
@@ -122,6 +123,7 @@ const ID_OF_PATH: [RegExp, keyof Fixtures][] = [
   [/^\/api\/v1\/organizations\/\{id\}/, 'organization'],
   [/^\/api\/v1\/schedules\/\{id\}/, 'schedule'],
   [/^\/api\/v1\/notification-channels\/\{id\}/, 'notificationChannel'],
+  [/^\/api\/v1\/purges\/\{id\}/, 'purge'],
 ];
 
 /** Query filters that name a resource by id get the first organization's. */
@@ -187,6 +189,9 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
   await em().persist(schedule).flush();
   const channel = await api.request('POST', `/api/v1/projects/${project.id}/notification-channels`, { token: adminA, json: { name: `${MARKER}-channel`, kind: 'webhook', url: 'https://hooks.example.test/tenanta', secret_ref: 'TENANTA_HOOK_KEY' } });
   expect(channel.status).toBe(201);
+  // Written directly as well: a purge row is what a DELETE leaves, and deleting would take the fixtures with it.
+  const purge = new Purge(organization.id, { type: 'suite', id: suite.id, name: `${MARKER}-suite`, project: project.id }, [`${runPrefix(run)}`], 'admin');
+  await em().persist(purge).flush();
   const features = await api.request('GET', `/api/v1/features?project_id=${project.id}`, { token: adminA });
   const detail = await api.request('GET', `/api/v1/features/${features.body.items[0].id}`, { token: adminA });
   return {
@@ -208,6 +213,7 @@ async function firstOrganizationFixtures(): Promise<Fixtures> {
     user: user.id,
     schedule: schedule.id,
     notificationChannel: channel.body.id,
+    purge: purge.id,
   };
 }
 
