@@ -34,7 +34,10 @@ export interface ActivityDeps {
   runMetrics?: RunMetricsRecorder;
 }
 
-/** Where the finalize activity reports a run that has just become final (issue 17 item 1). */
+/** Where the activities report what the worker's metrics count (issue 17 item 1). */
 export interface RunMetricsRecorder {
+  /** A run has just become final (the finalize activity). */
   runFinished(runId: number): Promise<void>;
+  /** Retention deleted a run's artifacts, which held this many bytes. */
+  artifactBytesDeleted(bytes: number): void;
 }

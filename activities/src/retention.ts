@@ -21,7 +21,7 @@ const REVOKED_SESSION_GRACE_MS = 60 * 60 * 1000;
  * sweep workflows. Every one is idempotent, since Temporal retries an activity whose worker died
  * and the per-run timer and the sweep may reach the same run.
  */
-export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'store' | 'log'>): RetentionActivities {
+export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'store' | 'log' | 'runMetrics'>): RetentionActivities {
   const em = () => deps.orm.em.fork();
 
   /**
@@ -38,14 +38,18 @@ export function createRetentionActivities(deps: Pick<ActivityDeps, 'orm' | 'stor
     // Objects first, outside the transaction (no row lock held across store calls): if the worker
     // dies between the two, the retry finds the flag unset and deletes the (now empty) prefix again.
     const objects = await deps.store.deletePrefix(runPrefix(run));
+    let bytes = 0;
     const marked = await em().transactional(async (tx) => {
       const locked = await tx.findOne(Run, { id: runId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (!locked || locked.artifactsDeleted) return false;
+      // What the rows recorded, for the bytes-deleted metric: the rows go now.
+      bytes = (await tx.find(RunArtifact, { run: runId })).reduce((sum, artifact) => sum + artifact.sizeBytes, 0);
       await tx.nativeDelete(RunArtifact, { run: runId });
       locked.artifactsDeleted = true;
       locked.artifactsDeletedAt = new Date();
       return true;
     });
+    if (marked) deps.runMetrics?.artifactBytesDeleted(bytes);
     return { deleted: marked, objects };
   }
 

@@ -5,7 +5,8 @@ import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
-import { isFinalStatus, loadConfig } from '@qatron/domain';
+import { isFinalStatus, loadConfig, RunArtifact } from '@qatron/domain';
+import { createRetentionActivities } from '@qatron/activities/retention';
 import { createFixtureRepository } from '@qatron/activities/testing/fixture-repo';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { supervise, waitFor, type Supervised } from '@qatron/scripts/embedded/process';
@@ -14,6 +15,7 @@ import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots'
 import { freePort } from '@qatron/scripts/testing/ports';
 import { dashboardQueries, readDashboardFiles } from '../../docker/grafana/dashboards.js';
 import { E2E_WORKER_CACHE } from './testing/stack.js';
+import { createWorkerMetrics } from './metrics.js';
 import { startWorker, type RunningWorker } from './worker.js';
 
 /**
@@ -33,6 +35,7 @@ let prometheusUrl: string;
 let api: TestApi;
 let admin: string;
 let worker: RunningWorker;
+let greenRunId: number;
 const workerLines: string[] = [];
 
 async function startTemporal(): Promise<{ address: string; metrics: string }> {
@@ -179,6 +182,7 @@ describe('metrics scraped by a real Prometheus', () => {
     const green = await projectOn('shop-green', 'green');
     const failing = await projectOn('shop-failing', 'failing');
     const first = await runToEnd(green);
+    greenRunId = first.id;
     expect(first.status, JSON.stringify(first)).toBe('completed');
     // Prometheus sees the first run before the next ones: rates over the counters are then real increases.
     await untilScraped('qatron_runs_finished_total{project="shop-green",status="completed"}', (v) => v === 1);
@@ -213,4 +217,16 @@ describe('metrics scraped by a real Prometheus', () => {
     expect(withoutData).toEqual([]);
     expect(queries.length).toBeGreaterThanOrEqual(40);
   }, 60_000);
+
+  it('counts the bytes retention deletes from the artifact store', async () => {
+    const stored = (await api.orm.em.fork().find(RunArtifact, { run: greenRunId })).reduce((sum, a) => sum + a.sizeBytes, 0);
+    expect(stored).toBeGreaterThan(0);
+    // The worker's own recorder on the retention activity, as startWorker wires them.
+    const metrics = createWorkerMetrics(api.orm, 2, () => undefined);
+    const retention = createRetentionActivities({ orm: api.orm, store: api.store, log: () => undefined, runMetrics: metrics });
+    expect(await retention.deleteRunArtifacts({ runId: greenRunId })).toMatchObject({ deleted: true });
+    // Again: nothing left to delete, nothing counted twice.
+    expect(await retention.deleteRunArtifacts({ runId: greenRunId })).toMatchObject({ deleted: false });
+    expect((await metrics.registry.getSingleMetric('qatron_artifact_bytes_deleted_total')?.get())?.values).toEqual([{ value: stored, labels: {} }]);
+  });
 });

@@ -32,6 +32,8 @@ export interface WorkerMetrics {
   readonly registry: Registry;
   /** Records a run that has just become final (the finalize activity, once per run). */
   runFinished(runId: number): Promise<void>;
+  /** Counts the bytes retention deleted from the artifact store. */
+  artifactBytesDeleted(bytes: number): void;
   /** Wraps the activities: shard slots in use, and runs counted as they start. */
   instrument<A extends InstrumentedActivities>(activities: A): A;
   /** Reports the backlog of the task queues in `namespace` at each scrape (DescribeTaskQueue with stats). */
@@ -80,6 +82,7 @@ export function createWorkerMetrics(orm: MikroORM, shardSlots: number, log: (m: 
     buckets: DURATION_BUCKETS,
     registers: [registry],
   });
+  const bytesDeleted = new Counter({ name: 'qatron_artifact_bytes_deleted_total', help: 'Bytes of run artifacts retention deleted from the artifact store', registers: [registry] });
   const slotsUsed = new Gauge({ name: 'qatron_worker_shard_slots_used', help: 'Shard activities this worker is running now', registers: [registry] });
   new Gauge({ name: 'qatron_worker_shard_slots', help: 'Shard activities this worker runs at most (WORKER_SHARD_SLOTS)', registers: [registry] }).set(shardSlots);
 
@@ -147,7 +150,7 @@ export function createWorkerMetrics(orm: MikroORM, shardSlots: number, log: (m: 
     });
   }
 
-  return { registry, runFinished, instrument, watchTaskQueues };
+  return { registry, runFinished, artifactBytesDeleted: (bytes) => bytesDeleted.inc(bytes), instrument, watchTaskQueues };
 }
 
 /** A free loopback port, for the Temporal SDK's own exporter (it takes an address, not port 0). */
