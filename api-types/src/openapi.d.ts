@@ -192,6 +192,93 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/oidc/{organization_slug}/options": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How an organization's users sign in (for the Board's login page): whether it has SSO and still allows passwords */
+        get: operations["get_auth_oidc_organization_slug_options"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/{organization_slug}/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Start single sign-on: redirects the browser to the organization's OpenID Provider (authorization code with PKCE S256) */
+        get: operations["get_auth_oidc_organization_slug_login"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/callback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where the OpenID Provider sends the browser back: the code is exchanged, the ID token verified, and the Board gets a one-time code */
+        get: operations["get_auth_oidc_callback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/oidc/session": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Exchange the one-time code of a completed single sign-on for a session token (once, within a minute) */
+        post: operations["post_auth_oidc_session"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{id}/sso": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An organization's single sign-on settings (404 when it has none) */
+        get: operations["get_organizations_id_sso"];
+        /** Set an organization's single sign-on (OpenID Connect issuer, client, group → role mapping) and whether password login is disabled */
+        put: operations["put_organizations_id_sso"];
+        post?: never;
+        /** Remove an organization's single sign-on: password login applies again */
+        delete: operations["delete_organizations_id_sso"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/users": {
         parameters: {
             query?: never;
@@ -344,7 +431,7 @@ export interface paths {
         /** Update a project; fields left out keep their value (admin) */
         put: operations["put_projects_id"];
         post?: never;
-        /** Delete a project with its environments, suites and runs; refused while a run is in progress (admin) */
+        /** Delete a project with its environments, suites and runs; refused while a run is in progress (admin). Answers its purge: the runs' artifacts and the datasets' files are deleted from the store in the background (GET /api/v1/purges/{id}) */
         delete: operations["delete_projects_id"];
         options?: never;
         head?: never;
@@ -381,7 +468,7 @@ export interface paths {
         /** Update an environment; fields left out keep their value, maps given replace the stored ones (admin) */
         put: operations["put_environments_id"];
         post?: never;
-        /** Delete an environment and its runs; refused while one of its runs is in progress (admin) */
+        /** Delete an environment and its runs; refused while one of its runs is in progress (admin). Answers its purge: the runs' artifacts are deleted from the store in the background (GET /api/v1/purges/{id}) */
         delete: operations["delete_environments_id"];
         options?: never;
         head?: never;
@@ -505,7 +592,7 @@ export interface paths {
         /** Update a suite; fields left out keep their value (admin) */
         put: operations["put_suites_id"];
         post?: never;
-        /** Delete a suite and its runs; refused while one of its runs is in progress (admin) */
+        /** Delete a suite and its runs; refused while one of its runs is in progress (admin). Answers its purge: the runs' artifacts are deleted from the store in the background (GET /api/v1/purges/{id}) */
         delete: operations["delete_suites_id"];
         options?: never;
         head?: never;
@@ -559,6 +646,77 @@ export interface paths {
         put?: never;
         /** Re-run a final run's failed and errored tests (scope failed) or the tests some of its shards ran (scope shards) as a new run on the same commit, linked by rerun_of (issue 15 item 3). 409 when the run is not final (run_not_final), has nothing to re-run (nothing_to_rerun) or never resolved its commit (commit_unknown); 400 unknown_shard for a shard index the run did not have */
         post: operations["post_runs_id_rerun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/suites/{id}/schedules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a suite's run schedules, oldest first, with each one's next run time from Temporal */
+        get: operations["get_suites_id_schedules"];
+        put?: never;
+        /** Schedule runs of a suite against one of its project's environments: a 5-field cron expression in an IANA time zone, or an interval. Backed by a Temporal Schedule (qatron-schedule-<id>); 503 when Temporal cannot take it (nothing is stored then) */
+        post: operations["post_suites_id_schedules"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a run schedule with its next run time from Temporal */
+        get: operations["get_schedules_id"];
+        /** Change a run schedule; fields left out keep their value, cron replaces an interval and the other way round. 503 when Temporal cannot take it (nothing is changed then) */
+        put: operations["put_schedules_id"];
+        post?: never;
+        /** Delete a run schedule and its Temporal Schedule; the runs it triggered stay */
+        delete: operations["delete_schedules_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Pause a run schedule: it fires no run until resumed */
+        post: operations["post_schedules_id_pause"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/schedules/{id}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume a paused run schedule */
+        post: operations["post_schedules_id_resume"];
         delete?: never;
         options?: never;
         head?: never;
@@ -988,6 +1146,94 @@ export interface paths {
         post?: never;
         /** Lift a quarantine: the test's failures count again from the next run (admin) */
         delete: operations["delete_projects_id_quarantine_quarantine_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{id}/notification-channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a project's notification channels by name */
+        get: operations["get_projects_id_notification_channels"];
+        put?: never;
+        /** Add a notification channel (webhook, slack or email) with its rules to a project (admin) */
+        post: operations["post_projects_id_notification_channels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a notification channel */
+        get: operations["get_notification_channels_id"];
+        /** Update a notification channel; fields left out keep their value, lists given replace the stored ones (admin) */
+        put: operations["put_notification_channels_id"];
+        post?: never;
+        /** Delete a notification channel and its delivery log (admin) */
+        delete: operations["delete_notification_channels_id"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the channel a test message now, once, through a worker, and answer how the receiver answered (admin) */
+        post: operations["post_notification_channels_id_test"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notification-channels/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A notification channel's delivery log: every attempt, newest first */
+        get: operations["get_notification_channels_id_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/purges/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A deletion's purge of the artifact store: pending while its workflow deletes the runs' artifacts, purged once none is left (admin) */
+        get: operations["get_purges_id"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2048,6 +2294,685 @@ export interface operations {
                 };
             };
             /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_auth_oidc_organization_slug_options: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        sso_enabled: boolean;
+                        password_login_enabled: boolean;
+                        /** @description Where a browser starts single sign-on; null without SSO */
+                        login_url: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_auth_oidc_organization_slug_login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to the provider's authorization endpoint */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_auth_oidc_callback: {
+        parameters: {
+            query?: {
+                state?: string;
+                code?: string;
+                error?: string;
+                error_description?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Redirect to the Board (/login#sso_code=…), which exchanges the one-time code with POST /api/v1/auth/oidc/session */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_auth_oidc_session: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    code: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        access_token: string;
+                        /** @constant */
+                        token_type: "bearer";
+                        /** @description Seconds until the token expires */
+                        expires_in: number;
+                        /** @description An admin reset the password: every call but POST /api/v1/auth/password and logout answers 403 password_change_required until it is changed */
+                        password_change_required: boolean;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_organizations_id_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        organization_id: number;
+                        issuer: string;
+                        client_id: string;
+                        client_secret_name: string;
+                        scopes: string[];
+                        groups_claim: string;
+                        group_roles: {
+                            [key: string]: "viewer" | "user" | "admin";
+                        };
+                        /** @enum {string} */
+                        default_role: "viewer" | "user" | "admin";
+                        password_login_disabled: boolean;
+                        /** @description The redirect URI to register at the provider */
+                        redirect_uri: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_organizations_id_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Format: uri
+                     * @description The OpenID Provider's issuer identifier; discovery reads <issuer>/.well-known/openid-configuration
+                     */
+                    issuer: string;
+                    client_id: string;
+                    /** @description Name of the secret holding the client secret (API environment variable or file in SECRETS_DIR); the value is never stored */
+                    client_secret_name: string;
+                    /**
+                     * @description Scopes to ask for; openid is added when missing
+                     * @default [
+                     *       "openid",
+                     *       "email",
+                     *       "profile"
+                     *     ]
+                     */
+                    scopes?: string[];
+                    /**
+                     * @description The claim listing the user's groups
+                     * @default groups
+                     */
+                    groups_claim?: string;
+                    /**
+                     * @description Group name → role; a user in several mapped groups gets the highest role
+                     * @default {}
+                     */
+                    group_roles?: {
+                        [key: string]: "viewer" | "user" | "admin";
+                    };
+                    /**
+                     * @description Role of a user in none of the mapped groups
+                     * @default viewer
+                     * @enum {string}
+                     */
+                    default_role?: "viewer" | "user" | "admin";
+                    /**
+                     * @description Refuse password login (403 password_login_disabled) to the organization's users; the platform administrator keeps it
+                     * @default false
+                     */
+                    password_login_disabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        organization_id: number;
+                        issuer: string;
+                        client_id: string;
+                        client_secret_name: string;
+                        scopes: string[];
+                        groups_claim: string;
+                        group_roles: {
+                            [key: string]: "viewer" | "user" | "admin";
+                        };
+                        /** @enum {string} */
+                        default_role: "viewer" | "user" | "admin";
+                        password_login_disabled: boolean;
+                        /** @description The redirect URI to register at the provider */
+                        redirect_uri: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_organizations_id_sso: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -3744,12 +4669,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
-            204: {
+            /** @description OK */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description The project deleted, or the project of the suite or environment deleted */
+                        project_id: number;
+                        /**
+                         * @description What was deleted
+                         * @enum {string}
+                         */
+                        resource_type: "project" | "suite" | "environment";
+                        /** @description Its id (the row is gone) */
+                        resource_id: number;
+                        resource_name: string;
+                        /**
+                         * @description pending until every prefix is gone from the store, then purged
+                         * @enum {string}
+                         */
+                        status: "pending" | "purged";
+                        /** @description Artifact-store prefixes to delete: one per run, and for a project its datasets and its own */
+                        prefixes: number;
+                        /** @description Prefixes already deleted */
+                        prefixes_done: number;
+                        /** @description Objects removed from the store so far */
+                        objects_deleted: number;
+                        /** @description Who deleted the resource */
+                        requested_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        completed_at: string | null;
+                    };
+                };
             };
             /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
             400: {
@@ -3814,7 +4769,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4412,12 +5367,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
-            204: {
+            /** @description OK */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description The project deleted, or the project of the suite or environment deleted */
+                        project_id: number;
+                        /**
+                         * @description What was deleted
+                         * @enum {string}
+                         */
+                        resource_type: "project" | "suite" | "environment";
+                        /** @description Its id (the row is gone) */
+                        resource_id: number;
+                        resource_name: string;
+                        /**
+                         * @description pending until every prefix is gone from the store, then purged
+                         * @enum {string}
+                         */
+                        status: "pending" | "purged";
+                        /** @description Artifact-store prefixes to delete: one per run, and for a project its datasets and its own */
+                        prefixes: number;
+                        /** @description Prefixes already deleted */
+                        prefixes_done: number;
+                        /** @description Objects removed from the store so far */
+                        objects_deleted: number;
+                        /** @description Who deleted the resource */
+                        requested_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        completed_at: string | null;
+                    };
+                };
             };
             /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
             400: {
@@ -4482,7 +5467,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -6129,12 +7114,42 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description No content */
-            204: {
+            /** @description OK */
+            202: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description The project deleted, or the project of the suite or environment deleted */
+                        project_id: number;
+                        /**
+                         * @description What was deleted
+                         * @enum {string}
+                         */
+                        resource_type: "project" | "suite" | "environment";
+                        /** @description Its id (the row is gone) */
+                        resource_id: number;
+                        resource_name: string;
+                        /**
+                         * @description pending until every prefix is gone from the store, then purged
+                         * @enum {string}
+                         */
+                        status: "pending" | "purged";
+                        /** @description Artifact-store prefixes to delete: one per run, and for a project its datasets and its own */
+                        prefixes: number;
+                        /** @description Prefixes already deleted */
+                        prefixes_done: number;
+                        /** @description Objects removed from the store so far */
+                        objects_deleted: number;
+                        /** @description Who deleted the resource */
+                        requested_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        completed_at: string | null;
+                    };
+                };
             };
             /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
             400: {
@@ -6199,7 +7214,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -7768,6 +8783,827 @@ export interface operations {
             };
         };
     };
+    get_suites_id_schedules: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            organization_id: number;
+                            project_id: number;
+                            suite_id: number;
+                            suite_name: string;
+                            environment_id: number;
+                            environment_name: string;
+                            cron: string | null;
+                            interval_seconds: number | null;
+                            timezone: string;
+                            branch: string;
+                            paused: boolean;
+                            description: string;
+                            /** @description The Temporal Schedule that fires it (visible in the Temporal UI) */
+                            temporal_schedule_id: string;
+                            /** @description When it fires next, as Temporal's schedule says; null while paused or when Temporal cannot be asked */
+                            next_run_at: string | null;
+                            created_by_name: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_suites_id_schedules: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    cron?: string | null;
+                    interval_seconds?: number | null;
+                    /**
+                     * @description IANA time zone the cron expression is read in, e.g. Europe/Berlin
+                     * @default UTC
+                     */
+                    timezone?: string;
+                    environment_id?: number | null;
+                    environment?: string | null;
+                    /** @description Git branch each run tests; default the project's default branch (main unless set) */
+                    branch?: string | null;
+                    /**
+                     * @description Create it paused: it fires only once resumed
+                     * @default false
+                     */
+                    paused?: boolean;
+                    /** @default  */
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        suite_id: number;
+                        suite_name: string;
+                        environment_id: number;
+                        environment_name: string;
+                        cron: string | null;
+                        interval_seconds: number | null;
+                        timezone: string;
+                        branch: string;
+                        paused: boolean;
+                        description: string;
+                        /** @description The Temporal Schedule that fires it (visible in the Temporal UI) */
+                        temporal_schedule_id: string;
+                        /** @description When it fires next, as Temporal's schedule says; null while paused or when Temporal cannot be asked */
+                        next_run_at: string | null;
+                        created_by_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the user role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_schedules_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        suite_id: number;
+                        suite_name: string;
+                        environment_id: number;
+                        environment_name: string;
+                        cron: string | null;
+                        interval_seconds: number | null;
+                        timezone: string;
+                        branch: string;
+                        paused: boolean;
+                        description: string;
+                        /** @description The Temporal Schedule that fires it (visible in the Temporal UI) */
+                        temporal_schedule_id: string;
+                        /** @description When it fires next, as Temporal's schedule says; null while paused or when Temporal cannot be asked */
+                        next_run_at: string | null;
+                        created_by_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_schedules_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    cron?: string | null;
+                    interval_seconds?: number | null;
+                    /** @description IANA time zone the cron expression is read in, e.g. Europe/Berlin */
+                    timezone?: string;
+                    environment_id?: number | null;
+                    environment?: string | null;
+                    /** @description Git branch each run tests */
+                    branch?: string;
+                    description?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        suite_id: number;
+                        suite_name: string;
+                        environment_id: number;
+                        environment_name: string;
+                        cron: string | null;
+                        interval_seconds: number | null;
+                        timezone: string;
+                        branch: string;
+                        paused: boolean;
+                        description: string;
+                        /** @description The Temporal Schedule that fires it (visible in the Temporal UI) */
+                        temporal_schedule_id: string;
+                        /** @description When it fires next, as Temporal's schedule says; null while paused or when Temporal cannot be asked */
+                        next_run_at: string | null;
+                        created_by_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the user role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_schedules_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the user role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_schedules_id_pause: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        suite_id: number;
+                        suite_name: string;
+                        environment_id: number;
+                        environment_name: string;
+                        cron: string | null;
+                        interval_seconds: number | null;
+                        timezone: string;
+                        branch: string;
+                        paused: boolean;
+                        description: string;
+                        /** @description The Temporal Schedule that fires it (visible in the Temporal UI) */
+                        temporal_schedule_id: string;
+                        /** @description When it fires next, as Temporal's schedule says; null while paused or when Temporal cannot be asked */
+                        next_run_at: string | null;
+                        created_by_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the user role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_schedules_id_resume: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        suite_id: number;
+                        suite_name: string;
+                        environment_id: number;
+                        environment_name: string;
+                        cron: string | null;
+                        interval_seconds: number | null;
+                        timezone: string;
+                        branch: string;
+                        paused: boolean;
+                        description: string;
+                        /** @description The Temporal Schedule that fires it (visible in the Temporal UI) */
+                        temporal_schedule_id: string;
+                        /** @description When it fires next, as Temporal's schedule says; null while paused or when Temporal cannot be asked */
+                        next_run_at: string | null;
+                        created_by_name: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the user role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     get_runs_id_tests: {
         parameters: {
             query?: {
@@ -8969,7 +10805,7 @@ export interface operations {
                 /** @description Entries by this user */
                 user_id?: number;
                 /** @description An exact action, or every action of a resource with a prefix ending in '.' (`project.`) */
-                action?: "user.login" | "user.login_failed" | "user.logout" | "user.registered" | "user.role_changed" | "user.password_changed" | "user.password_reset" | "user.activated" | "user.deactivated" | "project.created" | "project.updated" | "project.deleted" | "project.secret_ref_changed" | "project.feature_ingestion_not_started" | "environment.created" | "environment.updated" | "environment.deleted" | "environment.secret_ref_changed" | "dataset.created" | "dataset.version_uploaded" | "dataset.validated" | "dataset.validation_not_started" | "dataset.deleted" | "suite.created" | "suite.updated" | "suite.deleted" | "run.triggered" | "run.updated" | "run.cancelled" | "run.rerun" | "quarantine.added" | "quarantine.lifted" | "quarantine.expired" | "service_token.created" | "service_token.revoked" | "infrastructure.registered" | "infrastructure.removed" | "organization.created" | "organization.updated" | "organization.deactivated" | "organization.activated" | "user." | "project." | "environment." | "dataset." | "suite." | "run." | "quarantine." | "service_token." | "infrastructure." | "organization.";
+                action?: "user.login" | "user.login_failed" | "auth.sso_login" | "user.logout" | "user.registered" | "user.role_changed" | "user.password_changed" | "user.password_reset" | "user.activated" | "user.deactivated" | "project.created" | "project.updated" | "project.deleted" | "project.purged" | "project.secret_ref_changed" | "project.feature_ingestion_not_started" | "environment.created" | "environment.updated" | "environment.deleted" | "environment.purged" | "environment.secret_ref_changed" | "dataset.created" | "dataset.version_uploaded" | "dataset.validated" | "dataset.validation_not_started" | "dataset.deleted" | "suite.created" | "suite.updated" | "suite.deleted" | "suite.purged" | "run.triggered" | "run.updated" | "run.cancelled" | "run.rerun" | "schedule.created" | "schedule.updated" | "schedule.paused" | "schedule.resumed" | "schedule.deleted" | "quarantine.added" | "quarantine.lifted" | "quarantine.expired" | "service_token.created" | "service_token.revoked" | "infrastructure.registered" | "infrastructure.removed" | "notification_channel.created" | "notification_channel.updated" | "notification_channel.deleted" | "notification_channel.tested" | "organization.created" | "organization.updated" | "organization.deactivated" | "organization.activated" | "organization.sso_updated" | "user." | "auth." | "project." | "environment." | "dataset." | "suite." | "run." | "schedule." | "quarantine." | "service_token." | "infrastructure." | "notification_channel." | "organization.";
                 /** @description run, project, user, … */
                 resource_type?: string;
                 resource_id?: string;
@@ -11378,6 +13214,938 @@ export interface operations {
             };
             /** @description See `code` and `detail` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_projects_id_notification_channels: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            organization_id: number;
+                            project_id: number;
+                            name: string;
+                            /** @enum {string} */
+                            kind: "webhook" | "slack" | "email";
+                            url: string | null;
+                            secret_ref: string | null;
+                            recipients: string[];
+                            on: ("failure" | "recovery" | "every_run")[];
+                            suite_ids: number[];
+                            enabled: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_projects_id_notification_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Unique within the project */
+                    name: string;
+                    /**
+                     * @description webhook: a signed JSON POST to `url`; slack: a Slack incoming webhook whose URL is the secret `secret_ref`; email: over the workers' SMTP server to `recipients`
+                     * @enum {string}
+                     */
+                    kind: "webhook" | "slack" | "email";
+                    /**
+                     * @description webhook: where the JSON is POSTed; null for slack and email
+                     * @default null
+                     */
+                    url?: string | null;
+                    /**
+                     * @description NAME of a worker secret (never its value): webhook: the HMAC-SHA256 key of `X-QAtron-Signature: sha256=<hex>`; slack: the incoming-webhook URL
+                     * @default null
+                     */
+                    secret_ref?: string | null;
+                    /**
+                     * @description email: who receives the messages
+                     * @default []
+                     */
+                    recipients?: string[];
+                    /**
+                     * @description failure: the verdict is failed, partial_failed, timed_out or infra_failed; recovery: the previous run of the same suite and environment failed and this one completed; every_run: every verdict
+                     * @default [
+                     *       "failure"
+                     *     ]
+                     */
+                    on?: ("failure" | "recovery" | "every_run")[];
+                    /**
+                     * @description Only these suites' runs; empty: every suite of the project
+                     * @default []
+                     */
+                    suite_ids?: number[];
+                    /**
+                     * @description A disabled channel keeps its rules and is sent nothing
+                     * @default true
+                     */
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        name: string;
+                        /** @enum {string} */
+                        kind: "webhook" | "slack" | "email";
+                        url: string | null;
+                        secret_ref: string | null;
+                        recipients: string[];
+                        on: ("failure" | "recovery" | "every_run")[];
+                        suite_ids: number[];
+                        enabled: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_notification_channels_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        name: string;
+                        /** @enum {string} */
+                        kind: "webhook" | "slack" | "email";
+                        url: string | null;
+                        secret_ref: string | null;
+                        recipients: string[];
+                        on: ("failure" | "recovery" | "every_run")[];
+                        suite_ids: number[];
+                        enabled: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    put_notification_channels_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** @description Unique within the project */
+                    name?: string;
+                    /** @description webhook: where the JSON is POSTed; null for slack and email */
+                    url?: string | null;
+                    /** @description NAME of a worker secret (never its value): webhook: the HMAC-SHA256 key of `X-QAtron-Signature: sha256=<hex>`; slack: the incoming-webhook URL */
+                    secret_ref?: string | null;
+                    /** @description email: who receives the messages */
+                    recipients?: string[];
+                    /** @description failure: the verdict is failed, partial_failed, timed_out or infra_failed; recovery: the previous run of the same suite and environment failed and this one completed; every_run: every verdict */
+                    on?: ("failure" | "recovery" | "every_run")[];
+                    /** @description Only these suites' runs; empty: every suite of the project */
+                    suite_ids?: number[];
+                    enabled?: boolean;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        organization_id: number;
+                        project_id: number;
+                        name: string;
+                        /** @enum {string} */
+                        kind: "webhook" | "slack" | "email";
+                        url: string | null;
+                        secret_ref: string | null;
+                        recipients: string[];
+                        on: ("failure" | "recovery" | "every_run")[];
+                        suite_ids: number[];
+                        enabled: boolean;
+                        /** Format: date-time */
+                        created_at: string;
+                        /** Format: date-time */
+                        updated_at: string;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8, or a body that is not UTF-8 or not well-formed */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description See `code` and `detail` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is larger than 1048576 bytes */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The body is not sent in one of the media types of `requestBody`, or not as UTF-8 */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    delete_notification_channels_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    post_notification_channels_id_test: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        delivered: boolean;
+                        delivery_id: string | null;
+                        status_code: number | null;
+                        error: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_notification_channels_id_deliveries: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            id: number;
+                            channel_id: number;
+                            /** @description Null for a test message */
+                            run_id: number | null;
+                            /** @description Shared by the attempts of one notification (the webhook's X-QAtron-Delivery) */
+                            delivery_id: string;
+                            /** @enum {string} */
+                            event: "run.failed" | "run.recovered" | "run.finished" | "test";
+                            /** @description 1 for the first attempt; retries count up */
+                            attempt: number;
+                            /** @description The receiver's HTTP status, or the SMTP server's reply code; null when none answered */
+                            status_code: number | null;
+                            /** @description Why the attempt failed; null when it was delivered */
+                            error: string | null;
+                            delivered_at: string | null;
+                            /**
+                             * Format: date-time
+                             * @description When the attempt was made
+                             */
+                            created_at: string;
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the viewer role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The request line and headers are larger than 16384 bytes */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    get_purges_id: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        id: number;
+                        /** @description The project deleted, or the project of the suite or environment deleted */
+                        project_id: number;
+                        /**
+                         * @description What was deleted
+                         * @enum {string}
+                         */
+                        resource_type: "project" | "suite" | "environment";
+                        /** @description Its id (the row is gone) */
+                        resource_id: number;
+                        resource_name: string;
+                        /**
+                         * @description pending until every prefix is gone from the store, then purged
+                         * @enum {string}
+                         */
+                        status: "pending" | "purged";
+                        /** @description Artifact-store prefixes to delete: one per run, and for a project its datasets and its own */
+                        prefixes: number;
+                        /** @description Prefixes already deleted */
+                        prefixes_done: number;
+                        /** @description Objects removed from the store so far */
+                        objects_deleted: number;
+                        /** @description Who deleted the resource */
+                        requested_by: string;
+                        /** Format: date-time */
+                        created_at: string;
+                        completed_at: string | null;
+                    };
+                };
+            };
+            /** @description Malformed request: a path or query string that is not percent-encoded UTF-8 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs the admin role; or the caller's organization is deactivated (organization_deactivated), or an admin reset its password (password_change_required) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource, or not visible to the caller; or as `code` and `detail` say */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
