@@ -147,6 +147,8 @@ beforeAll(async () => {
     WORKER_SHARD_SLOTS: '2',
     QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,
     HEARTBEAT_INTERVAL_SECONDS: '2',
+    // As in production: the SDK's runtime gets the JSON logger beside its metrics exporter.
+    LOG_FORMAT: 'json',
   });
   // Any free port: the listener says where it is.
   config.worker.metricsPort = 0;

@@ -12,7 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, type Logger } from '@temporalio/worker';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isFinalStatus, Organization, Project, Run, Suite, type RunActivities } from '@qatron/domain';
 
@@ -163,21 +163,26 @@ async function freeLoopbackPort(): Promise<number> {
 }
 
 /**
- * Installs the Temporal SDK runtime with its Prometheus exporter on a loopback port (temporal_*
- * metrics: task slots, poll and schedule-to-start latencies, sticky cache) and returns where it
- * answers; `/metrics` of the worker appends them, so one scrape with the token reads both.
+ * Installs the Temporal SDK runtime when the worker wants more of it than the default: its
+ * Prometheus exporter on a loopback port (temporal_* metrics: task slots, poll and
+ * schedule-to-start latencies; `/metrics` of the worker appends them, so one scrape with the token
+ * reads both), and `logger` for the SDK's own entries. Returns where the exporter answers.
  * Must run before the first connection; a runtime that already exists (another worker in this
- * process) keeps its own telemetry and undefined is returned.
+ * process) keeps its own telemetry and logger, and undefined is returned.
  */
-export async function installSdkMetrics(log: (m: string) => void): Promise<string | undefined> {
-  const bindAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+export async function installSdkRuntime(options: { metrics: boolean; logger?: Logger }, log: (m: string) => void): Promise<string | undefined> {
+  if (!options.metrics && !options.logger) return undefined;
+  const bindAddress = options.metrics ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
   try {
-    Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } } } });
+    Runtime.install({
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(bindAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress, useSecondsForDurations: true, countersTotalSuffix: true } } } } : {}),
+    });
   } catch (err) {
-    log(`Temporal SDK metrics are not exported: ${(err as Error).message}`);
+    log(`the Temporal SDK runtime keeps its defaults (no temporal_* metrics, its own log format): ${(err as Error).message}`);
     return undefined;
   }
-  return `http://${bindAddress}/metrics`;
+  return bindAddress && `http://${bindAddress}/metrics`;
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -20,8 +20,8 @@ import {
   type QatronConfig,
 } from '@qatron/domain';
 import { registerConfiguredGrid, startGridChecks } from './grids.js';
-import { withLogContext } from './log.js';
-import { createWorkerMetrics, installSdkMetrics, serveWorkerMetrics } from './metrics.js';
+import { sdkJsonLogger, withLogContext } from './log.js';
+import { createWorkerMetrics, installSdkRuntime, serveWorkerMetrics } from './metrics.js';
 import { ensureSweepSchedule } from './schedules.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -76,9 +76,9 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
   if (config.worker.sandbox === 'off') log('WORKER_SANDBOX=off: test code runs as this worker\'s user, with its view of the machine');
   const orm = await connectDatabase(config.database.url, { pool: { min: 0, max: 6 } });
   const store = createArtifactStore(config.artifacts);
-  // Before the first connection: the SDK's runtime (and its metrics exporter) is made with it.
+  // Before the first connection: the SDK's runtime (its metrics exporter and logger) is made with it.
   const metricsPort = config.worker.metricsPort;
-  const sdkMetricsUrl = metricsPort === undefined ? undefined : await installSdkMetrics(log);
+  const sdkMetricsUrl = await installSdkRuntime({ metrics: metricsPort !== undefined, logger: config.logFormat === 'json' ? sdkJsonLogger() : undefined }, log);
   const metrics = metricsPort === undefined ? undefined : createWorkerMetrics(orm, config.worker.shardSlots, log);
   const native = await NativeConnection.connect({ address: config.temporal.address });
   const clientConnection = await Connection.connect({ address: config.temporal.address });
