@@ -1,9 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, ScheduleNotFoundError } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createRetentionActivities } from '@qatron/activities';
@@ -13,6 +11,7 @@ import { DAY_MS } from '@qatron/domain/retention';
 import { buildEnvironment, buildOrganization, buildProject, buildRun, buildServiceToken } from '@qatron/domain/testing';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { createTestDatabase } from '@qatron/scripts/testing/database';
+import { freshTemporalNamespace } from '@qatron/scripts/testing/temporal-namespace';
 import type { SweepResult } from '@qatron/domain/contract';
 import { ensureSweepSchedule, SWEEP_SCHEDULE_ID } from './schedules.js';
 
@@ -28,18 +27,7 @@ let namespace: string;
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   connection = await Connection.connect({ address: inject('temporalAddress') });
-  namespace = `t-${randomBytes(5).toString('hex')}`;
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-  // A new namespace takes a moment to be served by the frontend.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await connection.workflowService.describeNamespace({ namespace });
-      break;
-    } catch (err) {
-      if (attempt >= 100) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  namespace = await freshTemporalNamespace(inject('temporalAddress'));
   client = new Client({ connection, namespace });
 });
 afterAll(async () => {

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -31,6 +30,7 @@ import { buildEnvironment, buildProject, buildRun, buildSuite } from '@qatron/do
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { startVersitygw, VERSITYGW_BINARY, VERSITYGW_MISSING, type EmbeddedVersitygw } from '@qatron/scripts/embedded/versitygw';
 import { freePort } from '@qatron/scripts/testing/ports';
+import { freshTemporalNamespace } from '@qatron/scripts/testing/temporal-namespace';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 // Tests may reach across packages: the worker's recorder writes histories the way README "Replay tests" says.
 import { recordHistories } from '../../../worker/src/testing/histories.js';
@@ -68,21 +68,7 @@ afterAll(async () => {
 });
 
 /** A namespace of its own per store, so that no other worker (of this file or another) takes its tasks. */
-async function freshNamespace(): Promise<string> {
-  const namespace = `purge-${randomBytes(5).toString('hex')}`;
-  // The default namespace's retention, as the server answers it (a protobuf Long).
-  const { config } = await connection.workflowService.describeNamespace({ namespace: 'default' });
-  await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: config?.workflowExecutionRetentionTtl ?? null });
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await connection.workflowService.describeNamespace({ namespace });
-      return namespace;
-    } catch (err) {
-      if (attempt >= 100) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
-}
+const freshNamespace = () => freshTemporalNamespace(inject('temporalAddress'), 'purge');
 
 async function keysUnder(store: ArtifactStore, prefix: string): Promise<string[]> {
   const keys: string[] = [];

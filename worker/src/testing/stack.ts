@@ -1,16 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import { inject } from 'vitest';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { isFinalStatus } from '@qatron/domain';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
 import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
+import { freshTemporalNamespace } from '@qatron/scripts/testing/temporal-namespace';
 import { recordHistories } from './histories.js';
 
 /**
@@ -46,29 +44,10 @@ export interface EngineStack {
   close(): Promise<void>;
 }
 
-async function createNamespace(address: string): Promise<string> {
-  const namespace = `t-${randomBytes(5).toString('hex')}`;
-  const connection = await Connection.connect({ address });
-  try {
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    // A new namespace takes a moment to be served by the frontend.
-    for (let i = 0; i < 100; i++) {
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  } finally {
-    await connection.close();
-  }
-  return namespace;
-}
 
 export async function startEngineStack(options: { env?: Record<string, string>; databaseUrl?: string } = {}): Promise<EngineStack> {
   const temporalAddress = inject('temporalAddress');
-  const namespace = await createNamespace(temporalAddress);
+  const namespace = await freshTemporalNamespace(temporalAddress);
   const env = {
     TEMPORAL_ADDRESS: temporalAddress,
     TEMPORAL_NAMESPACE: namespace,

@@ -3,14 +3,13 @@
  * activities, polling qatron-control in a namespace of the test's own on the integration tier's
  * Temporal server, so that no other test file's worker picks up its workflows (and it none of theirs).
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CONTROL_TASK_QUEUE } from '@qatron/domain';
+import { freshTemporalNamespace } from '@qatron/scripts/testing/temporal-namespace';
 import type { SecretSource } from '../../execution/secrets.js';
 import { REPO_ROOT } from '../../testing/fixture-environment.js';
 import { createNotificationActivities, type NotificationSettings } from '../index.js';
@@ -22,25 +21,8 @@ export interface NotificationWorker {
   stop(): Promise<void>;
 }
 
-/** Registers a new namespace on the server at `address` and waits until its frontend serves it. */
-export async function newNamespace(address: string): Promise<string> {
-  const connection = await Connection.connect({ address });
-  try {
-    const namespace = `notify-${randomBytes(5).toString('hex')}`;
-    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('1 day') });
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await connection.workflowService.describeNamespace({ namespace });
-        return namespace;
-      } catch (err) {
-        if (attempt >= 100) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-    }
-  } finally {
-    await connection.close();
-  }
-}
+/** A new namespace on the server at `address`, served before this returns. */
+export const newNamespace = (address: string): Promise<string> => freshTemporalNamespace(address, 'notify');
 
 /** The worker, in `namespace` (a new one when not given: see newNamespace). */
 export async function startNotificationWorker(
