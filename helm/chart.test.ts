@@ -1,19 +1,22 @@
 /**
- * Static checks of the Helm chart helm/qatron. Helm is not installed on these machines, so the
- * templates are checked as text: values paths, helper names, block balance, secret hygiene. When a
- * `helm` binary is on PATH the chart is also linted and rendered (skipped visibly otherwise).
+ * Checks of the Helm chart helm/qatron. The templates are checked as text (values paths, helper
+ * names, block balance, secret hygiene), then linted and rendered with helm, and the renders are
+ * validated against Kubernetes' and the CRDs' schemas with kubeconform (both from the bootstrap).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { qatronConfigKeys } from '../docker/config-keys.js';
+import { KUBERNETES_VERSION, testTool, validator, type KubeconformReport } from './kubeconform.js';
 
 const chartDir = join(dirname(fileURLToPath(import.meta.url)), 'qatron');
 const root = resolve(chartDir, '../..');
 const templatesDir = join(chartDir, 'templates');
+/** High availability values: the chart's example for several replicas and external services. */
+const haValuesFile = join(chartDir, 'values-ha.yaml');
 const templates = readdirSync(templatesDir)
   .filter((f) => /\.(ya?ml|tpl|txt)$/.test(f))
   .map((file) => ({ file, text: readFileSync(join(templatesDir, file), 'utf8') }));
@@ -321,27 +324,32 @@ describe('the Selenium Grid (issue 16: FR-INF, PRD 14)', () => {
   });
 });
 
-const helmVersion = spawnSync('helm', ['version', '--short'], { encoding: 'utf8', timeout: 20_000 });
-const helm = helmVersion.status === 0;
-if (!helm) console.warn('[chart.test] skipping `helm lint` and `helm template`: helm is not installed');
-const helmTitle = (title: string) => (helm ? title : `${title} (SKIPPED: helm is not installed)`);
-
 describe('rendered with helm', () => {
-  const render = (...sets: string[]) => {
-    const args = ['template', 'qa', chartDir, '--namespace', 'qa', '--kube-version', '1.30.0', ...sets.flatMap((s) => ['--set', s])];
-    const result = spawnSync('helm', args, { encoding: 'utf8', timeout: 60_000 });
+  // helm comes from the bootstrap (npm test sets QATRON_BOOTSTRAP_TEST_TOOLS=1): these tests fail,
+  // rather than skip, on a machine without it.
+  let helm = 'helm';
+  beforeAll(() => {
+    helm = testTool(root, 'helm');
+  });
+  /** `helm template` of the chart as release qa in namespace qa: the manifests as text. */
+  const template = (...args: string[]) => {
+    const result = spawnSync(helm, ['template', 'qa', chartDir, '--namespace', 'qa', '--kube-version', KUBERNETES_VERSION, ...args], { encoding: 'utf8', timeout: 60_000 });
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
-    return parseAllDocuments(result.stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null).filter((d) => d !== null);
+    return result.stdout;
   };
+  const render = (...sets: string[]) =>
+    parseAllDocuments(template(...sets.flatMap((s) => ['--set', s])))
+      .map((d) => d.toJS() as { kind: string; metadata: { name: string } } | null)
+      .filter((d) => d !== null);
 
-  it.skipIf(!helm)(helmTitle('passes helm lint'), () => {
-    const result = spawnSync('helm', ['lint', '--strict', chartDir, '--kube-version', '1.30.0'], { encoding: 'utf8', timeout: 60_000 });
+  it('passes helm lint', () => {
+    const result = spawnSync(helm, ['lint', '--strict', chartDir, '--kube-version', KUBERNETES_VERSION], { encoding: 'utf8', timeout: 60_000 });
     expect(result.stdout).toContain('0 chart(s) failed');
     expect(result.status).toBe(0);
   });
 
-  it.skipIf(!helm)(helmTitle('renders the defaults: api, worker, board, the Selenium Grid, no optional objects'), () => {
+  it('renders the defaults: api, worker, board, the Selenium Grid, no optional objects', () => {
     const kinds = render().map((d) => `${d.kind}/${d.metadata.name}`).sort();
     expect(kinds).toEqual(
       [
@@ -365,7 +373,7 @@ describe('rendered with helm', () => {
     return Object.fromEntries((worker?.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
   };
 
-  it.skipIf(!helm)(helmTitle('wires workers to the chart\'s hub Service by default'), () => {
+  it('wires workers to the chart\'s hub Service by default', () => {
     const docs = render();
     expect(workerEnv(docs)).toMatchObject({ QATRON_GRID_URL: 'http://qa-qatron-selenium-hub.qa.svc.cluster.local:4444', QATRON_GRID_NAME: 'qa-grid' });
     const node = docs.find((d) => d.metadata.name === 'qa-qatron-selenium-node-chromium') as Workload | undefined;
@@ -374,28 +382,71 @@ describe('rendered with helm', () => {
     expect(node?.spec.template.spec.containers[0]?.image).toBe(`selenium/node-chromium:${(values.seleniumGrid as { node: { image: { tag: string } } }).node.image.tag}`);
   });
 
-  it.skipIf(!helm)(helmTitle('renders no Grid and no QATRON_GRID_* with seleniumGrid.enabled=false'), () => {
+  it('renders no Grid and no QATRON_GRID_* with seleniumGrid.enabled=false', () => {
     const docs = render('seleniumGrid.enabled=false');
     expect(docs.filter((d) => d.metadata.name.includes('selenium')).map((d) => d.metadata.name)).toEqual([]);
     expect(Object.keys(workerEnv(docs)).filter((k) => k.startsWith('QATRON_GRID'))).toEqual([]);
   });
 
-  it.skipIf(!helm)(helmTitle('points workers at seleniumGrid.externalUrl instead'), () => {
+  it('points workers at seleniumGrid.externalUrl instead', () => {
     const docs = render('seleniumGrid.enabled=false', 'seleniumGrid.externalUrl=http://selenium-hub.grid:4444', 'seleniumGrid.name=shared-grid');
     expect(docs.filter((d) => d.metadata.name.includes('selenium')).map((d) => d.metadata.name)).toEqual([]);
     expect(workerEnv(docs)).toMatchObject({ QATRON_GRID_URL: 'http://selenium-hub.grid:4444', QATRON_GRID_NAME: 'shared-grid' });
   });
 
-  it.skipIf(!helm)(helmTitle('refuses an externalUrl beside the chart\'s own Grid'), () => {
-    const args = ['template', 'qa', chartDir, '--namespace', 'qa', '--kube-version', '1.30.0', '--set', 'seleniumGrid.externalUrl=http://elsewhere:4444'];
-    const result = spawnSync('helm', args, { encoding: 'utf8', timeout: 60_000 });
+  it('refuses an externalUrl beside the chart\'s own Grid', () => {
+    const args = ['template', 'qa', chartDir, '--namespace', 'qa', '--kube-version', KUBERNETES_VERSION, '--set', 'seleniumGrid.externalUrl=http://elsewhere:4444'];
+    const result = spawnSync(helm, args, { encoding: 'utf8', timeout: 60_000 });
     expect(result.status).not.toBe(0);
     expect(result.stderr).toContain('set seleniumGrid.enabled=false');
   });
 
-  it.skipIf(!helm)(helmTitle('renders every optional object when enabled'), () => {
+  it('renders every optional object when enabled', () => {
     const kinds = render('ingress.enabled=true', 'ingress.tls[0].secretName=qatron-tls', 'worker.autoscaling.enabled=true', 'metrics.serviceMonitor.enabled=true', 'worker.secretEnv[0]=repo-tokens').map((d) => d.kind);
     for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor']) expect(kinds).toContain(kind);
     expect(kinds).not.toContain('Secret');
+  });
+
+  describe(`validated against Kubernetes ${KUBERNETES_VERSION} schemas (kubeconform -strict)`, () => {
+    let validate: (manifests: string) => KubeconformReport;
+    beforeAll(() => {
+      validate = validator(root);
+    });
+    /** Every manifest of a render is valid: none invalid, none skipped for want of a schema. */
+    const expectValid = (manifests: string) => {
+      const report = validate(manifests);
+      const count = parseAllDocuments(manifests).filter((d) => d.toJS() !== null).length;
+      expect(report.resources.filter((r) => r.status !== 'statusValid')).toEqual([]);
+      expect(report.summary).toEqual({ valid: count, invalid: 0, errors: 0, skipped: 0 });
+      return report.resources.map((r) => r.kind);
+    };
+
+    it('the defaults', () => {
+      expect(expectValid(template())).toHaveLength(10);
+    });
+
+    it('the HA values (values-ha.yaml): several api replicas, external PostgreSQL, Temporal and S3, autoscaled workers', () => {
+      const kinds = expectValid(template('-f', haValuesFile));
+      expect(kinds).toContain('HorizontalPodAutoscaler');
+    });
+
+    it('every optional object: Ingress, HorizontalPodAutoscaler, ServiceMonitor (its CRD\'s schema)', () => {
+      const kinds = expectValid(template(...['ingress.enabled=true', 'ingress.tls[0].secretName=qatron-tls', 'worker.autoscaling.enabled=true', 'metrics.serviceMonitor.enabled=true'].flatMap((s) => ['--set', s])));
+      for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor']) expect(kinds).toContain(kind);
+    });
+
+    it('rejects what a cluster would: a misspelled field, a string where a count goes, a ServiceMonitor field that does not exist', () => {
+      const manifests = template('--set', 'metrics.serviceMonitor.enabled=true');
+      const broken = [
+        manifests.replace(/^ {2}replicas: 2$/m, '  replica: 2'),
+        manifests.replace(/^ {2}replicas: 2$/m, '  replicas: two'),
+        manifests.replace(/^ {2}endpoints:$/m, '  endpoint:'),
+      ];
+      for (const text of broken) {
+        expect(text).not.toBe(manifests);
+        const report = validate(text);
+        expect(report.summary.invalid, report.resources.map((r) => r.msg).join('\n')).toBe(1);
+      }
+    });
   });
 });

