@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Connection } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { z } from 'zod';
@@ -10,11 +9,10 @@ import { createRetentionActivities } from '@qatron/activities/retention';
 import { createFixtureRepository } from '@qatron/activities/testing/fixture-repo';
 import { startTestApi, type TestApi } from '@qatron/api/testing/harness';
 import { supervise, waitFor, type Supervised } from '@qatron/scripts/embedded/process';
-import { REPO_ROOT, temporalCli } from '@qatron/scripts/embedded/temporal';
+import { REPO_ROOT, startEmbeddedTemporal, type EmbeddedTemporal } from '@qatron/scripts/embedded/temporal';
 import { TEST_LOCAL_REPO_ROOTS } from '@qatron/scripts/testing/local-repo-roots';
 import { freePort } from '@qatron/scripts/testing/ports';
 import { dashboardQueries, readDashboardFiles } from '../../docker/grafana/dashboards.js';
-import { E2E_WORKER_CACHE } from './testing/stack.js';
 import { createWorkerMetrics } from './metrics.js';
 import { startWorker, type RunningWorker } from './worker.js';
 
@@ -29,7 +27,7 @@ const TOKEN = 'metrics-scrape-token-for-the-prometheus-test-0123';
 const SCRAPE_SECONDS = 1;
 
 let dir: string;
-let temporal: Supervised;
+let temporal: EmbeddedTemporal;
 let prometheus: Supervised;
 let prometheusUrl: string;
 let api: TestApi;
@@ -38,25 +36,11 @@ let worker: RunningWorker;
 let greenRunId: number;
 const workerLines: string[] = [];
 
+/** A Temporal dev server of this file's own, serving its metrics for Prometheus to scrape beside ours. */
 async function startTemporal(): Promise<{ address: string; metrics: string }> {
   const [port, metricsPort] = [await freePort(), await freePort()];
-  temporal = await supervise('temporal', temporalCli(), ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--metrics-port', String(metricsPort), '--headless', '--log-level', 'warn'], join(dir, 'temporal.log'));
-  const address = `127.0.0.1:${port}`;
-  await waitFor(
-    'Temporal dev server',
-    async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await connection.close();
-      }
-    },
-    60_000,
-    temporal.exited,
-  );
-  return { address, metrics: `127.0.0.1:${metricsPort}` };
+  temporal = await startEmbeddedTemporal({ dbFile: join(dir, 'temporal.db'), port, metricsPort, logFile: join(dir, 'temporal.log') });
+  return { address: temporal.address, metrics: `127.0.0.1:${metricsPort}` };
 }
 
 const ScrapeConfig = z.object({ job_name: z.string(), authorization: z.object({ type: z.string(), credentials_file: z.string() }).optional() }).loose();
@@ -142,7 +126,8 @@ beforeAll(async () => {
     TEMPORAL_ADDRESS: temporalServer.address,
     METRICS_TOKEN: TOKEN,
     ARTIFACT_DIR: api.config.artifacts.kind === 'local' ? api.config.artifacts.directory : '',
-    WORKER_DIR: E2E_WORKER_CACHE,
+    // Its own cache: this file runs beside the e2e lanes, whose run directories are named by run ids starting at 1 too.
+    WORKER_DIR: join(REPO_ROOT, '.tools', 'cache', 'metrics-worker'),
     WORKER_NAME: 'metrics-worker',
     WORKER_SHARD_SLOTS: '2',
     QATRON_LOCAL_REPO_ROOTS: TEST_LOCAL_REPO_ROOTS,

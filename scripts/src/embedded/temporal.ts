@@ -31,6 +31,8 @@ export async function startEmbeddedTemporal(options: {
   dbFile: string;
   port: number;
   uiPort?: number;
+  /** Where the server serves its own Prometheus metrics (tests of the dashboards scrape it); none by default. */
+  metricsPort?: number;
   logFile: string;
 }): Promise<EmbeddedTemporal> {
   await mkdir(dirname(options.dbFile), { recursive: true });
@@ -45,6 +47,7 @@ export async function startEmbeddedTemporal(options: {
     '--namespace', 'default',
     '--log-level', 'warn',
   ];
+  if (options.metricsPort !== undefined) args.push('--metrics-port', String(options.metricsPort));
   if (options.uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(options.uiPort));
   const proc = await supervise('temporal', temporalCli(), args, options.logFile);
