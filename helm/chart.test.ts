@@ -7,10 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { SHARDS_TASK_QUEUE } from '@qatron/domain/task-queues';
 import { qatronConfigKeys } from '../docker/config-keys.js';
-import { KUBERNETES_VERSION, testTool, validator, type KubeconformReport } from './kubeconform.js';
+import { KUBERNETES_VERSION, testTool, validator, type Validator } from './kubeconform.js';
 
 const chartDir = join(dirname(fileURLToPath(import.meta.url)), 'qatron');
 const root = resolve(chartDir, '../..');
@@ -102,6 +103,9 @@ describe('values.yaml', () => {
       'worker.replicas',
       'worker.resources',
       'worker.autoscaling.enabled',
+      'worker.autoscaling.keda.enabled',
+      'worker.autoscaling.keda.targetQueueSize',
+      'worker.autoscaling.keda.authenticationRef',
       'worker.secretEnv',
       'board.enabled',
       'ingress.enabled',
@@ -125,8 +129,9 @@ describe('values.yaml', () => {
     ]) {
       expect(hasValuesPath(path), path).toBe(true);
     }
-    const worker = values.worker as { autoscaling: { enabled: boolean }; secretEnv: unknown[] };
+    const worker = values.worker as { autoscaling: { enabled: boolean; keda: { enabled: boolean } }; secretEnv: unknown[] };
     expect(worker.autoscaling.enabled).toBe(false);
+    expect(worker.autoscaling.keda.enabled).toBe(false);
     expect(worker.secretEnv).toEqual([]);
     expect((values.ingress as { enabled: boolean }).enabled).toBe(false);
     expect((values.metrics as { serviceMonitor: { enabled: boolean } }).serviceMonitor.enabled).toBe(false);
@@ -407,11 +412,55 @@ describe('rendered with helm', () => {
     expect(kinds).not.toContain('Secret');
   });
 
+  type ScaledObject = {
+    kind: string;
+    metadata: { name: string };
+    spec: {
+      scaleTargetRef: { name: string };
+      minReplicaCount: number;
+      maxReplicaCount: number;
+      triggers: { type: string; metadata: Record<string, string>; authenticationRef?: { name: string } }[];
+    };
+  };
+
+  it('scales workers on the shard backlog with KEDA: a ScaledObject with the temporal trigger, no HPA, no fixed replica count', () => {
+    const docs = render('worker.autoscaling.keda.enabled=true', 'temporal.address=temporal.example:7233', 'temporal.namespace=qa-ns');
+    expect(docs.map((d) => d.kind)).not.toContain('HorizontalPodAutoscaler');
+    const scaled = docs.find((d) => d.kind === 'ScaledObject') as ScaledObject | undefined;
+    expect(scaled?.spec.scaleTargetRef.name).toBe('qa-qatron-worker');
+    expect([scaled?.spec.minReplicaCount, scaled?.spec.maxReplicaCount]).toEqual([2, 10]);
+    expect(scaled?.spec.triggers).toEqual([
+      {
+        type: 'temporal',
+        // The queue the run workflow hands shards to, as activity tasks; a pod per shardSlots waiting.
+        metadata: { endpoint: 'temporal.example:7233', namespace: 'qa-ns', taskQueue: SHARDS_TASK_QUEUE, queueTypes: 'activity', targetQueueSize: '2', activationTargetQueueSize: '0' },
+      },
+    ]);
+    const worker = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === 'qa-qatron-worker') as { spec: { replicas?: number } } | undefined;
+    expect(worker?.spec.replicas).toBeUndefined();
+    // The CPU HPA is what worker.autoscaling.enabled gives without KEDA.
+    expect(render('worker.autoscaling.enabled=true').map((d) => d.kind)).toContain('HorizontalPodAutoscaler');
+    expect(render().map((d) => d.kind)).not.toContain('ScaledObject');
+  });
+
+  it('passes KEDA a TriggerAuthentication by name and an explicit target, and refuses scaling workers to zero', () => {
+    const docs = render('worker.autoscaling.keda.enabled=true', 'worker.autoscaling.keda.authenticationRef=temporal-cloud', 'worker.autoscaling.keda.targetQueueSize=5');
+    const trigger = (docs.find((d) => d.kind === 'ScaledObject') as ScaledObject | undefined)?.spec.triggers[0];
+    expect(trigger?.authenticationRef).toEqual({ name: 'temporal-cloud' });
+    expect(trigger?.metadata.targetQueueSize).toBe('5');
+    const args = ['template', 'qa', chartDir, '--kube-version', KUBERNETES_VERSION, '--set', 'worker.autoscaling.keda.enabled=true', '--set', 'worker.autoscaling.minReplicas=0'];
+    const result = spawnSync(helm, args, { encoding: 'utf8', timeout: 60_000 });
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toContain('worker.autoscaling.minReplicas: at least 1 with KEDA');
+  });
+
   describe(`validated against Kubernetes ${KUBERNETES_VERSION} schemas (kubeconform -strict)`, () => {
-    let validate: (manifests: string) => KubeconformReport;
-    beforeAll(() => {
-      validate = validator(root);
-    });
+    let kubeconform: Validator | undefined;
+    const validate = (manifests: string) => {
+      kubeconform ??= validator(root);
+      return kubeconform.validate(manifests);
+    };
+    afterAll(() => kubeconform?.close());
     /** Every manifest of a render is valid: none invalid, none skipped for want of a schema. */
     const expectValid = (manifests: string) => {
       const report = validate(manifests);
@@ -422,12 +471,18 @@ describe('rendered with helm', () => {
     };
 
     it('the defaults', () => {
-      expect(expectValid(template())).toHaveLength(10);
+      expect(expectValid(template())).toContain('Deployment');
     });
 
     it('the HA values (values-ha.yaml): several api replicas, external PostgreSQL, Temporal and S3, autoscaled workers', () => {
       const kinds = expectValid(template('-f', haValuesFile));
-      expect(kinds).toContain('HorizontalPodAutoscaler');
+      // The ScaledObject against KEDA's CRD; the ServiceMonitor against the Prometheus Operator's.
+      for (const kind of ['ScaledObject', 'ServiceMonitor', 'Ingress']) expect(kinds).toContain(kind);
+      expect(kinds).not.toContain('HorizontalPodAutoscaler');
+      const withoutKeda = expectValid(template('-f', haValuesFile, '--set', 'worker.autoscaling.keda.enabled=false', '--set', 'worker.autoscaling.enabled=true'));
+      expect(withoutKeda).toContain('HorizontalPodAutoscaler');
+      expect(withoutKeda).not.toContain('ScaledObject');
+      expectValid(template('-f', haValuesFile, '--set', 'worker.autoscaling.keda.authenticationRef=temporal-cloud'));
     });
 
     it('every optional object: Ingress, HorizontalPodAutoscaler, ServiceMonitor (its CRD\'s schema)', () => {
@@ -435,12 +490,14 @@ describe('rendered with helm', () => {
       for (const kind of ['Ingress', 'HorizontalPodAutoscaler', 'ServiceMonitor']) expect(kinds).toContain(kind);
     });
 
-    it('rejects what a cluster would: a misspelled field, a string where a count goes, a ServiceMonitor field that does not exist', () => {
-      const manifests = template('--set', 'metrics.serviceMonitor.enabled=true');
+    it('rejects what a cluster would: a misspelled field, a string where a count goes, ServiceMonitor and ScaledObject fields that do not exist', () => {
+      const manifests = template('--set', 'metrics.serviceMonitor.enabled=true', '--set', 'worker.autoscaling.keda.enabled=true');
       const broken = [
         manifests.replace(/^ {2}replicas: 2$/m, '  replica: 2'),
         manifests.replace(/^ {2}replicas: 2$/m, '  replicas: two'),
         manifests.replace(/^ {2}endpoints:$/m, '  endpoint:'),
+        manifests.replace(/^ {2}minReplicaCount: 2$/m, '  minReplicas: 2'),
+        manifests.replace(/^ {2}maxReplicaCount: 10$/m, '  maxReplicaCount: ten'),
       ];
       for (const text of broken) {
         expect(text).not.toBe(manifests);

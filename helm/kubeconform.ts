@@ -4,7 +4,7 @@
  * the CRDs the chart renders in .tools/kubernetes-json-schema. Nothing is downloaded here.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -90,21 +90,28 @@ function report(stdout: string): KubeconformReport {
   };
 }
 
+/** A kubeconform run on manifests (`validate`), and `close` to remove the CRD schemas it wrote. */
+export type Validator = { validate: (manifests: string) => KubeconformReport; close: () => void };
+
 /** Validates manifests with `kubeconform -strict` against the bootstrapped schemas only (no download). */
-export function validator(root: string): (manifests: string) => KubeconformReport {
+export function validator(root: string): Validator {
   const kubeconform = testTool(root, 'kubeconform');
   const schemas = join(root, '.tools/kubernetes-json-schema');
   if (!existsSync(join(schemas, '.version'))) {
     throw new Error('the Kubernetes schemas are not installed: run QATRON_BOOTSTRAP_TEST_TOOLS=1 bash scripts/bootstrap.sh (npm test does)');
   }
+  const crds = crdSchemas(join(schemas, 'crds'));
   const locations = [
     `${schemas}/{{ .NormalizedKubernetesVersion }}-standalone{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json`,
-    `${crdSchemas(join(schemas, 'crds'))}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
+    `${crds}/{{ .Group }}/{{ .ResourceKind }}_{{ .ResourceAPIVersion }}.json`,
   ];
   const args = ['-strict', '-summary', '-verbose', '-output', 'json', '-kubernetes-version', KUBERNETES_VERSION, ...locations.flatMap((l) => ['-schema-location', l]), '-'];
-  return (manifests) => {
-    const result = spawnSync(kubeconform, args, { input: manifests, encoding: 'utf8', timeout: 60_000 });
-    if (result.stderr) throw new Error(`kubeconform: ${result.stderr}`);
-    return report(result.stdout);
+  return {
+    validate: (manifests) => {
+      const result = spawnSync(kubeconform, args, { input: manifests, encoding: 'utf8', timeout: 60_000 });
+      if (result.stderr) throw new Error(`kubeconform: ${result.stderr}`);
+      return report(result.stdout);
+    },
+    close: () => rmSync(crds, { recursive: true, force: true }),
   };
 }
