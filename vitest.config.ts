@@ -62,11 +62,12 @@ export default defineConfig({
           hookTimeout: 120_000,
         },
       },
-      // The e2e tier runs one file at a time in each of two lanes that run side by side (the whole
-      // suite stays under 25 minutes on 2 cores). The second lane takes the files that start
-      // `npm start`'s stack or the API alone, plus the long database-outage run; its engine-stack
-      // files keep their own worker cache (QATRON_E2E_LANE), since run ids start at 1 in every
-      // database and would meet in a shared one. `--project 'e2e*'` selects both.
+      // The e2e tier runs one file at a time in each of two lanes that `npm test` runs side by side
+      // as two vitest processes (scripts/src/test-tiers.ts: in one process vitest would run them
+      // one after the other), so the suite stays under 25 minutes on 2 cores. The second lane takes
+      // the files that start `npm start`'s stack or the API alone, plus the long database-outage
+      // run; its engine-stack files keep their own worker cache (QATRON_E2E_LANE), since run ids
+      // start at 1 in every database and would meet in a shared one.
       e2eLane('e2e', ['**/*.e2e.test.ts'], [...E2E_SECOND_LANE], {}),
       e2eLane('e2e-2', [...E2E_SECOND_LANE], [], { QATRON_E2E_LANE: '2' }),
     ],
