@@ -79,9 +79,10 @@ describe('a browser suite on a real Selenium Grid', () => {
       await new Promise((r) => setTimeout(r, 250));
     }
     console.log(`Grid stopped → unhealthy after ${((Date.now() - stopped) / 1000).toFixed(1)} s`);
-    expect(resource).toMatchObject({ status: 'unhealthy', check: { error: 'connection refused' } });
+    // The first failed check may meet the JVM closing its connections (connection reset), the later ones find the port closed.
+    expect(resource).toMatchObject({ status: 'unhealthy', check: { error: expect.stringMatching(/^connection (refused|reset)$/) } });
     const outages = (await call('GET', `/api/v1/infrastructure/${gridId}/outages`)).body;
-    expect(outages.items[0]).toMatchObject({ ended_at: null, reason: 'connection refused' });
+    expect(outages.items[0]).toMatchObject({ ended_at: null, reason: expect.stringMatching(/^connection (refused|reset)$/) });
 
     const run = await runToEnd();
     expect(run).toMatchObject({ status: 'infra_failed', status_reason: `Selenium Grid ${GRID_NAME} unavailable: connection refused`, total_tests: 0 });

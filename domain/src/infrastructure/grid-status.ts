@@ -138,5 +138,8 @@ function unreachableReason(err: unknown, timeoutMs: number): string {
   const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err;
   const code = typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string' ? cause.code : null;
   const text = cause instanceof Error ? cause.message : String(cause);
-  return code === 'ECONNREFUSED' ? 'connection refused' : `unreachable (${text.split('\n')[0]})`;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  // A Grid going down (or restarting) resets the connections it had accepted.
+  if (code === 'ECONNRESET') return 'connection reset';
+  return `unreachable (${text.split('\n')[0]})`;
 }
