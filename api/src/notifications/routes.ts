@@ -87,7 +87,8 @@ export function notificationRoutes(deps: ApiDeps): AnyRoute[] {
       role: 'admin',
       params: IdParams,
       response: { status: 200, schema: NotificationTestOut },
-      errors: [404],
+      // 503 engine_unavailable: the message goes through a workflow, and Temporal is not reachable.
+      errors: [404, 503],
       handler: async ({ em, principal, params, origin }) => ({ body: await testChannel(em, principal, params.id, sender, origin) }),
     }),
     defineRoute({

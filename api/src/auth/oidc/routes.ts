@@ -73,7 +73,8 @@ export function oidcRoutes(deps: ApiDeps): AnyRoute[] {
       role: 'public',
       query: SsoCallbackQuery,
       response: { status: 302, description: 'Redirect to the Board (/login#sso_code=…), which exchanges the one-time code with POST /api/v1/auth/oidc/session' },
-      errors: [403, 409, 502],
+      // 503 sso_misconfigured: the client secret the settings name is not set where the API looks.
+      errors: [403, 409, 502, 503],
       handler: async ({ em, query, koa, origin }) => {
         const cookieState = koa.cookies.get(STATE_COOKIE);
         setStateCookie(koa, null);
