@@ -40,4 +40,6 @@ export interface RunMetricsRecorder {
   runFinished(runId: number): Promise<void>;
   /** Retention deleted a run's artifacts, which held this many bytes. */
   artifactBytesDeleted(bytes: number): void;
+  /** A notification delivery attempt was recorded: by channel kind and how it ended. */
+  notificationAttempt(kind: string, outcome: 'delivered' | 'rejected' | 'retrying'): void;
 }

@@ -34,6 +34,8 @@ export interface WorkerMetrics {
   runFinished(runId: number): Promise<void>;
   /** Counts the bytes retention deleted from the artifact store. */
   artifactBytesDeleted(bytes: number): void;
+  /** Counts a notification delivery attempt by channel kind and outcome (delivered, rejected, retrying). */
+  notificationAttempt(kind: string, outcome: 'delivered' | 'rejected' | 'retrying'): void;
   /** Wraps the activities: shard slots in use, and runs counted as they start. */
   instrument<A extends InstrumentedActivities>(activities: A): A;
   /** Reports the backlog of the task queues in `namespace` at each scrape (DescribeTaskQueue with stats). */
@@ -80,6 +82,12 @@ export function createWorkerMetrics(orm: MikroORM, shardSlots: number, log: (m: 
     help: 'How long each shard of a finished run ran, by project, suite and shard outcome',
     labelNames: [...runLabelNames, 'outcome'],
     buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const deliveries = new Counter({
+    name: 'qatron_notification_deliveries_total',
+    help: 'Notification delivery attempts, by channel kind (webhook, slack, email) and outcome (delivered, rejected, retrying)',
+    labelNames: ['kind', 'outcome'],
     registers: [registry],
   });
   const bytesDeleted = new Counter({ name: 'qatron_artifact_bytes_deleted_total', help: 'Bytes of run artifacts retention deleted from the artifact store', registers: [registry] });
@@ -150,7 +158,7 @@ export function createWorkerMetrics(orm: MikroORM, shardSlots: number, log: (m: 
     });
   }
 
-  return { registry, runFinished, artifactBytesDeleted: (bytes) => bytesDeleted.inc(bytes), instrument, watchTaskQueues };
+  return { registry, runFinished, artifactBytesDeleted: (bytes) => bytesDeleted.inc(bytes), notificationAttempt: (kind, outcome) => deliveries.inc({ kind, outcome }), instrument, watchTaskQueues };
 }
 
 /** A free loopback port, for the Temporal SDK's own exporter (it takes an address, not port 0). */

@@ -13,7 +13,12 @@ export interface DeliverySettings {
   /** Links in messages point here (config PUBLIC_URL). */
   publicUrl: string;
   smtp: SmtpConfig | null;
+  /** Counts each recorded attempt for the worker's metrics (issue 17 item 1): by channel kind and how it ended. */
+  countAttempt?: (kind: string, outcome: DeliveryAttemptOutcome) => void;
 }
+
+/** How one delivery attempt ended: accepted, refused for good, or to be retried. */
+export type DeliveryAttemptOutcome = 'delivered' | 'rejected' | 'retrying';
 
 /**
  * One attempt to deliver one notification: the message for the channel's kind, sent, and recorded
@@ -41,6 +46,7 @@ export async function deliverNotification(em: EntityManager, settings: DeliveryS
   row.error = error;
   row.deliveredAt = error === null ? new Date() : null;
   await em.persist(row).flush();
+  settings.countAttempt?.(channel.kind, error === null ? 'delivered' : answer.retryable ? 'retrying' : 'rejected');
   if (error !== null) throw activityFailure(answer.retryable ? 'NotificationUndelivered' : 'NotificationRejected', `${channel.kind} channel ${channel.name}: ${error}`);
   return { channelId: channel.id, deliveryId: planned.deliveryId, delivered: true, error: null };
 }

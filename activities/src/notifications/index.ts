@@ -17,11 +17,12 @@ export interface NotificationSettings {
   smtp: SmtpConfig | null;
 }
 
-export function createNotificationActivities(deps: Pick<ActivityDeps, 'orm' | 'secrets'>, settings: NotificationSettings): NotificationActivities {
+export function createNotificationActivities(deps: Pick<ActivityDeps, 'orm' | 'secrets' | 'runMetrics'>, settings: NotificationSettings): NotificationActivities {
   const em = () => deps.orm.em.fork();
   return {
     planNotifications: (input) => planNotifications(em(), input),
     // Temporal's attempt number is the delivery log's: every retry is a row of its own.
-    deliverNotification: (planned) => deliverNotification(em(), { secrets: deps.secrets, ...settings }, planned, Context.current().info.attempt),
+    deliverNotification: (planned) =>
+      deliverNotification(em(), { secrets: deps.secrets, ...settings, countAttempt: (kind, outcome) => deps.runMetrics?.notificationAttempt(kind, outcome) }, planned, Context.current().info.attempt),
   };
 }

@@ -30,6 +30,8 @@ let project: Project;
 let suite: Suite;
 let environment: Environment;
 const em = () => orm.em.fork();
+/** What the worker's metrics were told of each delivery attempt (qatron_notification_deliveries_total). */
+const counted: string[] = [];
 
 beforeAll(async () => {
   const db = await createTestDatabase();
@@ -39,7 +41,7 @@ beforeAll(async () => {
   worker = await startNotificationWorker(inject('temporalAddress'), orm, { env: { HOOK_KEY, SLACK_HOOK_URL: `${slack.url}${SLACK_PATH}` } }, {
     publicUrl: PUBLIC_URL,
     smtp: { host: smtp.host, port: smtp.port, from: 'QAtron <qatron@example.test>', user: undefined, passwordSecret: undefined },
-  });
+  }, undefined, { runFinished: async () => undefined, artifactBytesDeleted: () => undefined, notificationAttempt: (kind, outcome) => void counted.push(`${kind} ${outcome}`) });
   project = await buildProject(em(), { name: 'shop' });
   suite = await buildSuite(em(), { project, name: 'smoke' });
   environment = await buildEnvironment(em(), { project, name: 'staging' });
@@ -102,6 +104,7 @@ describe('notifying a run that reached its verdict', () => {
       [1, 500, 'HTTP 500 Internal Server Error', false, 'run.failed', run.id],
       [2, 200, null, true, 'run.failed', run.id],
     ]);
+    expect(counted).toEqual(['webhook retrying', 'webhook delivered']);
     // The retry waited the policy's initial interval (2 s).
     expect(attempts[1]!.createdAt.getTime() - attempts[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(1900);
 

@@ -10,6 +10,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { CONTROL_TASK_QUEUE } from '@qatron/domain';
 import { freshTemporalNamespace } from '@qatron/scripts/testing/temporal-namespace';
+import type { RunMetricsRecorder } from '../../deps.js';
 import type { SecretSource } from '../../execution/secrets.js';
 import { REPO_ROOT } from '../../testing/fixture-environment.js';
 import { createNotificationActivities, type NotificationSettings } from '../index.js';
@@ -31,6 +32,7 @@ export async function startNotificationWorker(
   secrets: SecretSource,
   settings: NotificationSettings,
   namespace?: string,
+  runMetrics?: RunMetricsRecorder,
 ): Promise<NotificationWorker> {
   Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
   namespace ??= await newNamespace(address);
@@ -41,7 +43,7 @@ export async function startNotificationWorker(
     namespace,
     taskQueue: CONTROL_TASK_QUEUE,
     workflowBundle: await bundleWorkflowCode({ workflowsPath: join(REPO_ROOT, 'workflows', 'src', 'index.ts'), logger: new DefaultLogger('ERROR') }),
-    activities: createNotificationActivities({ orm, secrets }, settings),
+    activities: createNotificationActivities({ orm, secrets, runMetrics }, settings),
   });
   const running = worker.run();
   return {
