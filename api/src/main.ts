@@ -27,9 +27,8 @@ try {
   // --migrate: migrate and seed, then serve; --migrate-only: migrate, seed and exit (a Helm
   // pre-upgrade Job or init container, so that several replicas don't migrate at once).
   if (process.argv.includes('--migrate') || process.argv.includes('--migrate-only')) {
-    const applied = await migrate(orm);
+    const applied = await migrate(orm, () => seedDefaults(orm.em.fork(), { env: config.env, adminPassword: config.auth.defaultAdminPassword }));
     if (applied.length) log(`applied migrations: ${applied.join(', ')}`);
-    await seedDefaults(orm.em.fork(), { env: config.env, adminPassword: config.auth.defaultAdminPassword });
     if (process.argv.includes('--migrate-only')) {
       await orm.close();
       process.exit(0);

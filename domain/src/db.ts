@@ -46,7 +46,7 @@ export const MIGRATION_LOCK_KEY = 0x7161_7472_6f6e_6d67n;
  * session, and the lock with it.
  * The pool needs two connections: one holds the lock while the migrator works on another.
  */
-export async function migrate(orm: MikroORM): Promise<string[]> {
+export async function migrate(orm: MikroORM, thenUnderLock?: () => Promise<unknown>): Promise<string[]> {
   const pool = await orm.em.getConnection().getNativeClient();
   const session = await pool.connect();
   const key = MIGRATION_LOCK_KEY.toString();
@@ -54,7 +54,11 @@ export async function migrate(orm: MikroORM): Promise<string[]> {
   try {
     await session.query('select pg_advisory_lock($1::bigint)', [key]);
     try {
-      return (await orm.migrator.up()).map((m) => m.name);
+      const applied = (await orm.migrator.up()).map((m) => m.name);
+      // The first start's seeding (default organization, admin) is serialized too: two replicas
+      // seeding at once would race on the same unique names.
+      await thenUnderLock?.();
+      return applied;
     } finally {
       await session.query('select pg_advisory_unlock($1::bigint)', [key]);
       unlocked = true;

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { ensureDatabase } from '@qatron/scripts/embedded/postgres';
 import { connectDatabase, migrate, MIGRATION_LOCK_KEY, type MikroORM } from './db.js';
 import { MIGRATIONS } from './migrations/index.js';
+import { seedDefaults } from './seed.js';
 
 /**
  * Migrations run once however many migrators start together (issue 17 item 7): two API replicas
@@ -67,6 +68,17 @@ describe('migrate', () => {
     expect(table.filter((r) => r.times !== 1)).toEqual([]);
     // Neither left the lock behind: a third migrator gets it at once and has nothing to do.
     expect(await migrate(await connect())).toEqual([]);
+  });
+
+  it('seeds the first start once when two replicas migrate and seed together', async () => {
+    const [first, second] = [await connect(), await connect()];
+    const seeded: boolean[] = [];
+    const seed = (orm: MikroORM) => async () => void seeded.push((await seedDefaults(orm.em.fork(), { env: 'test', adminPassword: undefined })).createdAdmin);
+    await Promise.all([migrate(first, seed(first)), migrate(second, seed(second))]);
+    // One replica created the admin, the other found it: neither failed on a unique name.
+    expect(seeded.sort()).toEqual([false, true]);
+    expect(await rows(first, `select count(*)::int as n from organizations`)).toEqual([{ n: 1 }]);
+    expect(await rows(first, `select count(*)::int as n from users`)).toEqual([{ n: 1 }]);
   });
 
   it('makes a migrator wait while another holds the lock, then finds the schema already migrated', async () => {
