@@ -2552,7 +2552,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -5514,6 +5514,10 @@ export interface operations {
                                 content_type: string;
                                 /** @description sha256:<hex> of the content */
                                 checksum: string | null;
+                                /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                                size_bytes: number | null;
+                                /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                                uploaded_by: string | null;
                                 /** @enum {string} */
                                 validation_status: "pending" | "passed" | "failed";
                                 validated_at: string | null;
@@ -5660,6 +5664,10 @@ export interface operations {
                             content_type: string;
                             /** @description sha256:<hex> of the content */
                             checksum: string | null;
+                            /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                            size_bytes: number | null;
+                            /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                            uploaded_by: string | null;
                             /** @enum {string} */
                             validation_status: "pending" | "passed" | "failed";
                             validated_at: string | null;
@@ -5817,6 +5825,10 @@ export interface operations {
                             content_type: string;
                             /** @description sha256:<hex> of the content */
                             checksum: string | null;
+                            /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                            size_bytes: number | null;
+                            /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                            uploaded_by: string | null;
                             /** @enum {string} */
                             validation_status: "pending" | "passed" | "failed";
                             validated_at: string | null;
@@ -5855,6 +5867,10 @@ export interface operations {
                             content_type: string;
                             /** @description sha256:<hex> of the content */
                             checksum: string | null;
+                            /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                            size_bytes: number | null;
+                            /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                            uploaded_by: string | null;
                             /** @enum {string} */
                             validation_status: "pending" | "passed" | "failed";
                             validated_at: string | null;
@@ -6078,6 +6094,10 @@ export interface operations {
                         content_type: string;
                         /** @description sha256:<hex> of the content */
                         checksum: string | null;
+                        /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                        size_bytes: number | null;
+                        /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                        uploaded_by: string | null;
                         /** @enum {string} */
                         validation_status: "pending" | "passed" | "failed";
                         validated_at: string | null;
@@ -6235,6 +6255,10 @@ export interface operations {
                         content_type: string;
                         /** @description sha256:<hex> of the content */
                         checksum: string | null;
+                        /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                        size_bytes: number | null;
+                        /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                        uploaded_by: string | null;
                         /** @enum {string} */
                         validation_status: "pending" | "passed" | "failed";
                         validated_at: string | null;
@@ -6281,6 +6305,10 @@ export interface operations {
                         content_type: string;
                         /** @description sha256:<hex> of the content */
                         checksum: string | null;
+                        /** @description Size of the content; null for versions uploaded before sizes were recorded */
+                        size_bytes: number | null;
+                        /** @description Who uploaded it (user or service token name); null for versions uploaded before it was recorded */
+                        uploaded_by: string | null;
                         /** @enum {string} */
                         validation_status: "pending" | "passed" | "failed";
                         validated_at: string | null;
@@ -13944,7 +13972,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds */
+            /** @description database_unavailable: the database is unreachable; nothing was changed. Retry after `Retry-After` seconds; or as `code` and `detail` say */
             503: {
                 headers: {
                     [name: string]: unknown;

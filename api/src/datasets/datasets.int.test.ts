@@ -6,12 +6,15 @@ import { startTestApi, type TestApi } from '../testing/harness.js';
 let api: TestApi;
 let admin: string;
 let user: string;
+let userName: string;
 let viewer: string;
 
 beforeAll(async () => {
   api = await startTestApi();
   admin = await api.login('admin', 'admin');
-  user = (await api.userWithToken('user')).token;
+  const created = await api.userWithToken('user');
+  user = created.token;
+  userName = created.user.username;
   viewer = (await api.userWithToken('viewer')).token;
 });
 afterAll(() => api.close());
@@ -50,6 +53,8 @@ describe('datasets', () => {
       file_name: 'data.csv',
       content_type: 'text/csv; charset=utf-8',
       checksum: 'sha256:' + (await sha256(csv)),
+      size_bytes: Buffer.byteLength(csv),
+      uploaded_by: userName,
       validation_status: 'pending',
       download_url: `/api/v1/datasets/${id}/versions/v1/content`,
     });

@@ -101,6 +101,8 @@ export const DatasetVersionOut = z.object({
   file_name: z.string(),
   content_type: z.string(),
   checksum: z.string().nullable().describe('sha256:<hex> of the content'),
+  size_bytes: z.number().int().nullable().describe('Size of the content; null for versions uploaded before sizes were recorded'),
+  uploaded_by: z.string().nullable().describe('Who uploaded it (user or service token name); null for versions uploaded before it was recorded'),
   validation_status: z.enum(DATASET_VALIDATION_STATUSES),
   validated_at: z.string().nullable(),
   validation_report: ValidationReportOut.nullable().describe('What the last validation found, per expectation; null until validated'),

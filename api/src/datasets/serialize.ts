@@ -17,6 +17,8 @@ export function datasetVersionOut(version: DatasetVersion): z.output<typeof Data
     file_name: fileName,
     content_type: contentTypeFor(fileName),
     checksum: version.checksum,
+    size_bytes: version.sizeBytes,
+    uploaded_by: version.uploadedByName,
     validation_status: version.validationStatus,
     validated_at: isoOrNull(version.validatedAt),
     validation_report: version.validationReport as z.output<typeof ValidationReportOut> | null,

@@ -144,6 +144,8 @@ export async function uploadDatasetVersion(
     }
     const version = new DatasetVersion(dataset.id, label, key);
     version.checksum = `sha256:${hash.digest('hex')}`;
+    version.sizeBytes = size;
+    version.uploadedByName = actorOf(principal).name;
     // FR-DATA-02: a new version is held to the suite its predecessor was validated against.
     version.expectations = await earlierSuite(em, dataset.id, null);
     try {

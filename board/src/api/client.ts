@@ -255,9 +255,6 @@ export const api = {
       ),
     /** Validates a version against its stored suite (or the newest earlier one's); the API answers 202 while still pending. */
     validate: (id: number, version: string) => request<ResponseBody<'post_datasets_id_versions_version_validate'>>('POST', `/api/v1/datasets/${id}/versions/${encodeURIComponent(version)}/validate`, {}),
-    /** Who uploaded each version and how large it was, from the audit trail (admins only). */
-    uploads: (id: number) =>
-      request<Page<AuditEntry>>('GET', `/api/v1/audit-logs${queryString({ action: 'dataset.version_uploaded', resource_type: 'dataset', resource_id: String(id), limit: 200 })}`),
   },
   infrastructure: {
     /** Every registered resource, or only one kind (the environment form lists the Grids). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { kwargsLabel, nextVersionLabel, reportValue, shortChecksum, uploadFileName, uploadRecords } from './datasets';
+import { kwargsLabel, nextVersionLabel, reportValue, shortChecksum, uploadFileName } from './datasets';
 import { environmentGates, gateSummary, type ProjectUsage } from './gate';
 
 const environment = (id: number, name: string, datasetId: number | null, projectId = 1) => ({ id, name, project_id: projectId, dataset_id: datasetId });
@@ -55,16 +55,5 @@ describe('dataset helpers', () => {
     expect(reportValue(undefined)).toBe('—');
     expect(kwargsLabel({ column: 'age', value_set: [1, 2] })).toBe('column=age, value_set=[1,2]');
     expect(kwargsLabel({})).toBe('—');
-  });
-
-  it("reads each version's uploader and size from its newest upload entry, skipping entries without a version", () => {
-    const entry = (details: Record<string, unknown>, actor = 'ann') => ({
-      id: 1, created_at: '2026-12-02T00:00:00Z', action: 'dataset.version_uploaded', user_id: 1, actor, resource_type: 'dataset', resource_id: '11', details, ip_address: null, user_agent: null,
-    });
-    const records = uploadRecords([entry({ version: 'v2', size_bytes: 10 }), entry({ version: 'v2', size_bytes: 99 }, 'bob'), entry({ version: 'v1' }, 'token:ci'), entry({})]);
-    expect([...records]).toEqual([
-      ['v2', { actor: 'ann', sizeBytes: 10 }],
-      ['v1', { actor: 'token:ci', sizeBytes: null }],
-    ]);
   });
 });

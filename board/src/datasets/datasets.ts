@@ -1,4 +1,3 @@
-import type { AuditEntry } from '../api/types';
 
 /** The checksum as a table shows it: `sha256:` and the first 12 hex digits, `—` without one. */
 export function shortChecksum(checksum: string | null): string {
@@ -41,21 +40,4 @@ export function reportValue(value: unknown): string {
 export function kwargsLabel(kwargs: Record<string, unknown>): string {
   const entries = Object.entries(kwargs);
   return entries.length === 0 ? '—' : entries.map(([key, value]) => `${key}=${reportValue(value)}`).join(', ');
-}
-
-/** Who uploaded a version and how large it was: the API's version answer has neither, the audit trail has both. */
-export interface UploadRecord {
-  actor: string;
-  sizeBytes: number | null;
-}
-
-/** The upload records of a dataset's versions by version label, from its `dataset.version_uploaded` audit entries. */
-export function uploadRecords(entries: AuditEntry[]): Map<string, UploadRecord> {
-  const records = new Map<string, UploadRecord>();
-  for (const entry of entries) {
-    const { version, size_bytes: size } = entry.details;
-    if (typeof version !== 'string' || records.has(version)) continue;
-    records.set(version, { actor: entry.actor, sizeBytes: typeof size === 'number' ? size : null });
-  }
-  return records;
 }

@@ -43,6 +43,9 @@ export class DatasetVersion extends BaseEntity {
   validationStatus: DatasetValidationStatus = 'pending';
   validationReport: unknown = null;
   validatedAt: Date | null = null;
+  /** The uploaded content's size and who uploaded it (null for versions uploaded before they were recorded). */
+  sizeBytes: number | null = null;
+  uploadedByName: string | null = null;
   constructor(dataset: number, version: string, storagePath: string) {
     super();
     this.dataset = dataset;
@@ -64,6 +67,8 @@ export const DatasetVersionSchema = defineEntity({
     validationStatus: p.enum(DATASET_VALIDATION_STATUSES).default('pending'),
     validationReport: p.json<unknown>().nullable(),
     validatedAt: p.datetime().nullable(),
+    sizeBytes: p.bigint('number').nullable(),
+    uploadedByName: p.string().length(200).nullable(),
   },
   uniques: [{ properties: ['dataset', 'version'] }],
 });

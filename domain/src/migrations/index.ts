@@ -1,4 +1,5 @@
 import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261207000500_dataset_version_upload } from './Migration20261207000500_dataset_version_upload.js';
 import { Migration20261207000100_run_schedules } from './Migration20261207000100_run_schedules.js';
 import { Migration20261207000400_sso } from './Migration20261207000400_sso.js';
 import { Migration20261207000300_purges } from './Migration20261207000300_purges.js';
@@ -38,4 +39,5 @@ export const MIGRATIONS: MigrationObject[] = [
   { name: 'Migration20261207000200_notifications', class: Migration20261207000200_notifications },
   { name: 'Migration20261207000300_purges', class: Migration20261207000300_purges },
   { name: 'Migration20261207000400_sso', class: Migration20261207000400_sso },
+  { name: 'Migration20261207000500_dataset_version_upload', class: Migration20261207000500_dataset_version_upload },
 ];
