@@ -32,10 +32,11 @@ import { createFixtureRepository, GREEN_TEST_IDS } from '@qatron/activities/test
 import { mirrorPath } from '@qatron/activities/execution/index';
 import { type Run, Suite } from '@qatron/domain';
 import { REPO_ROOT } from '@qatron/scripts/embedded/temporal';
-import { analyzeFinishedRun, apiCall as api, finished, guarded as guardedBy, Interrupted, trigger, type RunTarget } from './run-overhead/measure.js';
+import { analyzeFinishedRun, apiCall as api, finished, guarded as guardedBy, trigger, type RunTarget } from './run-overhead/measure.js';
 import { PROBE_STEPS, probeCollection, probeShards, type ProbedShard, type ProbeTarget } from './run-overhead/probe.js';
 import { componentSummary, fmt, runReport, shardSummary, spread, table, TARGET_SECONDS, verdict } from './run-overhead/report.js';
-import { BENCH_WORKER_CACHE, killWorkers, startBenchStack, type BenchStack } from './run-overhead/stack.js';
+import { runBenchMain } from './run-overhead/lifecycle.js';
+import { BENCH_WORKER_CACHE, startBenchStack, type BenchStack } from './run-overhead/stack.js';
 import type { RunOverhead } from './run-overhead/timeline.js';
 
 const SHARDS = 4;
@@ -202,35 +203,4 @@ async function main(): Promise<number> {
   }
 }
 
-// An error escaping from a callback (a library's timer) must not end the process before `finally`
-// has stopped PostgreSQL, Temporal and the workers: it stops the bench like a Ctrl-C instead.
-let crashed = false;
-for (const event of ['uncaughtException', 'unhandledRejection'] as const) {
-  process.on(event, (err: unknown) => {
-    console.error(`${event} (stopping the bench):`, err);
-    crashed = true;
-    interrupt.abort();
-  });
-}
-
-// Ctrl-C stops waiting, so that `finally` still stops every process and removes the temporary
-// directory; a second Ctrl-C kills the workers at once.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (interrupt.signal.aborted) {
-      killWorkers();
-      process.exit(130);
-    }
-    console.error(`\n${signal}: stopping everything (again to kill at once)`);
-    interrupt.abort();
-  });
-}
-
-main().then(
-  (code) => process.exit(crashed ? 1 : code),
-  (err: unknown) => {
-    const interrupted = !crashed && (err instanceof Interrupted || interrupt.signal.aborted);
-    console.error(interrupted ? 'interrupted; everything stopped and removed' : err);
-    process.exit(interrupted ? 130 : 1);
-  },
-);
+runBenchMain(main, interrupt);
