@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { checkDueGrids, checkGridNow, DEFAULT_ORGANIZATION, Organization, registerResource } from '@qatron/domain';
+import { checkDueGrids, DEFAULT_ORGANIZATION, Organization, registerResource } from '@qatron/domain';
 
 /**
  * Selenium Grids from the worker's side (issue 16 items 1 and 3): the Grid a deployment brings
@@ -12,13 +12,15 @@ import { checkDueGrids, checkGridNow, DEFAULT_ORGANIZATION, Organization, regist
  * not check a Grid twice per interval: each round claims the due Grids in one statement.
  */
 
-/** Registers the configured Grid in the default organization (re-registering keeps its id and history) and checks it once. */
-export async function registerConfiguredGrid(orm: MikroORM, grid: { url: string; name: string }): Promise<{ healthy: boolean; reason: string | null }> {
+/**
+ * Registers the configured Grid in the default organization (re-registering keeps its id and
+ * history). It is not checked here: the control workers' checks find a Grid never checked due at
+ * once, so a worker's start never waits on a Grid that does not answer.
+ */
+export async function registerConfiguredGrid(orm: MikroORM, grid: { url: string; name: string }): Promise<void> {
   const em = orm.em.fork();
   const organization = await em.findOneOrFail(Organization, { slug: DEFAULT_ORGANIZATION.slug });
-  const { resource } = await registerResource(em, { organization: organization.id, name: grid.name, kind: 'grid', url: grid.url, metadata: { registered_by: 'QATRON_GRID_URL' } }, new Date());
-  const result = await checkGridNow(em, resource);
-  return { healthy: result.ok, reason: result.ok ? null : result.reason };
+  await registerResource(em, { organization: organization.id, name: grid.name, kind: 'grid', url: grid.url, metadata: { registered_by: 'QATRON_GRID_URL' } }, new Date());
 }
 
 /** Checks the due Grids every `intervalSeconds` until stopped; logs each Grid whose health changed. */

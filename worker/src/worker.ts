@@ -122,15 +122,15 @@ export async function startWorker(config: QatronConfig, environment: Record<stri
     // worker that cannot (e.g. no permission on the namespace) still runs runs and their timers.
     await ensureSweepSchedule(client).catch((err: unknown) => log(`the daily sweep schedule could not be ensured: ${(err as Error).message}`));
   }
-  // Control workers check every registered Selenium Grid (issue 16 item 3).
-  const gridChecks = config.worker.taskQueues.includes(CONTROL_TASK_QUEUE) ? startGridChecks(orm, config.worker.gridCheckIntervalSeconds, log) : null;
   if (config.worker.grid) {
     const { url, name: gridName } = config.worker.grid;
     await registerConfiguredGrid(orm, config.worker.grid).then(
-      ({ healthy, reason }) => log(`Selenium Grid ${gridName} at ${url} registered (${healthy ? 'healthy' : `unhealthy: ${reason}`})`),
+      () => log(`Selenium Grid ${gridName} at ${url} registered`),
       (err: unknown) => log(`Selenium Grid ${gridName} at ${url} could not be registered: ${(err as Error).message}`),
     );
   }
+  // Control workers check every registered Selenium Grid (issue 16 item 3), the one just registered first.
+  const gridChecks = config.worker.taskQueues.includes(CONTROL_TASK_QUEUE) ? startGridChecks(orm, config.worker.gridCheckIntervalSeconds, log) : null;
   let pruning: NodeJS.Timeout | undefined;
   if (config.worker.taskQueues.includes(SHARDS_TASK_QUEUE)) {
     pollers.push(await Worker.create({ ...common, taskQueue: SHARDS_TASK_QUEUE, maxConcurrentActivityTaskExecutions: config.worker.shardSlots }));
